@@ -1,0 +1,116 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EligoError, isEligoError } from '../errors/eligo-error';
+import { getTrial, loadCatalog } from '../mapping/compile';
+import { checkScreenOptions, today } from '../usecases/screen';
+import { SERVICE_VERSION } from '../version';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes';
+import { processIo, type CliIo } from './io';
+import { screenFiles, type OutputFormat } from './screen-command';
+import { validateCommand } from './validate-command';
+
+const USAGE = `Usage: eligo <command> [options]
+
+Commands:
+  screen     Screen patients for a trial
+             --trial <id>              trial id from mappings/trials (e.g. sle-cart)
+             --bundle <path>           FHIR Bundle file, NDJSON file, or a folder of them (repeatable)
+             --as-of <YYYY-MM-DD>      screening date (default: today)
+             --leukapheresis <date>    planned leukapheresis date (YYYY-MM-DD)
+             --format json|ndjson|text output format (default: json)
+  validate   Check every mapping file and report each problem with its file and line
+  trials     List the trials the mappings define
+
+Common options:
+  --mappings <dir>   mapping folder (default: the bundled mappings/, or ELIGO_MAPPINGS_DIR)
+  --help, --version
+
+Exit codes: 0 screened; 1 run failed (e.g. FHIR server unavailable);
+            2 bad arguments, invalid mappings, or input that could not be read.
+`;
+
+const OPTIONS = {
+  trial: { type: 'string' },
+  bundle: { type: 'string', multiple: true },
+  'as-of': { type: 'string' },
+  leukapheresis: { type: 'string' },
+  format: { type: 'string' },
+  mappings: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} satisfies ParseArgsConfig['options'];
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+function parse(argv: string[]): { command: string | undefined; values: Values; rest: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    return { command: positionals[0], values, rest: positionals.slice(1) };
+  } catch (error) {
+    throw new EligoError('ERR_ARGUMENT_INVALID', error instanceof Error ? error.message : String(error));
+  }
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value === '') throw new EligoError('ERR_ARGUMENT_INVALID', `${flag} is required`, { where: flag });
+  return value;
+}
+
+function formatOf(value: string | undefined): OutputFormat {
+  const format = value ?? 'json';
+  if (format !== 'json' && format !== 'ndjson' && format !== 'text') {
+    throw new EligoError('ERR_ARGUMENT_INVALID', `--format must be json, ndjson or text, not "${format}"`, { where: '--format' });
+  }
+  return format;
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { command, values, rest } = parse(argv);
+  if (values.version) {
+    io.out(`${SERVICE_VERSION}\n`);
+    return EXIT_OK;
+  }
+  if (values.help || command === undefined || command === 'help') {
+    io.out(USAGE);
+    return command === undefined && !values.help ? EXIT_USAGE : EXIT_OK;
+  }
+  if (rest.length > 0) throw new EligoError('ERR_ARGUMENT_INVALID', `unexpected argument "${rest[0] ?? ''}"`);
+  switch (command) {
+    case 'validate':
+      return validateCommand(values.mappings, io);
+    case 'trials': {
+      const catalog = loadCatalog(values.mappings);
+      for (const t of catalog.trials.values()) io.out(`${t.id}\t${t.criteria.length} criteria\t${t.def.title}\n`);
+      return EXIT_OK;
+    }
+    case 'screen': {
+      const trialId = required(values.trial, '--trial');
+      const format = formatOf(values.format);
+      const options = checkScreenOptions({
+        asOf: values['as-of'] ?? today(io.now()),
+        ...(values.leukapheresis ? { leukapheresisDate: values.leukapheresis } : {}),
+      });
+      const bundles = values.bundle ?? [];
+      if (bundles.length === 0) throw new EligoError('ERR_ARGUMENT_INVALID', '--bundle is required (a file or folder of FHIR data)', { where: '--bundle' });
+      const trial = getTrial(loadCatalog(values.mappings), trialId);
+      return screenFiles({ trial, paths: bundles, options, format }, io);
+    }
+    default:
+      throw new EligoError('ERR_ARGUMENT_INVALID', `unknown command "${command}"; see eligo --help`);
+  }
+}
+
+/** The CLI entry: never throws; prints a message that says what and where, returns the exit code. */
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (error) {
+    if (isEligoError(error)) {
+      io.err(`eligo: ${error.message}\n`);
+      return exitCodeFor(error.code);
+    }
+    io.err(`eligo: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_FAILED;
+  }
+}
+
+export { EXIT_USAGE };

@@ -1,0 +1,99 @@
+import { readPatientBundles, SCREENING_RESOURCE_TYPES } from '../input';
+import type { Catalog, CompiledTrial } from '../mapping/compile';
+import { renderText } from '../report/text';
+import type { EligibilityReport } from '../report/types';
+import { screenResources, type ScreenOptions } from '../usecases/screen';
+import { EXIT_OK, EXIT_USAGE } from './exit-codes';
+import type { CliIo } from './io';
+
+export type OutputFormat = 'json' | 'ndjson' | 'text';
+
+export interface ScreenFilesArgs {
+  trial: CompiledTrial;
+  paths: string[];
+  options: ScreenOptions;
+  format: OutputFormat;
+}
+
+/** Prints reports as they are produced; "json" holds them back only to wrap several in an array. */
+export class ReportPrinter {
+  private held: EligibilityReport[] = [];
+
+  constructor(
+    private readonly format: OutputFormat,
+    private readonly io: CliIo,
+    private readonly trial: CompiledTrial,
+  ) {}
+
+  print(report: EligibilityReport): void {
+    switch (this.format) {
+      case 'ndjson':
+        this.io.out(`${JSON.stringify(report)}\n`);
+        return;
+      case 'text':
+        this.io.out(`${renderText(report, (id) => this.trial.byId.get(id)?.text)}\n\n`);
+        return;
+      case 'json':
+        this.held.push(report);
+        return;
+    }
+  }
+
+  finish(): void {
+    if (this.format !== 'json' || this.held.length === 0) return;
+    const value = this.held.length === 1 ? this.held[0] : this.held;
+    this.io.out(`${JSON.stringify(value, null, 2)}\n`);
+    this.held = [];
+  }
+}
+
+/** Progress on a terminal only, so piped output and logs stay clean. */
+export class Progress {
+  private count = 0;
+  private readonly started: number;
+
+  constructor(
+    private readonly io: CliIo,
+    private readonly label: string,
+  ) {
+    this.started = io.now().getTime();
+  }
+
+  tick(): void {
+    this.count += 1;
+    if (this.io.errIsTty && this.count % 25 === 0) this.io.err(`\r${this.label}: ${this.count} patients (${this.rate()}/s)`);
+  }
+
+  done(): void {
+    if (this.io.errIsTty && this.count >= 25) this.io.err(`\r${this.label}: ${this.count} patients (${this.rate()}/s)\n`);
+  }
+
+  private rate(): string {
+    const seconds = Math.max((this.io.now().getTime() - this.started) / 1000, 0.001);
+    return (this.count / seconds).toFixed(0);
+  }
+}
+
+export async function screenFiles(args: ScreenFilesArgs, io: CliIo): Promise<number> {
+  const reader = readPatientBundles(args.paths, { resourceTypes: SCREENING_RESOURCE_TYPES });
+  const printer = new ReportPrinter(args.format, io, args.trial);
+  const progress = new Progress(io, `screening ${args.trial.id}`);
+  let screened = 0;
+  for await (const group of reader) {
+    printer.print(screenResources(args.trial, group.resources, args.options));
+    screened += 1;
+    progress.tick();
+  }
+  progress.done();
+  printer.finish();
+  for (const e of reader.errors) io.err(`eligo: ${e.file}${e.location ? ` ${e.location}` : ''}: ${e.message}\n`);
+  if (screened === 0) {
+    io.err(`eligo: no patient found in ${args.paths.join(', ')}\n`);
+    return EXIT_USAGE;
+  }
+  return reader.errors.length > 0 ? EXIT_USAGE : EXIT_OK;
+}
+
+export function trialOrNull(catalog: Catalog, id: string): CompiledTrial | undefined {
+  return catalog.trials.get(id);
+}

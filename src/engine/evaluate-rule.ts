@@ -1,0 +1,77 @@
+import type { Rule } from '../mapping/schema';
+import type { EvalContext } from './context';
+import { allOf, anyOf, atLeast, needsConfirmation, negate, result, type RuleResult } from './result';
+import { evaluateAllergy } from './rules/allergy';
+import { evaluateCockcroftGault } from './rules/cockcroft-gault';
+import { evaluateCondition } from './rules/condition';
+import { evaluateAge, evaluateSex } from './rules/demographics';
+import { evaluateEnrolledElsewhere } from './rules/enrolled';
+import { evaluateImmunization } from './rules/immunization';
+import { evaluateLab } from './rules/lab';
+import { evaluateMedication, evaluateWashout } from './rules/medication';
+import { evaluateProcedure } from './rules/procedure';
+import { evaluateScore } from './rules/score';
+import { evaluateTrend } from './rules/trend';
+
+const STATUS_TO_TRUTH = { met: 'true', not_met: 'false', unknown: 'unknown', review: 'review' } as const;
+
+export function evaluateRule(rule: Rule, ctx: EvalContext): RuleResult {
+  switch (rule.kind) {
+    case 'all':
+      return allOf(rule.of.map((r) => evaluateRule(r, ctx)));
+    case 'any':
+      return anyOf(rule.of.map((r) => evaluateRule(r, ctx)));
+    case 'at_least':
+      return atLeast(rule.n, rule.of.map((r) => evaluateRule(r, ctx)));
+    case 'not':
+      return negate(evaluateRule(rule.rule, ctx));
+    case 'confirm':
+      return needsConfirmation(evaluateRule(rule.rule, ctx), rule.reason);
+    case 'manual':
+      return result('review', rule.reason, { confirm: [rule.reason] });
+    case 'criterion': {
+      const other = ctx.criterionResult(rule.id);
+      const status = truthToStatus(other.truth);
+      return { ...other, truth: STATUS_TO_TRUTH[status], explanation: `${rule.id} ${status}: ${other.explanation}` };
+    }
+    case 'age':
+      return evaluateAge(rule, ctx);
+    case 'sex':
+      return evaluateSex(rule, ctx);
+    case 'condition':
+      return evaluateCondition(rule, ctx);
+    case 'lab':
+      return evaluateLab(rule, ctx);
+    case 'medication':
+      return evaluateMedication(rule, ctx);
+    case 'washout':
+      return evaluateWashout(rule, ctx);
+    case 'immunization':
+      return evaluateImmunization(rule, ctx);
+    case 'procedure':
+      return evaluateProcedure(rule, ctx);
+    case 'allergy':
+      return evaluateAllergy(rule, ctx);
+    case 'enrolled_elsewhere':
+      return evaluateEnrolledElsewhere(rule, ctx);
+    case 'trend':
+      return evaluateTrend(rule, ctx);
+    case 'score':
+      return evaluateScore(rule, ctx, evaluateRule);
+    case 'cockcroft_gault':
+      return evaluateCockcroftGault(rule, ctx);
+  }
+}
+
+export function truthToStatus(truth: RuleResult['truth']): 'met' | 'not_met' | 'unknown' | 'review' {
+  switch (truth) {
+    case 'true':
+      return 'met';
+    case 'false':
+      return 'not_met';
+    case 'unknown':
+      return 'unknown';
+    case 'review':
+      return 'review';
+  }
+}

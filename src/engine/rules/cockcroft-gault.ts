@@ -1,0 +1,89 @@
+import type { CockcroftGaultRule } from '../../mapping/schema';
+import type { EvidenceItem } from '../../report/types';
+import type { EvalContext } from '../context';
+import { ageInYears, isoOfDay } from '../dates';
+import { evidenceOf, readNumeric, round, shown } from '../lab-reading';
+import { result, type RuleResult } from '../result';
+import { latestInLookback } from './lab';
+
+/** Creatinine clearance (mL/min) = (140 − age) × kg / (72 × mg/dL), × 0.85 for females. */
+export function cockcroftGault(ageYears: number, weightKg: number, creatinineMgDl: number, female: boolean): number {
+  const base = ((140 - ageYears) * weightKg) / (72 * creatinineMgDl);
+  return female ? base * 0.85 : base;
+}
+
+export function evaluateCockcroftGault(rule: CockcroftGaultRule, ctx: EvalContext): RuleResult {
+  const computed = computeFromData(rule, ctx);
+  if (computed.truth !== 'unknown' || !rule.measuredClearance) return computed;
+  // The protocol allows a directly measured clearance instead when the formula lacks an input.
+  const analyte = ctx.analyte(rule.measuredClearance);
+  const latest = latestInLookback(ctx, analyte, rule.lookback, 'asOf');
+  if (!latest.ok) return result('unknown', `${computed.explanation}; and ${latest.outcome.explanation}`, { missing: [...computed.missing, ...latest.outcome.missing], evidence: computed.evidence });
+  const reading = readNumeric(latest.found.fact, analyte);
+  if (!reading.ok || reading.reading.comparator) {
+    return result('unknown', `${computed.explanation}; measured clearance unusable`, { missing: computed.missing, evidence: [...computed.evidence, evidenceOf(latest.found.fact)] });
+  }
+  const holds = reading.reading.value >= rule.minMlPerMin;
+  return result(holds ? 'true' : 'false', `measured creatinine clearance ${round(reading.reading.value)} mL/min on ${isoOfDay(latest.found.day as number)} (needed ≥ ${rule.minMlPerMin})`, {
+    evidence: [evidenceOf(latest.found.fact, reading.reading)],
+  });
+}
+
+function computeFromData(rule: CockcroftGaultRule, ctx: EvalContext): RuleResult {
+  const missing: string[] = [];
+  const evidence: EvidenceItem[] = [];
+  const creatinine = ctx.analyte(rule.creatinine);
+  const weight = ctx.analyte(rule.weight);
+  const cr = latestInLookback(ctx, creatinine, rule.lookback, 'asOf');
+  const wt = latestInLookback(ctx, weight, weight.def.lookback ?? '90d', 'asOf');
+  let crValue: number | undefined;
+  let wtValue: number | undefined;
+  const explanations: string[] = [];
+  if (cr.ok) {
+    const r = readNumeric(cr.found.fact, creatinine);
+    if (r.ok && !r.reading.comparator && r.reading.value > 0) {
+      crValue = r.reading.value;
+      evidence.push(evidenceOf(cr.found.fact, r.reading));
+    } else {
+      missing.push('serum creatinine in a usable unit');
+      explanations.push(`creatinine unusable (${r.ok ? 'a bound, not a value' : r.reason})`);
+      evidence.push(evidenceOf(cr.found.fact));
+    }
+  } else {
+    missing.push(...cr.outcome.missing);
+    explanations.push(cr.outcome.explanation);
+  }
+  if (wt.ok) {
+    const r = readNumeric(wt.found.fact, weight);
+    if (r.ok && !r.reading.comparator && r.reading.value > 0) {
+      wtValue = r.reading.value;
+      evidence.push(evidenceOf(wt.found.fact, r.reading));
+    } else {
+      missing.push('body weight in a usable unit');
+      explanations.push(`weight unusable (${r.ok ? 'a bound' : r.reason})`);
+    }
+  } else {
+    missing.push(...wt.outcome.missing);
+    explanations.push(wt.outcome.explanation);
+  }
+  const age = ctx.record.birthDate ? ageInYears(ctx.record.birthDate, ctx.asOfDay) : undefined;
+  if (!age) {
+    missing.push('birth date');
+    explanations.push('no birth date');
+  }
+  if (crValue === undefined || wtValue === undefined || !age) {
+    return result('unknown', `Cockcroft-Gault cannot be computed: ${explanations.join('; ')}`, { missing, evidence });
+  }
+  const gender = ctx.record.gender;
+  const candidates =
+    gender === 'female' ? [true] : gender === 'male' ? [false] : [true, false]; // unknown sex: both must agree
+  const values = candidates.flatMap((female) => [cockcroftGault(age.max, wtValue, crValue, female), cockcroftGault(age.min, wtValue, crValue, female)]);
+  const lowest = Math.min(...values);
+  const highest = Math.max(...values);
+  const value = round(lowest);
+  evidence.push({ reference: ctx.record.patientReference, value, unit: 'mL/min', note: `Cockcroft-Gault, age ${age.min}${age.max !== age.min ? `-${age.max}` : ''}, ${gender ?? 'sex unknown'}` });
+  const text = `creatinine clearance ${shown(lowest)}${lowest !== highest ? `-${shown(highest)}` : ''} mL/min by Cockcroft-Gault (creatinine ${shown(crValue)} mg/dL, ${shown(wtValue)} kg, age ${age.min}${gender === 'female' ? ', female ×0.85' : ''}); needed ≥ ${rule.minMlPerMin}`;
+  if (lowest >= rule.minMlPerMin) return result('true', text, { evidence });
+  if (highest < rule.minMlPerMin) return result('false', text, { evidence });
+  return result('unknown', `${text}: undecided because sex or exact age is not recorded`, { evidence, missing: ['sex or exact birth date'] });
+}

@@ -1,0 +1,71 @@
+import type { ConditionRule } from '../../mapping/schema';
+import type { EvidenceItem } from '../../report/types';
+import type { EvalContext } from '../context';
+import { dayOf, formatDuration, isoOfDay, lastDayOf, subtractDuration } from '../dates';
+import { result, type RuleResult } from '../result';
+import { conceptLabel, matchAny, valueSetNames } from './match';
+
+interface Found {
+  label: string;
+  evidence: EvidenceItem;
+}
+
+const TEXT_NOTE = 'matched by display text, not by code';
+
+export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleResult {
+  const anchor = ctx.anchorDay(rule.anchor);
+  const within = rule.within ? ctx.duration(rule.within) : undefined;
+  const windowStart = within ? subtractDuration(anchor, within) : undefined;
+  const resolvedCutoff = rule.unlessResolvedFor ? subtractDuration(anchor, ctx.duration(rule.unlessResolvedFor)) : undefined;
+  const found: Found[] = [];
+
+  for (const condition of ctx.record.conditions) {
+    const m = matchAny(ctx, rule.valueSets, condition.code);
+    if (!m) continue;
+    const onsetDay = dayOf(condition.onset ?? condition.recordedDate);
+    if (onsetDay !== undefined && onsetDay > ctx.asOfDay) continue;
+    const abatementDay = lastDayOf(condition.abatement);
+    const activeNow = condition.active && (abatementDay === undefined || abatementDay >= anchor);
+    if (rule.status === 'active' && !activeNow) continue;
+    if (resolvedCutoff !== undefined && !condition.active && abatementDay !== undefined && abatementDay < resolvedCutoff) continue;
+    if (windowStart !== undefined) {
+      if (rule.withinBy === 'onset') {
+        if (onsetDay === undefined || onsetDay < windowStart || onsetDay > anchor) continue;
+      } else {
+        const startedByEnd = onsetDay === undefined || onsetDay <= anchor;
+        const lastedIntoWindow = activeNow || (abatementDay !== undefined && abatementDay >= windowStart);
+        if (!startedByEnd || !lastedIntoWindow) continue;
+      }
+    }
+    const label = conceptLabel(condition.code, m.matched);
+    const status = condition.clinicalStatus ?? (condition.active ? 'active' : 'no status');
+    const evidence: EvidenceItem = { reference: condition.reference, value: label };
+    if (condition.onset ?? condition.recordedDate) evidence.date = (condition.onset ?? condition.recordedDate ?? '').slice(0, 10);
+    const notes = [status, ...(condition.abatement ? [`abated ${condition.abatement.slice(0, 10)}`] : []), ...(m.byText ? [TEXT_NOTE] : [])];
+    evidence.note = notes.join('; ');
+    found.push({ label: `${label} (${status}${evidence.date ? `, since ${evidence.date}` : ''})`, evidence });
+  }
+
+  if (rule.includeFindings) {
+    for (const fact of ctx.record.observations) {
+      if (fact.value?.kind !== 'coded') continue;
+      const m = matchAny(ctx, rule.valueSets, fact.value.concept);
+      if (!m) continue;
+      const day = dayOf(fact.date);
+      if (day !== undefined && day > ctx.asOfDay) continue;
+      if (windowStart !== undefined && (day === undefined || day < windowStart || day > anchor)) continue;
+      const label = conceptLabel(fact.value.concept, m.matched);
+      const evidence: EvidenceItem = { reference: fact.reference, value: label, note: m.byText ? `finding; ${TEXT_NOTE}` : 'finding' };
+      if (fact.date) evidence.date = fact.date.slice(0, 10);
+      found.push({ label: `${label} (finding${evidence.date ? ` ${evidence.date}` : ''})`, evidence });
+    }
+  }
+
+  const names = valueSetNames(ctx, rule.valueSets);
+  const qualifier = `${rule.status === 'active' ? 'active ' : ''}`;
+  const where = within ? ` within ${formatDuration(within)} before ${ctx.anchorName(rule.anchor)} (from ${isoOfDay(windowStart as number)})` : '';
+  if (found.length === 0) return result('false', `no ${qualifier}${names} recorded${where}`);
+  const shown = found.slice(0, 4).map((f) => f.label);
+  const more = found.length > 4 ? ` and ${found.length - 4} more` : '';
+  return result('true', `${names}${where}: ${shown.join(', ')}${more}`, { evidence: found.map((f) => f.evidence) });
+}

@@ -1,0 +1,46 @@
+import type { ImmunizationRule } from '../../mapping/schema';
+import type { EvidenceItem } from '../../report/types';
+import type { EvalContext } from '../context';
+import { dayOf, formatDuration, isoOfDay, subtractDuration } from '../dates';
+import { result, type RuleResult } from '../result';
+import { matchAny } from './match';
+
+export interface MatchedImmunization {
+  day: number | undefined;
+  label: string;
+  evidence: EvidenceItem;
+}
+
+export function immunizationsIn(ctx: EvalContext, valueSets: string[]): MatchedImmunization[] {
+  if (valueSets.length === 0) return [];
+  const out: MatchedImmunization[] = [];
+  for (const imm of ctx.record.immunizations) {
+    const m = matchAny(ctx, valueSets, imm.vaccine);
+    if (!m) continue;
+    const day = dayOf(imm.date);
+    if (day !== undefined && day > ctx.asOfDay) continue;
+    const label = imm.vaccine.text ?? imm.vaccine.codings.find((c) => c.display)?.display ?? m.matched;
+    const evidence: EvidenceItem = { reference: imm.reference, value: label };
+    if (imm.date) evidence.date = imm.date.slice(0, 10);
+    if (m.byText) evidence.note = 'matched by display text, not by code';
+    out.push({ day, label, evidence });
+  }
+  return out;
+}
+
+export function evaluateImmunization(rule: ImmunizationRule, ctx: EvalContext): RuleResult {
+  let found = immunizationsIn(ctx, rule.valueSets);
+  let where = '';
+  if (rule.within) {
+    const anchor = ctx.anchorDay(rule.anchor);
+    const within = ctx.duration(rule.within);
+    const from = subtractDuration(anchor, within);
+    found = found.filter((f) => f.day !== undefined && f.day >= from && f.day <= anchor);
+    where = ` within ${formatDuration(within)} before ${ctx.anchorName(rule.anchor)}`;
+  }
+  const names = rule.valueSets.map((v) => ctx.terminology.valueSetDefs.get(v)?.display ?? v).join(' or ');
+  if (found.length === 0) return result('false', `no ${names}${where}`);
+  return result('true', `${names}${where}: ${found.map((f) => `${f.label} (${f.day === undefined ? 'undated' : isoOfDay(f.day)})`).join(', ')}`, {
+    evidence: found.map((f) => f.evidence),
+  });
+}

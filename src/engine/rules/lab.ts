@@ -1,0 +1,230 @@
+import type { LabRule } from '../../mapping/schema';
+import type { CompiledAnalyte } from '../../mapping/terminology';
+import type { ObservationFact } from '../../record/types';
+import { convertQuantity } from '../../units/convert';
+import type { AnalyteResult, EvalContext } from '../context';
+import { formatDuration, isoOfDay, subtractDuration } from '../dates';
+import { compareReading, describeValue, evidenceOf, formatReading, readNumeric, round, shown, type NumericReading } from '../lab-reading';
+import { result, type RuleResult, type Truth } from '../result';
+import { exposuresOf } from './medication';
+
+const DEFAULT_LOOKBACK = '30d';
+const TEXT_MATCH = 'matched by name, not by code';
+
+/** The most recent counted result inside the lookback, or why there is none. */
+export function latestInLookback(
+  ctx: EvalContext,
+  analyte: CompiledAnalyte,
+  lookbackText: string | undefined,
+  anchor: 'asOf' | 'leukapheresis',
+): { ok: true; found: AnalyteResult } | { ok: false; outcome: RuleResult } {
+  const lookback = ctx.duration(lookbackText ?? analyte.def.lookback ?? DEFAULT_LOOKBACK);
+  const anchorDay = Math.min(ctx.anchorDay(anchor), ctx.asOfDay);
+  const windowStart = subtractDuration(anchorDay, lookback);
+  const name = analyte.def.display;
+  const all = ctx.results(analyte.key);
+  const usable = all.filter((r) => r.fact.value !== undefined);
+  if (usable.length === 0) {
+    const absent = all.find((r) => r.fact.dataAbsentReason !== undefined);
+    const why = absent ? `${name}: result without a value (${absent.fact.dataAbsentReason})` : `no ${name} result`;
+    return { ok: false, outcome: result('unknown', why, { missing: [name], evidence: absent ? [evidenceOf(absent.fact)] : [] }) };
+  }
+  const latest = usable[0] as AnalyteResult;
+  if (latest.day === undefined) {
+    return { ok: false, outcome: result('unknown', `${name}: result has no date`, { missing: [`${name} (dated)`], evidence: [evidenceOf(latest.fact)] }) };
+  }
+  if (latest.day < windowStart) {
+    return {
+      ok: false,
+      outcome: result('unknown', `${name}: latest result on ${isoOfDay(latest.day)} is stale (older than ${formatDuration(lookback)} before ${isoOfDay(anchorDay)})`, {
+        missing: [`${name} within ${formatDuration(lookback)} (stale)`],
+        evidence: [evidenceOf(latest.fact, undefined, 'stale')],
+      }),
+    };
+  }
+  return { ok: true, found: latest };
+}
+
+export function evaluateLab(rule: LabRule, ctx: EvalContext): RuleResult {
+  const analyte = ctx.analyte(rule.analyte);
+  if (rule.select === 'ever') return evaluateEver(rule, ctx, analyte);
+  const latest = latestInLookback(ctx, analyte, rule.lookback, rule.anchor);
+  if (!latest.ok) {
+    if (rule.absentIs === 'false') return result('false', `no recent ${analyte.def.display} result (${latest.outcome.explanation})`, { evidence: latest.outcome.evidence });
+    return latest.outcome;
+  }
+  const { found } = latest;
+  if (rule.notAfterMedication) {
+    const within = ctx.duration(rule.notAfterMedication.within);
+    const resultDay = found.day as number;
+    const support = exposuresOf(ctx, rule.notAfterMedication.classes, false).filter(
+      (e) => e.startDay !== undefined && e.startDay <= resultDay && (e.endDay ?? resultDay) >= subtractDuration(resultDay, within),
+    );
+    if (support.length > 0) {
+      const first = support[0];
+      return result('unknown', `${analyte.def.display} on ${isoOfDay(resultDay)} was measured within ${formatDuration(within)} after ${first?.label ?? 'growth factor'}; a result without that support is needed`, {
+        missing: [`${analyte.def.display} without ${rule.notAfterMedication.classes.join('/')} support`],
+        evidence: [evidenceOf(found.fact), ...support.map((s) => s.evidence)],
+      });
+    }
+  }
+  return judge(rule, ctx, analyte, found);
+}
+
+function evaluateEver(rule: LabRule, ctx: EvalContext, analyte: CompiledAnalyte): RuleResult {
+  const results = ctx.results(analyte.key).filter((r) => r.fact.value !== undefined);
+  if (results.length === 0) return result('unknown', `no ${analyte.def.display} result`, { missing: [analyte.def.display] });
+  const judged = results.map((r) => judge(rule, ctx, analyte, r));
+  const hit = judged.find((j) => j.truth === 'true');
+  if (hit) return hit;
+  const open = judged.find((j) => j.truth !== 'false');
+  if (open) return open;
+  return result('false', `${results.length} ${analyte.def.display} result(s), none qualifying; latest: ${judged[0]?.explanation ?? ''}`, {
+    evidence: judged.slice(0, 3).flatMap((j) => j.evidence),
+  });
+}
+
+function judge(rule: LabRule, ctx: EvalContext, analyte: CompiledAnalyte, found: AnalyteResult): RuleResult {
+  const { fact } = found;
+  const name = analyte.def.display;
+  const date = found.day === undefined ? 'undated' : isoOfDay(found.day);
+  const textNote = found.byText ? TEXT_MATCH : undefined;
+  const compare = rule.compare;
+  if ('titerAtLeast' in compare) {
+    const needed = Number(compare.titerAtLeast.split(':')[1]);
+    const reading = readNumeric(fact, { ...analyte, def: { ...analyte.def, unit: '{titer}' } });
+    if (!reading.ok) return unreadable(name, fact, date, reading.reason, textNote);
+    const holds = compareReading(reading.reading, '>=', needed);
+    return decided(holds, `${name} ${formatReading(reading.reading)} on ${date} (needed ≥ 1:${needed})`, [evidenceOf(fact, reading.reading, textNote)]);
+  }
+  if ('is' in compare) {
+    if (compare.is === 'positive' || compare.is === 'negative') {
+      const positive = positivity(fact, analyte, ctx);
+      if (positive.value === undefined) return unreadable(name, fact, date, positive.reason, textNote);
+      const holds = compare.is === 'positive' ? positive.value : !positive.value;
+      return decided(holds, `${name} ${positive.value ? 'positive' : 'negative'} on ${date} (${positive.reason})`, [evidenceOf(fact, positive.reading, joinNotes(textNote, positive.note))]);
+    }
+    const direction = compare.is === 'below_range' ? 'low' : 'high';
+    const flagged = interpretationSays(fact, direction);
+    if (flagged !== undefined) {
+      return decided(flagged, `${name} ${flagged ? '' : 'not '}${direction === 'low' ? 'below' : 'above'} range on ${date} (interpretation ${fact.interpretation.join(',')})`, [evidenceOf(fact, undefined, textNote)]);
+    }
+    const reading = readNumeric(fact, analyte);
+    if (!reading.ok) return unreadable(name, fact, date, reading.reason, textNote);
+    const limit = rangeLimit(fact, analyte, direction);
+    if (!limit.ok) return unreadable(name, fact, date, limit.reason, textNote);
+    const holds = compareReading(reading.reading, direction === 'low' ? '<' : '>', limit.value);
+    return decided(
+      holds,
+      `${name} ${formatReading(reading.reading)} on ${date} ${direction === 'low' ? 'vs lower' : 'vs upper'} limit ${round(limit.value)}${limit.assumed ? ' (assumed)' : ''}`,
+      [evidenceOf(fact, reading.reading, joinNotes(textNote, limit.assumed ? `assumed ${direction === 'low' ? 'lower' : 'upper'} limit ${limit.value} ${analyte.def.unit}` : undefined))],
+    );
+  }
+  const reading = readNumeric(fact, analyte);
+  if (!reading.ok) return unreadable(name, fact, date, reading.reason, textNote);
+  if ('uln' in compare) {
+    const limit = rangeLimit(fact, analyte, 'high');
+    if (!limit.ok) return unreadable(name, fact, date, limit.reason, textNote);
+    const threshold = compare.uln * limit.value;
+    const holds = compareReading(reading.reading, compare.op, threshold);
+    const multiple = shown(reading.reading.value / limit.value);
+    return decided(
+      holds,
+      `${name} ${formatReading(reading.reading)} on ${date} = ${multiple}×ULN (ULN ${shown(limit.value)}${limit.assumed ? ', assumed' : ''}; needed ${compare.op} ${compare.uln}×ULN)`,
+      [evidenceOf(fact, reading.reading, joinNotes(textNote, limit.assumed ? `assumed upper limit ${limit.value} ${analyte.def.unit}` : `ULN ${round(limit.value)} ${analyte.def.unit} from referenceRange`))],
+    );
+  }
+  const threshold = thresholdInAnalyteUnit(compare.value, compare.unit, analyte);
+  if (!threshold.ok) return unreadable(name, fact, date, threshold.reason, textNote);
+  const holds = compareReading(reading.reading, compare.op, threshold.value);
+  const wanted = `${compare.op} ${compare.value} ${compare.unit}`;
+  return decided(holds, `${name} ${formatReading(reading.reading)} on ${date} (needed ${wanted})`, [evidenceOf(fact, reading.reading, textNote)]);
+}
+
+function joinNotes(...notes: (string | undefined)[]): string | undefined {
+  const present = notes.filter((n): n is string => !!n);
+  return present.length > 0 ? present.join('; ') : undefined;
+}
+
+function decided(holds: boolean | undefined, explanation: string, evidence: RuleResult['evidence']): RuleResult {
+  const truth: Truth = holds === undefined ? 'unknown' : holds ? 'true' : 'false';
+  return result(truth, holds === undefined ? `${explanation}: the reported bound cannot decide` : explanation, { evidence });
+}
+
+function unreadable(name: string, fact: ObservationFact, date: string, reason: string, note?: string): RuleResult {
+  return result('unknown', `${name} on ${date} (${describeValue(fact)}) cannot be used: ${reason}`, {
+    missing: [`${name} in a usable form`],
+    evidence: [evidenceOf(fact, undefined, note)],
+  });
+}
+
+export function thresholdInAnalyteUnit(value: number, unit: string, analyte: CompiledAnalyte): { ok: true; value: number } | { ok: false; reason: string } {
+  if (unit === analyte.def.unit) return { ok: true, value };
+  return convertQuantity(value, unit, analyte.def.unit, analyte.def.molarMass);
+}
+
+/** The result's own reference limit (converted), else the mapping's assumed one. */
+export function rangeLimit(
+  fact: ObservationFact,
+  analyte: CompiledAnalyte,
+  side: 'low' | 'high',
+): { ok: true; value: number; assumed: boolean } | { ok: false; reason: string } {
+  const bound = side === 'high' ? fact.referenceRange?.high : fact.referenceRange?.low;
+  if (bound) {
+    const unit = bound.unit ?? (fact.value?.kind === 'quantity' ? fact.value.unit : undefined) ?? analyte.def.unit;
+    const converted = unit === analyte.def.unit ? { ok: true as const, value: bound.value } : convertQuantity(bound.value, unit, analyte.def.unit, analyte.def.molarMass);
+    if (converted.ok) return { ok: true, value: converted.value, assumed: false };
+    return { ok: false, reason: `reference range unit: ${converted.reason}` };
+  }
+  const fallback = side === 'high' ? analyte.def.defaultUpperLimit : analyte.def.defaultLowerLimit;
+  if (fallback !== undefined) return { ok: true, value: fallback, assumed: true };
+  return { ok: false, reason: `no reference range ${side === 'high' ? 'upper' : 'lower'} limit and none assumed in the mapping` };
+}
+
+const HIGH_FLAGS = new Set(['H', 'HH', 'HU', '>']);
+const LOW_FLAGS = new Set(['L', 'LL', 'LU', '<']);
+const POSITIVE_FLAGS = new Set(['POS', 'DET', 'A', 'AA', 'H', 'HH', 'R']);
+const NEGATIVE_FLAGS = new Set(['NEG', 'ND', 'N', 'NR']);
+
+function interpretationSays(fact: ObservationFact, direction: 'low' | 'high'): boolean | undefined {
+  if (fact.interpretation.length === 0) return undefined;
+  const flags = direction === 'low' ? LOW_FLAGS : HIGH_FLAGS;
+  if (fact.interpretation.some((f) => flags.has(f))) return true;
+  if (fact.interpretation.includes('N')) return false;
+  const other = direction === 'low' ? HIGH_FLAGS : LOW_FLAGS;
+  if (fact.interpretation.some((f) => other.has(f))) return false;
+  return undefined;
+}
+
+/** Positive or negative, read from the value, then the interpretation, then the range. */
+function positivity(
+  fact: ObservationFact,
+  analyte: CompiledAnalyte,
+  ctx: EvalContext,
+): { value: boolean | undefined; reason: string; note?: string; reading?: NumericReading } {
+  const v = fact.value;
+  if (v?.kind === 'qualitative') return { value: v.positive, reason: `reported "${v.text}"` };
+  if (v?.kind === 'boolean') return { value: v.value, reason: `reported ${String(v.value)}` };
+  if (v?.kind === 'coded') {
+    const positive = ctx.terminology.valueSets.get('positive_result')?.match(v.concept);
+    if (positive) return { value: true, reason: `coded ${positive.matched}` };
+    const negative = ctx.terminology.valueSets.get('negative_result')?.match(v.concept);
+    if (negative) return { value: false, reason: `coded ${negative.matched}` };
+  }
+  if (fact.interpretation.some((f) => POSITIVE_FLAGS.has(f))) return { value: true, reason: `interpretation ${fact.interpretation.join(',')}` };
+  if (fact.interpretation.some((f) => NEGATIVE_FLAGS.has(f))) return { value: false, reason: `interpretation ${fact.interpretation.join(',')}` };
+  const reading = readNumeric(fact, analyte);
+  if (reading.ok) {
+    const limit = rangeLimit(fact, analyte, 'high');
+    if (!limit.ok) return { value: undefined, reason: limit.reason };
+    const above = compareReading(reading.reading, '>', limit.value);
+    if (above === undefined) return { value: undefined, reason: 'the reported bound cannot decide' };
+    return {
+      value: above,
+      reason: `${formatReading(reading.reading)} vs cut-off ${round(limit.value)}${limit.assumed ? ' (assumed)' : ''}`,
+      reading: reading.reading,
+      ...(limit.assumed ? { note: `assumed cut-off ${limit.value} ${analyte.def.unit}` } : {}),
+    };
+  }
+  return { value: undefined, reason: v?.kind === 'string' ? `unrecognised result "${v.text}"` : reading.reason };
+}

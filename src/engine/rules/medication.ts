@@ -1,0 +1,235 @@
+import type { MedicationRule, WashoutRule } from '../../mapping/schema';
+import type { Concept, MedicationExposure } from '../../record/types';
+import type { EvidenceItem } from '../../report/types';
+import type { EvalContext } from '../context';
+import { addDuration, dayOf, durationDays, formatDuration, isoOfDay, lastDayOf, subtractDuration } from '../dates';
+import { round } from '../lab-reading';
+import { AFTER_DISCONTINUATION, result, type RuleResult } from '../result';
+import { immunizationsIn } from './immunization';
+
+export interface MatchedExposure {
+  exposure: MedicationExposure;
+  startDay: number | undefined;
+  /** undefined when ongoing */
+  endDay: number | undefined;
+  ongoing: boolean;
+  label: string;
+  byText: boolean;
+  ingredientKeys: string[];
+  /** Prednisone-equivalent mg/day where the exposure is a corticosteroid and the dose is readable. */
+  prednisoneMgPerDay?: number;
+  evidence: EvidenceItem;
+}
+
+const NON_SYSTEMIC = /\b(topical|cutaneous|transdermal|inhal\w*|nasal|ophthalmic|otic|eye|ear|cream|ointment|lotion|gel|foam|shampoo|enema|rectal|vaginal|intra-?articular|dental|mouthwash|spray)\b/i;
+
+function isSystemic(exposure: MedicationExposure): boolean {
+  const texts = [exposure.route?.text, ...(exposure.route?.codings ?? []).map((c) => c.display), exposure.concept.text, ...exposure.concept.codings.map((c) => c.display)];
+  return !texts.some((t) => t !== undefined && NON_SYSTEMIC.test(t));
+}
+
+function labelOf(concept: Concept): string {
+  return concept.text ?? concept.codings.find((c) => c.display)?.display ?? concept.codings[0]?.code ?? 'medication';
+}
+
+const MASS_TO_MG: Record<string, number> = { mg: 1, g: 1000, ug: 0.001, 'µg': 0.001, mcg: 0.001 };
+
+function prednisoneEquivalent(ctx: EvalContext, e: MedicationExposure, ingredientKeys: string[]): number | undefined {
+  for (const key of ingredientKeys) {
+    const factor = ctx.terminology.ingredients.get(key)?.def.prednisoneFactor;
+    if (factor === undefined || !e.dose) continue;
+    const unit = (e.dose.unit ?? '').trim().toLowerCase();
+    let mg: number | undefined;
+    if (MASS_TO_MG[unit] !== undefined) mg = e.dose.value * (MASS_TO_MG[unit] as number);
+    else {
+      // A count of tablets or other units: the product's strength turns it into mg.
+      const strength = ctx.terminology.strengthOf([e.concept, ...e.ingredientConcepts], key);
+      if (strength !== undefined) mg = e.dose.value * strength;
+    }
+    if (mg === undefined) return undefined;
+    const perDay = e.timesPerDay ?? undefined;
+    if (perDay === undefined) return undefined;
+    return mg * perDay * factor;
+  }
+  return undefined;
+}
+
+/** Exposures in any of the classes, dated on or before the as-of date. */
+export function exposuresOf(ctx: EvalContext, classes: string[], systemicOnly: boolean): MatchedExposure[] {
+  const out: MatchedExposure[] = [];
+  for (const { exposure, ingredients } of ctx.exposures()) {
+    const inClass = ingredients.filter((i) => classes.some((c) => ctx.terminology.inClass(c, i) || c === i.key));
+    if (inClass.length === 0) continue;
+    if (systemicOnly && !isSystemic(exposure)) continue;
+    const startDay = dayOf(exposure.start);
+    if (startDay !== undefined && startDay > ctx.asOfDay) continue;
+    const endDay = exposure.ongoing ? undefined : (lastDayOf(exposure.end) ?? startDay);
+    const byText = inClass.every((i) => i.byText);
+    const keys = inClass.map((i) => i.key).filter((k) => k !== '');
+    const pred = prednisoneEquivalent(ctx, exposure, keys);
+    const label = labelOf(exposure.concept);
+    const evidence: EvidenceItem = { reference: exposure.reference, value: label };
+    if (exposure.start) evidence.date = exposure.start.slice(0, 10);
+    const notes: string[] = [];
+    notes.push(exposure.ongoing ? 'ongoing' : `until ${endDay === undefined ? 'unknown' : isoOfDay(endDay)}`);
+    if (pred !== undefined) notes.push(`${round(pred)} mg/day prednisone equivalent`);
+    if (byText) notes.push('matched by display text, not by code');
+    evidence.note = notes.join('; ');
+    out.push({ exposure, startDay, endDay, ongoing: exposure.ongoing, label, byText, ingredientKeys: keys, evidence, ...(pred === undefined ? {} : { prednisoneMgPerDay: pred }) });
+  }
+  return out;
+}
+
+function overlaps(e: MatchedExposure, from: number, to: number, asOfDay: number): boolean {
+  if (e.startDay === undefined) return false;
+  const end = e.ongoing ? Math.max(to, asOfDay) : (e.endDay ?? e.startDay);
+  return e.startDay <= to && end >= from;
+}
+
+function doseFilter(e: MatchedExposure, bound: { op: '<' | '<=' | '>' | '>='; value: number }): boolean | undefined {
+  const v = e.prednisoneMgPerDay;
+  if (v === undefined) return undefined;
+  switch (bound.op) {
+    case '<':
+      return v < bound.value;
+    case '<=':
+      return v <= bound.value;
+    case '>':
+      return v > bound.value;
+    case '>=':
+      return v >= bound.value;
+  }
+}
+
+function classNames(ctx: EvalContext, classes: string[]): string {
+  return classes.map((c) => ctx.terminology.classDisplay.get(c) ?? ctx.terminology.ingredients.get(c)?.def.display ?? c).join(' or ');
+}
+
+/** Total days covered by the union of intervals, clipped to the anchor. */
+function coveredDays(exposures: MatchedExposure[], untilDay: number): number {
+  const intervals = exposures
+    .filter((e) => e.startDay !== undefined)
+    .map((e) => [e.startDay as number, Math.min(e.ongoing ? untilDay : (e.endDay ?? (e.startDay as number)), untilDay)] as const)
+    .filter(([s, t]) => t >= s)
+    .sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let current: [number, number] | undefined;
+  for (const [s, t] of intervals) {
+    if (current && s <= current[1] + 1) {
+      current[1] = Math.max(current[1], t);
+      continue;
+    }
+    if (current) total += current[1] - current[0] + 1;
+    current = [s, t];
+  }
+  if (current) total += current[1] - current[0] + 1;
+  return total;
+}
+
+export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): RuleResult {
+  const anchor = ctx.anchorDay(rule.anchor);
+  const what = classNames(ctx, rule.classes);
+  let matches = exposuresOf(ctx, rule.classes, rule.systemicOnly);
+  const undated = matches.filter((m) => m.startDay === undefined);
+  matches = matches.filter((m) => m.startDay !== undefined && (m.startDay as number) <= anchor);
+  let windowText = '';
+  if (rule.within) {
+    const within = ctx.duration(rule.within);
+    const from = subtractDuration(anchor, within);
+    matches = matches.filter((m) => overlaps(m, from, anchor, ctx.asOfDay));
+    windowText = ` within ${formatDuration(within)} before ${ctx.anchorName(rule.anchor)}`;
+  }
+  if (rule.ongoing) {
+    matches = matches.filter((m) => m.ongoing || (m.endDay !== undefined && m.endDay >= anchor));
+    windowText += ' (ongoing)';
+  }
+  let undecidedDose: MatchedExposure[] = [];
+  if (rule.prednisoneMgPerDay) {
+    const bound = rule.prednisoneMgPerDay;
+    undecidedDose = matches.filter((m) => doseFilter(m, bound) === undefined);
+    matches = matches.filter((m) => doseFilter(m, bound) === true);
+    windowText += ` at ${bound.op} ${bound.value} mg/day prednisone equivalent`;
+  }
+  if (rule.minDuration) {
+    const min = ctx.duration(rule.minDuration);
+    const days = coveredDays(matches, anchor);
+    const needed = durationDays(min);
+    const evidence = matches.map((m) => m.evidence);
+    if (days >= needed) {
+      return result('true', `${what}: ${days} days of exposure${windowText} (needed ${formatDuration(min)})`, { evidence });
+    }
+    if (undecidedDose.length > 0 || undated.length > 0) {
+      const open = [...undecidedDose, ...undated];
+      return result('unknown', `${what}: ${days} days with known dose/dates${windowText}, needed ${formatDuration(min)}; dose or dates not recorded for ${open.length} more`, {
+        evidence: [...evidence, ...open.map((m) => m.evidence)],
+        missing: [`${what} dose or dates`],
+      });
+    }
+    return result('false', matches.length === 0 ? `no ${what} recorded${windowText}` : `${what}: only ${days} days of exposure${windowText} (needed ${formatDuration(min)})`, { evidence });
+  }
+  if (matches.length > 0) {
+    return result('true', `${what}${windowText}: ${matches.slice(0, 3).map((m) => describe(m)).join(', ')}`, { evidence: matches.map((m) => m.evidence) });
+  }
+  if (undecidedDose.length > 0) {
+    return result('unknown', `${what}${windowText}: dose not readable for ${undecidedDose.map((m) => describe(m)).join(', ')}`, {
+      evidence: undecidedDose.map((m) => m.evidence),
+      missing: [`${what} daily dose`],
+    });
+  }
+  return result('false', `no ${what} recorded${windowText}`);
+}
+
+function describe(m: MatchedExposure): string {
+  const from = m.startDay === undefined ? '?' : isoOfDay(m.startDay);
+  const to = m.ongoing ? 'ongoing' : m.endDay === undefined ? '?' : isoOfDay(m.endDay);
+  return `${m.label} (${from} to ${to})`;
+}
+
+/**
+ * A washout holds when nothing in the classes (or a live vaccine) falls in the window
+ * before the anchor. When it fails only because of timing, it says when it clears.
+ */
+export function evaluateWashout(rule: WashoutRule, ctx: EvalContext): RuleResult {
+  const anchor = ctx.anchorDay(rule.anchor);
+  const window = ctx.duration(rule.window);
+  const from = subtractDuration(anchor, window);
+  const where = `within ${formatDuration(window)} before ${ctx.anchorName(rule.anchor)} (${isoOfDay(from)} to ${isoOfDay(anchor)})`;
+  const blocking: { label: string; lastDay: number | undefined; evidence: EvidenceItem }[] = [];
+  const undecided: MatchedExposure[] = [];
+  if (rule.medicationClasses.length > 0) {
+    for (const m of exposuresOf(ctx, rule.medicationClasses, rule.systemicOnly)) {
+      if (!overlaps(m, from, anchor, ctx.asOfDay)) continue;
+      const isSteroid = m.ingredientKeys.some((k) => ctx.terminology.ingredients.get(k)?.def.prednisoneFactor !== undefined);
+      if (rule.prednisoneMgPerDayAbove !== undefined && isSteroid) {
+        const dose = doseFilter(m, { op: '>', value: rule.prednisoneMgPerDayAbove });
+        if (dose === undefined) {
+          undecided.push(m);
+          continue;
+        }
+        if (!dose) continue;
+      }
+      blocking.push({ label: m.label, lastDay: m.ongoing ? undefined : m.endDay, evidence: m.evidence });
+    }
+  }
+  for (const imm of immunizationsIn(ctx, rule.vaccineValueSets)) {
+    if (imm.day === undefined || imm.day < from || imm.day > anchor) continue;
+    blocking.push({ label: imm.label, lastDay: imm.day, evidence: imm.evidence });
+  }
+  if (blocking.length > 0) {
+    const ongoing = blocking.some((b) => b.lastDay === undefined);
+    const last = Math.max(...blocking.map((b) => b.lastDay ?? -Infinity));
+    const resolvesOn = ongoing ? AFTER_DISCONTINUATION : isoOfDay(addDuration(last, window) + 1);
+    const names = blocking.map((b) => `${b.label}${b.lastDay === undefined ? ' (ongoing)' : ` (last ${isoOfDay(b.lastDay)})`}`);
+    return result('false', `${names.join(', ')} ${where}; clear ${ongoing ? 'after discontinuation' : `from ${resolvesOn}`}`, {
+      evidence: blocking.map((b) => b.evidence),
+      resolvesOn,
+    });
+  }
+  if (undecided.length > 0) {
+    return result('unknown', `corticosteroid ${where} with no readable dose: ${undecided.map((m) => m.label).join(', ')}`, {
+      evidence: undecided.map((m) => m.evidence),
+      missing: ['corticosteroid daily dose'],
+    });
+  }
+  return result('true', `none ${where}`);
+}

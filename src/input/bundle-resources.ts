@@ -1,0 +1,110 @@
+import type { Resource } from '../record/fhir';
+import { obj, str } from '../record/read';
+import type { InputFileError } from './types';
+
+const READABLE_BUNDLE_TYPES = new Set(['collection', 'searchset', 'transaction', 'batch', 'document']);
+/** Bundles of bundles (a collection of patient Bundles) are flattened this deep. */
+const MAX_NESTING = 3;
+
+/**
+ * The resources of a Bundle, with `urn:uuid:` (and `urn:oid:`) references between its entries
+ * rewritten to "Type/id" so later steps see one form. A resource with no id takes its
+ * fullUrl's uuid as id. Rewrites happen in place: the Bundle is the caller's freshly parsed
+ * JSON, and copying it would double the memory. Returns undefined (with an error) when the
+ * value is not a readable Bundle.
+ */
+export function resourcesOfBundle(
+  value: unknown,
+  file: string,
+  errors: InputFileError[],
+  keep?: ReadonlySet<string>,
+): Resource[] | undefined {
+  const bundle = obj(value);
+  if (!bundle || typeof bundle.resourceType !== 'string') {
+    errors.push({ file, message: 'not a FHIR resource (no resourceType)' });
+    return undefined;
+  }
+  if (bundle.resourceType !== 'Bundle') {
+    errors.push({ file, message: `a ${bundle.resourceType} resource, not a Bundle` });
+    return undefined;
+  }
+  const type = str(bundle.type);
+  if (type === undefined || !READABLE_BUNDLE_TYPES.has(type)) {
+    errors.push({ file, message: `Bundle type ${type ?? '(none)'} is not read (collection, searchset, transaction, batch and document are)` });
+    return undefined;
+  }
+  const resources: Resource[] = [];
+  const urnTargets = new Map<string, string>();
+  collectEntries({ file, errors, resources, urnTargets, keep }, bundle, '', 0);
+  if (urnTargets.size > 0) {
+    for (const resource of resources) rewriteUrnReferences(resource, urnTargets);
+  }
+  return resources;
+}
+
+interface Collector {
+  file: string;
+  errors: InputFileError[];
+  resources: Resource[];
+  urnTargets: Map<string, string>;
+  keep: ReadonlySet<string> | undefined;
+}
+
+function collectEntries(collector: Collector, bundle: Record<string, unknown>, prefix: string, depth: number): void {
+  const { file, errors, resources, urnTargets, keep } = collector;
+  const entries = bundle.entry;
+  if (entries === undefined) return;
+  if (!Array.isArray(entries)) {
+    errors.push({ file, location: `${prefix}entry`, message: 'Bundle.entry is not a list' });
+    return;
+  }
+  for (let i = 0; i < entries.length; i++) {
+    const location = `${prefix}entry[${i}]`;
+    const entry = obj(entries[i]);
+    if (!entry) {
+      errors.push({ file, location, message: 'entry is not an object' });
+      continue;
+    }
+    if (entry.resource === undefined) continue; // DELETE requests and search links carry no resource
+    const resource = obj(entry.resource);
+    const type = str(resource?.resourceType);
+    if (!resource || type === undefined) {
+      errors.push({ file, location, message: 'entry.resource has no resourceType' });
+      continue;
+    }
+    if (type === 'OperationOutcome') continue; // search and prefetch notes, not patient data
+    if (type === 'Bundle') {
+      if (depth < MAX_NESTING) collectEntries(collector, resource, `${location}.resource.`, depth + 1);
+      else errors.push({ file, location, message: 'Bundle nested too deep; not read' });
+      continue;
+    }
+    // Every entry's urn is registered, kept or not, so references to it are rewritten too.
+    const fullUrl = str(entry.fullUrl);
+    if (fullUrl !== undefined && fullUrl.startsWith('urn:')) {
+      if (str(resource.id) === undefined) resource.id = fullUrl.slice(fullUrl.lastIndexOf(':') + 1);
+      urnTargets.set(fullUrl, `${type}/${String(resource.id)}`);
+    }
+    if (keep === undefined || keep.has(type)) resources.push(resource as unknown as Resource);
+  }
+}
+
+/** Walks the resource for every `reference` string naming an entry of the Bundle by its urn. */
+function rewriteUrnReferences(resource: Resource, urnTargets: ReadonlyMap<string, string>): void {
+  const stack: unknown[] = [resource];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      for (const item of node) if (typeof item === 'object' && item !== null) stack.push(item);
+      continue;
+    }
+    const record = node as Record<string, unknown>;
+    for (const key in record) {
+      const value = record[key];
+      if (typeof value === 'object' && value !== null) stack.push(value);
+      else if (key === 'reference' && typeof value === 'string' && value.startsWith('urn:')) {
+        const target = urnTargets.get(value);
+        if (target !== undefined) record[key] = target;
+      }
+    }
+  }
+}

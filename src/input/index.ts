@@ -1,0 +1,4 @@
+export { groupResourcesByPatient, type GroupOptions, type GroupResult } from './group';
+export { readPatientBundles, type PatientReader } from './read-patient-bundles';
+export { SCREENING_RESOURCE_TYPES } from './resource-types';
+export type { InputFileError, PatientResources, ReadOptions } from './types';

@@ -1,0 +1,235 @@
+import { EligoError } from '../errors/eligo-error';
+import { parseDuration, type Duration } from '../engine/dates';
+import { formatIssue, readMappings, type LoadedMappings, type LoadedTrial, type MappingIssue } from './load';
+import type { CriterionDef, Rule, TrialFile } from './schema';
+import { Terminology } from './terminology';
+
+/** A trial ready to evaluate many patients: references checked, terminology compiled, durations parsed. */
+export interface CompiledTrial {
+  id: string;
+  def: TrialFile;
+  file: string;
+  terminology: Terminology;
+  criteria: CriterionDef[];
+  byId: Map<string, CriterionDef>;
+  durations: Map<string, Duration>;
+}
+
+export interface Catalog {
+  terminology: Terminology;
+  trials: Map<string, CompiledTrial>;
+  mappings: LoadedMappings;
+}
+
+type RefKind = 'valueSet' | 'analyte' | 'medicationClass';
+
+/** Every name a rule refers to, with its path inside the criterion, for reference checks. */
+function* references(rule: Rule, at: (string | number)[]): Generator<{ kind: RefKind | 'criterion'; name: string; at: (string | number)[] }> {
+  switch (rule.kind) {
+    case 'all':
+    case 'any':
+    case 'at_least':
+      for (const [i, child] of rule.of.entries()) yield* references(child, [...at, 'of', i]);
+      return;
+    case 'not':
+    case 'confirm':
+      yield* references(rule.rule, [...at, 'rule']);
+      return;
+    case 'criterion':
+      yield { kind: 'criterion', name: rule.id, at: [...at, 'id'] };
+      return;
+    case 'manual':
+    case 'age':
+    case 'sex':
+    case 'enrolled_elsewhere':
+      return;
+    case 'condition':
+    case 'immunization':
+    case 'procedure':
+      for (const [i, name] of rule.valueSets.entries()) yield { kind: 'valueSet', name, at: [...at, 'valueSets', i] };
+      return;
+    case 'lab':
+      yield { kind: 'analyte', name: rule.analyte, at: [...at, 'analyte'] };
+      for (const [i, name] of (rule.notAfterMedication?.classes ?? []).entries()) {
+        yield { kind: 'medicationClass', name, at: [...at, 'notAfterMedication', 'classes', i] };
+      }
+      return;
+    case 'medication':
+      for (const [i, name] of rule.classes.entries()) yield { kind: 'medicationClass', name, at: [...at, 'classes', i] };
+      return;
+    case 'washout':
+      for (const [i, name] of rule.medicationClasses.entries()) {
+        yield { kind: 'medicationClass', name, at: [...at, 'medicationClasses', i] };
+      }
+      for (const [i, name] of rule.vaccineValueSets.entries()) yield { kind: 'valueSet', name, at: [...at, 'vaccineValueSets', i] };
+      return;
+    case 'allergy':
+      for (const [i, name] of rule.medicationClasses.entries()) {
+        yield { kind: 'medicationClass', name, at: [...at, 'medicationClasses', i] };
+      }
+      for (const [i, name] of rule.valueSets.entries()) yield { kind: 'valueSet', name, at: [...at, 'valueSets', i] };
+      if (rule.anaphylaxisValueSet) yield { kind: 'valueSet', name: rule.anaphylaxisValueSet, at: [...at, 'anaphylaxisValueSet'] };
+      return;
+    case 'trend':
+      yield { kind: 'analyte', name: rule.analyte, at: [...at, 'analyte'] };
+      return;
+    case 'score':
+      if (rule.entry) yield* references(rule.entry, [...at, 'entry']);
+      for (const [d, domain] of rule.domains.entries()) {
+        for (const [i, item] of domain.items.entries()) yield* references(item.rule, [...at, 'domains', d, 'items', i, 'rule']);
+      }
+      if (rule.recorded) {
+        yield { kind: 'analyte', name: rule.recorded.analyte, at: [...at, 'recorded', 'analyte'] };
+        for (const [i, item] of rule.recorded.subtract.entries()) {
+          yield* references(item.rule, [...at, 'recorded', 'subtract', i, 'rule']);
+        }
+      }
+      return;
+    case 'cockcroft_gault':
+      yield { kind: 'analyte', name: rule.creatinine, at: [...at, 'creatinine'] };
+      yield { kind: 'analyte', name: rule.weight, at: [...at, 'weight'] };
+      if (rule.measuredClearance) yield { kind: 'analyte', name: rule.measuredClearance, at: [...at, 'measuredClearance'] };
+      return;
+  }
+}
+
+function* durationsOf(value: unknown): Generator<string> {
+  if (Array.isArray(value)) {
+    for (const v of value) yield* durationsOf(v);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      if (typeof v === 'string' && /^\d+(d|w|mo|y)$/.test(v) && key !== 'id' && key !== 'reason') yield v;
+      else yield* durationsOf(v);
+    }
+  }
+}
+
+export function checkTrial(trial: LoadedTrial, terminology: Terminology): MappingIssue[] {
+  const issues: MappingIssue[] = [];
+  const ids = new Set<string>();
+  const known: Record<RefKind, (name: string) => boolean> = {
+    valueSet: (n) => terminology.valueSets.has(n),
+    analyte: (n) => terminology.analytes.has(n),
+    medicationClass: (n) => terminology.classMembers.has(n) || terminology.ingredients.has(n),
+  };
+  for (const [i, c] of trial.def.criteria.entries()) {
+    if (ids.has(c.id)) {
+      issues.push({ file: trial.file, path: `criteria[${i}].id`, line: trial.locate(['criteria', i, 'id']), message: `duplicate criterion id "${c.id}"` });
+    }
+    ids.add(c.id);
+  }
+  for (const [i, c] of trial.def.criteria.entries()) {
+    for (const ref of references(c.rule, ['criteria', i, 'rule'])) {
+      const ok = ref.kind === 'criterion' ? ids.has(ref.name) && ref.name !== c.id : known[ref.kind](ref.name);
+      if (!ok) {
+        const what = ref.kind === 'criterion' ? 'criterion of this trial' : `${ref.kind} in mappings/terminology`;
+        issues.push({
+          file: trial.file,
+          path: ref.at.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '').replace(/\.\[/g, '['),
+          line: trial.locate(ref.at),
+          message: `unknown ${ref.kind} "${ref.name}": no such ${what}`,
+        });
+      }
+    }
+  }
+  for (const [i, vs] of trial.def.candidateValueSets.entries()) {
+    if (!terminology.valueSets.has(vs)) {
+      issues.push({ file: trial.file, path: `candidateValueSets[${i}]`, line: trial.locate(['candidateValueSets', i]), message: `unknown valueSet "${vs}"` });
+    }
+  }
+  issues.push(...criterionCycles(trial));
+  return issues;
+}
+
+function criterionCycles(trial: LoadedTrial): MappingIssue[] {
+  const edges = new Map<string, string[]>();
+  for (const c of trial.def.criteria) {
+    edges.set(c.id, [...references(c.rule, [])].filter((r) => r.kind === 'criterion').map((r) => r.name));
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const issues: MappingIssue[] = [];
+  const visit = (id: string, chain: string[]): void => {
+    if (state.get(id) === 'done') return;
+    if (state.get(id) === 'visiting') {
+      issues.push({ file: trial.file, path: 'criteria', message: `criteria refer to each other in a cycle: ${[...chain, id].join(' -> ')}` });
+      return;
+    }
+    state.set(id, 'visiting');
+    for (const next of edges.get(id) ?? []) visit(next, [...chain, id]);
+    state.set(id, 'done');
+  };
+  for (const id of edges.keys()) visit(id, []);
+  return issues;
+}
+
+export function compileTrial(trial: LoadedTrial, terminology: Terminology): CompiledTrial {
+  const durations = new Map<string, Duration>();
+  for (const text of durationsOf(trial.def)) durations.set(text, parseDuration(text));
+  for (const a of terminology.analytes.values()) if (a.def.lookback) durations.set(a.def.lookback, parseDuration(a.def.lookback));
+  return {
+    id: trial.def.id,
+    def: trial.def,
+    file: trial.file,
+    terminology,
+    criteria: trial.def.criteria,
+    byId: new Map(trial.def.criteria.map((c) => [c.id, c])),
+    durations,
+  };
+}
+
+/** Validation without throwing: every problem in every file, for `eligo validate`. */
+export function validateMappings(dir?: string): { mappings?: LoadedMappings; issues: MappingIssue[] } {
+  let mappings: LoadedMappings;
+  try {
+    mappings = readMappings(dir);
+  } catch (error) {
+    if (error instanceof EligoError) return { issues: [{ file: error.where ?? '', path: '', message: error.message }] };
+    throw error;
+  }
+  const issues = [...mappings.issues, ...checkTerminology(mappings)];
+  const terminology = new Terminology(mappings.terminology);
+  for (const trial of mappings.trials) issues.push(...checkTrial(trial, terminology));
+  return { mappings, issues };
+}
+
+function checkTerminology(mappings: LoadedMappings): MappingIssue[] {
+  const t = mappings.terminology;
+  const issues: MappingIssue[] = [];
+  const where = (section: string, key: string): string => mappings.terminologySources.get(`${section}.${key}`) ?? mappings.dir;
+  for (const [key, def] of Object.entries(t.medicationClasses)) {
+    for (const member of [...def.ingredients, ...def.include]) {
+      if (!t.ingredients[member] && !t.medicationClasses[member]) {
+        issues.push({ file: where('medicationClasses', key), path: `medicationClasses.${key}`, message: `unknown ingredient or class "${member}"` });
+      }
+    }
+  }
+  for (const [key, def] of Object.entries(t.valueSets)) {
+    for (const inc of def.include) {
+      if (!t.valueSets[inc]) issues.push({ file: where('valueSets', key), path: `valueSets.${key}.include`, message: `unknown value set "${inc}"` });
+    }
+  }
+  return issues;
+}
+
+/** Load, check and compile everything once; throws ERR_MAPPING_INVALID listing every problem. */
+export function loadCatalog(dir?: string): Catalog {
+  const { mappings, issues } = validateMappings(dir);
+  if (issues.length > 0 || !mappings) {
+    const lines = issues.slice(0, 20).map(formatIssue);
+    const more = issues.length > 20 ? `\n... and ${issues.length - 20} more` : '';
+    throw new EligoError('ERR_MAPPING_INVALID', `invalid mapping files:\n${lines.join('\n')}${more}`, { where: issues[0]?.file });
+  }
+  const terminology = new Terminology(mappings.terminology);
+  const trials = new Map<string, CompiledTrial>();
+  for (const trial of mappings.trials) trials.set(trial.def.id, compileTrial(trial, terminology));
+  return { terminology, trials, mappings };
+}
+
+export function getTrial(catalog: Catalog, id: string): CompiledTrial {
+  const trial = catalog.trials.get(id);
+  if (!trial) {
+    const known = [...catalog.trials.keys()].join(', ') || 'none';
+    throw new EligoError('ERR_TRIAL_NOT_FOUND', `unknown trial "${id}"; known trials: ${known}`, { where: id });
+  }
+  return trial;
+}

@@ -1,0 +1,136 @@
+import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { z } from 'zod';
+import { EligoError } from '../errors/eligo-error';
+import { terminologyFileSchema, trialFileSchema, type TerminologyFile, type TrialFile } from './schema';
+
+/** The mappings shipped with the service; ELIGO_MAPPINGS_DIR or an argument points elsewhere. */
+export const DEFAULT_MAPPINGS_DIR = path.resolve(__dirname, '..', '..', 'mappings');
+
+export interface MappingIssue {
+  file: string;
+  /** Path inside the file, e.g. "criteria[3].rule.of[0].analyte". */
+  path: string;
+  line?: number;
+  message: string;
+}
+
+export interface LoadedTrial {
+  file: string;
+  def: TrialFile;
+  /** Locate a path inside the file, for errors found after parsing (unknown value set names). */
+  locate: (pathParts: (string | number)[]) => number | undefined;
+}
+
+export interface LoadedMappings {
+  dir: string;
+  terminology: TerminologyFile;
+  /** Where each terminology key was defined, for error messages. */
+  terminologySources: Map<string, string>;
+  trials: LoadedTrial[];
+  issues: MappingIssue[];
+}
+
+const MAPPING_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+function listFiles(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+  return readdirSync(dir)
+    .filter((name) => MAPPING_EXTENSIONS.has(path.extname(name)))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
+
+interface ParsedFile<T> {
+  value?: T;
+  issues: MappingIssue[];
+  locate: (pathParts: (string | number)[]) => number | undefined;
+}
+
+/** Parse YAML (JSON is YAML) keeping line positions, then validate with the schema. */
+export function parseMappingFile<T>(file: string, text: string, schema: z.ZodType<T, unknown>): ParsedFile<T> {
+  const lineCounter = new LineCounter();
+  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false });
+  const locate = (pathParts: (string | number)[]): number | undefined => {
+    for (let n = pathParts.length; n >= 0; n--) {
+      const node = doc.getIn(pathParts.slice(0, n), true);
+      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
+  if (doc.errors.length > 0) {
+    return {
+      issues: doc.errors.map((e) => ({
+        file,
+        path: '',
+        line: e.linePos?.[0]?.line,
+        message: `not valid YAML: ${e.message.split('\n')[0] ?? e.message}`,
+      })),
+      locate,
+    };
+  }
+  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { value: parsed.data, issues: [], locate };
+  const issues = parsed.error.issues.map((issue) => {
+    const parts = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    return { file, path: formatPath(parts), line: locate(parts), message: issue.message };
+  });
+  return { issues, locate };
+}
+
+export function formatPath(parts: (string | number)[]): string {
+  let out = '';
+  for (const part of parts) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
+  return out || '(top level)';
+}
+
+export function formatIssue(issue: MappingIssue): string {
+  const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}`;
+  return `${where}: ${issue.path}: ${issue.message}`;
+}
+
+/** Read every mapping file under `dir`; problems are collected, not thrown, so `validate` lists them all. */
+export function readMappings(dir: string = process.env.ELIGO_MAPPINGS_DIR ?? DEFAULT_MAPPINGS_DIR): LoadedMappings {
+  if (!existsSync(dir)) {
+    throw new EligoError('ERR_MAPPING_NOT_FOUND', `mappings folder not found: ${dir}`, { where: dir });
+  }
+  const issues: MappingIssue[] = [];
+  const terminology: TerminologyFile = { analytes: {}, ingredients: {}, medicationClasses: {}, valueSets: {} };
+  const terminologySources = new Map<string, string>();
+  for (const file of listFiles(path.join(dir, 'terminology'))) {
+    const parsed = parseMappingFile(file, readFileSync(file, 'utf8'), terminologyFileSchema);
+    issues.push(...parsed.issues);
+    if (!parsed.value) continue;
+    for (const section of ['analytes', 'ingredients', 'medicationClasses', 'valueSets'] as const) {
+      for (const [key, value] of Object.entries(parsed.value[section])) {
+        const earlier = terminologySources.get(`${section}.${key}`);
+        if (earlier !== undefined) {
+          issues.push({
+            file,
+            path: `${section}.${key}`,
+            line: parsed.locate([section, key]),
+            message: `already defined in ${path.basename(earlier)}; keys must be unique across terminology files`,
+          });
+          continue;
+        }
+        terminologySources.set(`${section}.${key}`, file);
+        (terminology[section] as Record<string, unknown>)[key] = value;
+      }
+    }
+  }
+  const trials: LoadedTrial[] = [];
+  for (const file of listFiles(path.join(dir, 'trials'))) {
+    const parsed = parseMappingFile(file, readFileSync(file, 'utf8'), trialFileSchema);
+    issues.push(...parsed.issues);
+    if (!parsed.value) continue;
+    const twin = trials.find((t) => t.def.id === parsed.value?.id);
+    if (twin) {
+      issues.push({ file, path: 'id', line: parsed.locate(['id']), message: `trial id "${parsed.value.id}" is also used by ${twin.file}` });
+      continue;
+    }
+    trials.push({ file, def: parsed.value, locate: parsed.locate });
+  }
+  return { dir, terminology, terminologySources, trials, issues };
+}

@@ -1,0 +1,476 @@
+import { z } from 'zod';
+
+/**
+ * The mapping files' schemas. They are the types (`z.infer`) and the error messages:
+ * a site editing YAML sees which field failed and why.
+ */
+
+export const durationSchema = z
+  .string()
+  .regex(/^\d+(d|w|mo|y)$/, 'a duration is a whole number followed by d, w, mo or y, e.g. "7d", "1mo", "6mo"');
+export type DurationText = z.infer<typeof durationSchema>;
+
+const codeText = z.union([z.string().min(1), z.number().transform((n) => String(n))]);
+
+/** One code, a code prefix (ICD-10 chapters and subcategories) or an inclusive range of ICD categories. */
+export const codeEntrySchema = z
+  .object({
+    system: z.string().min(1),
+    code: codeText.optional(),
+    prefix: codeText.optional(),
+    range: z.tuple([codeText, codeText]).optional(),
+    display: z.string().optional(),
+  })
+  .strict()
+  .refine((e) => [e.code, e.prefix, e.range].filter((x) => x !== undefined).length === 1, {
+    message: 'give exactly one of code, prefix or range',
+  });
+export type CodeEntry = z.infer<typeof codeEntrySchema>;
+
+/** A set of codes plus the names a site may send as text only. */
+export const valueSetSchema = z
+  .object({
+    display: z.string().min(1),
+    description: z.string().optional(),
+    codes: z.array(codeEntrySchema).default([]),
+    exclude: z.array(codeEntrySchema).default([]),
+    /** Lower-case phrases matched against code.text and coding.display, marked as a text match. */
+    names: z.array(z.string().min(2)).default([]),
+    /** Other value sets whose members belong here too. */
+    include: z.array(z.string()).default([]),
+  })
+  .strict();
+export type ValueSetDef = z.infer<typeof valueSetSchema>;
+
+export const analyteSchema = z
+  .object({
+    display: z.string().min(1),
+    /** Canonical UCUM unit values are converted to before comparison. */
+    unit: z.string(),
+    /** g/mol, for mass <-> substance conversions (creatinine 113.12, bilirubin 584.66). */
+    molarMass: z.number().positive().optional(),
+    codes: z.array(codeEntrySchema).min(1),
+    names: z.array(z.string().min(2)).default([]),
+    /** Upper limit of normal assumed when a result carries no referenceRange.high (in `unit`). */
+    defaultUpperLimit: z.number().positive().optional(),
+    defaultLowerLimit: z.number().optional(),
+    /** Default "at screening" lookback for this analyte (30d when absent; 90d for PFT and echo). */
+    lookback: durationSchema.optional(),
+    /** Why a non-standard code was chosen, for analytes with no standard code. */
+    note: z.string().optional(),
+  })
+  .strict();
+export type AnalyteDef = z.infer<typeof analyteSchema>;
+
+export const productSchema = z
+  .object({
+    system: z.string().default('rxnorm'),
+    code: codeText,
+    display: z.string().optional(),
+    /** Amount of the ingredient per unit of product, in mg (a tablet, a mL). */
+    strengthMg: z.number().positive().optional(),
+  })
+  .strict();
+
+export const ingredientSchema = z
+  .object({
+    display: z.string().min(1),
+    rxnorm: z.array(codeText).default([]),
+    atc: z.array(codeText).default([]),
+    /** SCD/SBD and other product codes that contain this ingredient. */
+    products: z.array(productSchema).default([]),
+    names: z.array(z.string().min(2)).default([]),
+    /** Milligrams of prednisone equivalent to 1 mg of this corticosteroid. */
+    prednisoneFactor: z.number().positive().optional(),
+  })
+  .strict();
+export type IngredientDef = z.infer<typeof ingredientSchema>;
+
+export const medicationClassSchema = z
+  .object({
+    display: z.string().min(1),
+    ingredients: z.array(z.string()).default([]),
+    /** ATC prefixes that belong to the class (e.g. H02AB for systemic glucocorticoids). */
+    atcPrefixes: z.array(z.string()).default([]),
+    /** Other classes included whole. */
+    include: z.array(z.string()).default([]),
+  })
+  .strict();
+export type MedicationClassDef = z.infer<typeof medicationClassSchema>;
+
+export const terminologyFileSchema = z
+  .object({
+    analytes: z.record(z.string(), analyteSchema).default({}),
+    ingredients: z.record(z.string(), ingredientSchema).default({}),
+    medicationClasses: z.record(z.string(), medicationClassSchema).default({}),
+    valueSets: z.record(z.string(), valueSetSchema).default({}),
+    /** Route value set names counted as systemic (oral, IV, IM, SC...). */
+    systemicRoutes: z.array(codeEntrySchema).optional(),
+  })
+  .strict();
+export type TerminologyFile = z.infer<typeof terminologyFileSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Criteria rules: a discriminated union on `kind`.
+
+const anchorSchema = z.enum(['asOf', 'leukapheresis']).default('asOf');
+
+const comparisonOp = z.enum(['<', '<=', '>', '>=']);
+
+const labCompareSchema = z.union([
+  z.object({ op: comparisonOp, value: z.number(), unit: z.string() }).strict(),
+  z.object({ op: comparisonOp, uln: z.number().positive() }).strict(),
+  z.object({ is: z.enum(['below_range', 'above_range', 'positive', 'negative']) }).strict(),
+  /** Titers: `atLeast: "1:80"`. */
+  z.object({ titerAtLeast: z.string().regex(/^1:\d+$/, 'a titer is written 1:N') }).strict(),
+]);
+export type LabCompare = z.infer<typeof labCompareSchema>;
+
+export type Rule =
+  | { kind: 'all'; of: Rule[] }
+  | { kind: 'any'; of: Rule[] }
+  | { kind: 'at_least'; n: number; of: Rule[] }
+  | { kind: 'not'; rule: Rule }
+  | { kind: 'confirm'; rule: Rule; reason: string }
+  | { kind: 'manual'; reason: string }
+  | { kind: 'criterion'; id: string }
+  | { kind: 'age'; min?: number; max?: number }
+  | { kind: 'sex'; is: 'female' | 'male' }
+  | ConditionRule
+  | LabRule
+  | MedicationRule
+  | WashoutRule
+  | ImmunizationRule
+  | ProcedureRule
+  | AllergyRule
+  | EnrolledElsewhereRule
+  | TrendRule
+  | ScoreRule
+  | CockcroftGaultRule;
+
+export interface ConditionRule {
+  kind: 'condition';
+  valueSets: string[];
+  /** Which Conditions count: any recorded, active now, or present within a window. */
+  status: 'any' | 'active';
+  within?: string;
+  /** With `within`: "presence" counts a condition present at any time in the window; "onset" only a new one. */
+  withinBy: 'presence' | 'onset';
+  anchor: 'asOf' | 'leukapheresis';
+  /** A condition resolved (abatement) longer ago than this does not count. */
+  unlessResolvedFor?: string;
+  /** Also look for the codes in Observation coded values and DiagnosticReport conclusions. */
+  includeFindings: boolean;
+}
+
+export interface LabRule {
+  kind: 'lab';
+  analyte: string;
+  compare: LabCompare;
+  /** "latest" (at screening) or "ever" (any counted result at any time). */
+  select: 'latest' | 'ever';
+  lookback?: string;
+  anchor: 'asOf' | 'leukapheresis';
+  /** The result does not count when one of these medication classes was given in the days before it. */
+  notAfterMedication?: { classes: string[]; within: string };
+  /**
+   * What no result (or only a stale one) means. "unknown" for inclusions that need the value;
+   * "false" where only a positive result matters (a pregnancy test in an exclusion).
+   */
+  absentIs: 'unknown' | 'false';
+}
+
+export interface MedicationRule {
+  kind: 'medication';
+  classes: string[];
+  /** Exposure overlapping the window before the anchor; absent: at any time. */
+  within?: string;
+  anchor: 'asOf' | 'leukapheresis';
+  /** Cumulative exposure at least this long (union of intervals). */
+  minDuration?: string;
+  /** Only exposures ongoing at the anchor. */
+  ongoing: boolean;
+  /** Prednisone-equivalent daily dose bound (corticosteroids). */
+  prednisoneMgPerDay?: { op: '<' | '<=' | '>' | '>='; value: number };
+  systemicOnly: boolean;
+}
+
+export interface WashoutRule {
+  kind: 'washout';
+  medicationClasses: string[];
+  vaccineValueSets: string[];
+  window: string;
+  anchor: 'asOf' | 'leukapheresis';
+  /** Only corticosteroid exposures above this prednisone-equivalent dose count. */
+  prednisoneMgPerDayAbove?: number;
+  systemicOnly: boolean;
+}
+
+export interface ImmunizationRule {
+  kind: 'immunization';
+  valueSets: string[];
+  within?: string;
+  anchor: 'asOf' | 'leukapheresis';
+}
+
+export interface ProcedureRule {
+  kind: 'procedure';
+  valueSets: string[];
+  within?: string;
+  anchor: 'asOf' | 'leukapheresis';
+  /** At least this many procedures, each within `maxInterval` of the previous one. */
+  minCount: number;
+  maxInterval?: string;
+}
+
+export interface AllergyRule {
+  kind: 'allergy';
+  /** Substances as medication classes or value sets. */
+  medicationClasses: string[];
+  valueSets: string[];
+  /** Any medication allergy qualifies when true (category medication). */
+  anyMedication: boolean;
+  /** Only severe ones: criticality high, reaction severity severe, or an anaphylaxis manifestation. */
+  severeOnly: boolean;
+  anaphylaxisValueSet?: string;
+}
+
+export interface EnrolledElsewhereRule {
+  kind: 'enrolled_elsewhere';
+  statuses: string[];
+}
+
+export interface TrendRule {
+  kind: 'trend';
+  analyte: string;
+  window: string;
+  anchor: 'asOf' | 'leukapheresis';
+  direction: 'increase' | 'decrease';
+  /** Change threshold; strictly greater unless `inclusive`. */
+  by: number;
+  /** "absolute" in the analyte's unit, or "relative" percent of the earliest value. */
+  measure: 'absolute' | 'relative';
+  inclusive: boolean;
+}
+
+export interface ScoreItem {
+  name: string;
+  points: number;
+  rule: Rule;
+}
+
+export interface ScoreRule {
+  kind: 'score';
+  name: string;
+  /** Entry criterion (e.g. ANA >= 1:80 for EULAR/ACR 2019); when false the computed score is 0. */
+  entry?: Rule;
+  /** Within a domain only the highest item that holds counts. */
+  domains: { name: string; items: ScoreItem[] }[];
+  threshold: number;
+  recorded?: {
+    analyte: string;
+    threshold: number;
+    lookback?: string;
+    /** The recorded total only counts with at least this many computed points. */
+    minComputed: number;
+    /** Points recorded for items that must not count (SLEDAI-2K CNS items). */
+    subtract: ScoreItem[];
+  };
+  /** What a complete computation below the threshold means. */
+  completeBelow: 'not_met' | 'unknown';
+  /** Items after which the computed score is treated as complete for `completeBelow`. */
+  lookback?: string;
+}
+
+export interface CockcroftGaultRule {
+  kind: 'cockcroft_gault';
+  minMlPerMin: number;
+  creatinine: string;
+  weight: string;
+  measuredClearance?: string;
+  lookback?: string;
+}
+
+const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
+  z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('all'), of: z.array(ruleSchema).min(1) }).strict(),
+    z.object({ kind: z.literal('any'), of: z.array(ruleSchema).min(1) }).strict(),
+    z.object({ kind: z.literal('at_least'), n: z.number().int().positive(), of: z.array(ruleSchema).min(1) }).strict(),
+    z.object({ kind: z.literal('not'), rule: ruleSchema }).strict(),
+    z.object({ kind: z.literal('confirm'), rule: ruleSchema, reason: z.string().min(1) }).strict(),
+    z.object({ kind: z.literal('manual'), reason: z.string().min(1) }).strict(),
+    z.object({ kind: z.literal('criterion'), id: z.string().min(1) }).strict(),
+    z
+      .object({ kind: z.literal('age'), min: z.number().nonnegative().optional(), max: z.number().positive().optional() })
+      .strict(),
+    z.object({ kind: z.literal('sex'), is: z.enum(['female', 'male']) }).strict(),
+    z
+      .object({
+        kind: z.literal('condition'),
+        valueSets: z.array(z.string()).min(1),
+        status: z.enum(['any', 'active']).default('any'),
+        within: durationSchema.optional(),
+        withinBy: z.enum(['presence', 'onset']).default('presence'),
+        anchor: anchorSchema,
+        unlessResolvedFor: durationSchema.optional(),
+        includeFindings: z.boolean().default(false),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('lab'),
+        analyte: z.string().min(1),
+        compare: labCompareSchema,
+        select: z.enum(['latest', 'ever']).default('latest'),
+        lookback: durationSchema.optional(),
+        anchor: anchorSchema,
+        notAfterMedication: z.object({ classes: z.array(z.string()).min(1), within: durationSchema }).strict().optional(),
+        absentIs: z.enum(['unknown', 'false']).default('unknown'),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('medication'),
+        classes: z.array(z.string()).min(1),
+        within: durationSchema.optional(),
+        anchor: anchorSchema,
+        minDuration: durationSchema.optional(),
+        ongoing: z.boolean().default(false),
+        prednisoneMgPerDay: z.object({ op: comparisonOp, value: z.number().nonnegative() }).strict().optional(),
+        systemicOnly: z.boolean().default(false),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('washout'),
+        medicationClasses: z.array(z.string()).default([]),
+        vaccineValueSets: z.array(z.string()).default([]),
+        window: durationSchema,
+        anchor: anchorSchema,
+        prednisoneMgPerDayAbove: z.number().nonnegative().optional(),
+        systemicOnly: z.boolean().default(false),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('immunization'),
+        valueSets: z.array(z.string()).min(1),
+        within: durationSchema.optional(),
+        anchor: anchorSchema,
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('procedure'),
+        valueSets: z.array(z.string()).min(1),
+        within: durationSchema.optional(),
+        anchor: anchorSchema,
+        minCount: z.number().int().positive().default(1),
+        maxInterval: durationSchema.optional(),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('allergy'),
+        medicationClasses: z.array(z.string()).default([]),
+        valueSets: z.array(z.string()).default([]),
+        anyMedication: z.boolean().default(false),
+        severeOnly: z.boolean().default(false),
+        anaphylaxisValueSet: z.string().optional(),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('enrolled_elsewhere'),
+        statuses: z
+          .array(z.string())
+          .default(['on-study', 'on-study-intervention', 'on-study-observation', 'pending-on-study', 'follow-up']),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('trend'),
+        analyte: z.string().min(1),
+        window: durationSchema,
+        anchor: anchorSchema,
+        direction: z.enum(['increase', 'decrease']),
+        by: z.number().positive(),
+        measure: z.enum(['absolute', 'relative']),
+        inclusive: z.boolean().default(false),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('score'),
+        name: z.string().min(1),
+        entry: ruleSchema.optional(),
+        domains: z
+          .array(
+            z
+              .object({
+                name: z.string().min(1),
+                items: z.array(scoreItemSchema).min(1),
+              })
+              .strict(),
+          )
+          .min(1),
+        threshold: z.number(),
+        recorded: z
+          .object({
+            analyte: z.string().min(1),
+            threshold: z.number(),
+            lookback: durationSchema.optional(),
+            minComputed: z.number().default(0),
+            subtract: z.array(scoreItemSchema).default([]),
+          })
+          .strict()
+          .optional(),
+        completeBelow: z.enum(['not_met', 'unknown']).default('unknown'),
+        lookback: durationSchema.optional(),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('cockcroft_gault'),
+        minMlPerMin: z.number().positive(),
+        creatinine: z.string().min(1),
+        weight: z.string().min(1),
+        measuredClearance: z.string().optional(),
+        lookback: durationSchema.optional(),
+      })
+      .strict(),
+  ]),
+) as z.ZodType<Rule, unknown>;
+
+const scoreItemSchema: z.ZodType<ScoreItem, unknown> = z.lazy(() =>
+  z.object({ name: z.string().min(1), points: z.number(), rule: ruleSchema }).strict(),
+) as z.ZodType<ScoreItem, unknown>;
+
+export { ruleSchema };
+
+export const criterionSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/, 'criterion ids look like "sle.inc.age"'),
+    type: z.enum(['inclusion', 'exclusion']),
+    /** The criterion as the protocol words it. */
+    text: z.string().min(1),
+    /** True for "(manual)" criteria: they stay `review` and do not block `eligible`. */
+    manual: z.boolean().default(false),
+    rule: ruleSchema,
+  })
+  .strict();
+export type CriterionDef = z.infer<typeof criterionSchema>;
+
+export const trialFileSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9-]+$/, 'trial ids are lower-case words joined by hyphens'),
+    title: z.string().min(1),
+    version: z.string().default('1'),
+    description: z.string().optional(),
+    identifiers: z.array(z.object({ system: z.string().min(1), value: z.string().min(1) }).strict()).default([]),
+    /** Diagnosis value sets used to pick cohort candidates on a server. */
+    candidateValueSets: z.array(z.string()).default([]),
+    criteria: z.array(criterionSchema).min(1),
+  })
+  .strict();
+export type TrialFile = z.infer<typeof trialFileSchema>;

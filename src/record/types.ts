@@ -1,0 +1,197 @@
+/**
+ * The normalised patient record: what the engine reads. Built from FHIR R4 resources by
+ * `normalise.ts`; only data that counts under CONVENTIONS.md ends up in the fact lists,
+ * everything set aside is kept in `ignored` or `warnings` with the reason so explanations
+ * can mention it.
+ */
+
+export interface CodingLite {
+  system?: string;
+  code?: string;
+  display?: string;
+}
+
+export interface Concept {
+  codings: CodingLite[];
+  text?: string;
+}
+
+export type Comparator = '<' | '<=' | '>=' | '>';
+
+export type ObservationValue =
+  | { kind: 'quantity'; value: number; unit?: string; comparator?: Comparator }
+  /**
+   * Titers and other ratios: 1:640 is numerator 1, denominator 640. The comparator is the one
+   * written before the ratio: ">1:1280" means a titer above 1:1280.
+   */
+  | { kind: 'ratio'; numerator: number; denominator: number; comparator?: Comparator }
+  | { kind: 'coded'; concept: Concept }
+  /**
+   * A qualitative result read from a string or code (Positive, Negative, Detected...).
+   * `concept` is the coded value it was read from, when it was coded.
+   */
+  | { kind: 'qualitative'; positive: boolean; text: string; concept?: Concept }
+  | { kind: 'string'; text: string }
+  | { kind: 'boolean'; value: boolean };
+
+export interface RangeLite {
+  low?: { value: number; unit?: string };
+  high?: { value: number; unit?: string };
+  text?: string;
+}
+
+export interface ObservationFact {
+  /** "Observation/<id>"; for a component: "Observation/<id>#component[<n>]" is NOT used, see `componentIndex`. */
+  reference: string;
+  code: Concept;
+  /** Effective date-time (start of a period), ISO 8601 as given. */
+  date?: string;
+  status: string;
+  value?: ObservationValue;
+  referenceRange?: RangeLite;
+  /** Normalised v3 ObservationInterpretation codes: H, HH, L, LL, A, AA, N, POS, NEG, IND, DET, ND... */
+  interpretation: string[];
+  dataAbsentReason?: string;
+  /** Set when this fact is a component of a multi-component Observation. */
+  componentIndex?: number;
+  /**
+   * Set when the fact came from a DiagnosticReport's conclusionCode rather than an Observation:
+   * `reference` is "DiagnosticReport/<id>", `code` the report's code and `value` the conclusion
+   * as `{ kind: 'coded' }`. One fact per conclusionCode.
+   */
+  fromReport?: boolean;
+}
+
+export interface ConditionFact {
+  reference: string;
+  code: Concept;
+  clinicalStatus?: string;
+  verificationStatus?: string;
+  onset?: string;
+  abatement?: string;
+  recordedDate?: string;
+  /** Active per CONVENTIONS.md: active, recurrence or relapse, or no clinicalStatus and no abatement. */
+  active: boolean;
+}
+
+export type MedicationSource = 'MedicationStatement' | 'MedicationRequest' | 'MedicationAdministration';
+
+export interface DoseLite {
+  value: number;
+  unit?: string;
+}
+
+export interface MedicationExposure {
+  reference: string;
+  source: MedicationSource;
+  status: string;
+  /**
+   * The medication's own codes: medicationCodeableConcept, or the code of the resolved
+   * Medication (with medicationReference.display as text when nothing else names it).
+   */
+  concept: Concept;
+  /** The resolved Medication's ingredients (itemCodeableConcept, or a referenced Medication's code). */
+  ingredientConcepts: Concept[];
+  /** Start of the exposure interval (ISO date or date-time); absent when unknown. */
+  start?: string;
+  /**
+   * End of the exposure interval; absent with `ongoing` true means through the as-of date,
+   * absent with `ongoing` false means the record does not say when it ended.
+   */
+  end?: string;
+  ongoing: boolean;
+  /**
+   * Where the interval comes from (CONVENTIONS.md): effective[x] for statements and
+   * administrations; for a request its validityPeriod end, its expectedSupplyDuration, or the
+   * assumed 30 days. `unknown` when the resource carries no usable date.
+   */
+  intervalBasis?: 'effective' | 'validityPeriod' | 'expectedSupplyDuration' | 'assumed30Days' | 'unknown';
+  route?: Concept;
+  /** Amount per administration as recorded (e.g. 20 mg, 1 tablet). */
+  dose?: DoseLite;
+  /** Administrations per day when the timing says so. */
+  timesPerDay?: number;
+  /** Where a Medication reference could not be resolved, the reference string. */
+  unresolvedMedication?: string;
+}
+
+export interface ImmunizationFact {
+  reference: string;
+  vaccine: Concept;
+  date?: string;
+  status: string;
+}
+
+export interface ProcedureFact {
+  reference: string;
+  code: Concept;
+  date?: string;
+  end?: string;
+  status: string;
+}
+
+export interface DiagnosticReportFact {
+  reference: string;
+  code: Concept;
+  date?: string;
+  status: string;
+  conclusionCodes: Concept[];
+  conclusion?: string;
+  result: string[];
+}
+
+export interface AllergyFact {
+  reference: string;
+  code: Concept;
+  category: string[];
+  criticality?: string;
+  clinicalStatus?: string;
+  verificationStatus?: string;
+  recordedDate?: string;
+  reactions: { severity?: string; manifestations: Concept[]; substance?: Concept }[];
+}
+
+export interface ResearchSubjectFact {
+  reference: string;
+  status: string;
+  studyReference?: string;
+  studyIdentifier?: { system?: string; value?: string };
+  studyDisplay?: string;
+  identifiers: { system?: string; value?: string }[];
+  periodStart?: string;
+  periodEnd?: string;
+}
+
+export interface IgnoredResource {
+  reference: string;
+  resourceType: string;
+  /** Why it does not count, e.g. "status preliminary", "verificationStatus refuted". */
+  reason: string;
+  concept?: Concept;
+}
+
+export interface RecordWarning {
+  /** The resource or file concerned, e.g. "Observation/123" or "bundle.json entry[4]". */
+  where: string;
+  message: string;
+}
+
+export interface PatientRecord {
+  patientId: string;
+  patientReference: string;
+  birthDate?: string;
+  gender?: string;
+  deceased?: boolean;
+  /** deceasedDateTime, when given. */
+  deceasedDate?: string;
+  observations: ObservationFact[];
+  conditions: ConditionFact[];
+  medications: MedicationExposure[];
+  immunizations: ImmunizationFact[];
+  procedures: ProcedureFact[];
+  reports: DiagnosticReportFact[];
+  allergies: AllergyFact[];
+  researchSubjects: ResearchSubjectFact[];
+  ignored: IgnoredResource[];
+  warnings: RecordWarning[];
+}

@@ -1,0 +1,16 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { CompiledTrial } from '../mapping/compile';
+import type { EligibilityReport } from '../report/types';
+
+/** Where a patient's FHIR data comes from: a FHIR server (src/fhir) or anything shaped alike. */
+export interface PatientSource {
+  /** Every resource CONVENTIONS.md lists for the patient; throws ERR_PATIENT_NOT_FOUND for an unknown id. */
+  fetchPatientResources(patientId: string): Promise<Resource[]>;
+  /** A label for messages: the server base URL. */
+  readonly label: string;
+}
+
+/** Writes a report back where the EHR can see it (src/fhir/write-back). */
+export interface ReportWriter {
+  writeReport(trial: CompiledTrial, report: EligibilityReport): Promise<{ written: string[] }>;
+}

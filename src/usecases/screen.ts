@@ -1,0 +1,46 @@
+import type { Resource } from '@medplum/fhirtypes';
+import { evaluate } from '../engine/evaluate';
+import { isIsoDate } from '../engine/dates';
+import { EligoError } from '../errors/eligo-error';
+import { getTrial, type Catalog, type CompiledTrial } from '../mapping/compile';
+import { normalise } from '../record/normalise';
+import type { PatientRecord } from '../record/types';
+import type { EligibilityReport } from '../report/types';
+import { SERVICE_VERSION } from '../version';
+
+export interface ScreenOptions {
+  /** YYYY-MM-DD; the caller supplies today's date when none is given (the engine has no clock). */
+  asOf: string;
+  leukapheresisDate?: string;
+}
+
+/** Check dates at the edge so the engine only ever sees valid ones. */
+export function checkScreenOptions(options: ScreenOptions): ScreenOptions {
+  if (!isIsoDate(options.asOf)) {
+    throw new EligoError('ERR_ARGUMENT_INVALID', `as-of date "${options.asOf}" is not a calendar date in the form YYYY-MM-DD`, { where: 'asOf' });
+  }
+  if (options.leukapheresisDate !== undefined && !isIsoDate(options.leukapheresisDate)) {
+    throw new EligoError('ERR_ARGUMENT_INVALID', `leukapheresis date "${options.leukapheresisDate}" is not a calendar date in the form YYYY-MM-DD`, {
+      where: 'leukapheresisDate',
+    });
+  }
+  return options;
+}
+
+export function screenRecord(trial: CompiledTrial, record: PatientRecord, options: ScreenOptions): EligibilityReport {
+  return evaluate(trial, record, checkScreenOptions(options), { version: SERVICE_VERSION });
+}
+
+/** One patient's resources (Patient first or anywhere) to a report. */
+export function screenResources(trial: CompiledTrial, resources: Resource[], options: ScreenOptions): EligibilityReport {
+  return screenRecord(trial, normalise(resources), options);
+}
+
+export function trialFor(catalog: Catalog, trialId: string): CompiledTrial {
+  return getTrial(catalog, trialId);
+}
+
+/** Today's date in UTC, for callers at the edge (CLI, HTTP, jobs); never used inside the engine. */
+export function today(now: Date = new Date()): string {
+  return now.toISOString().slice(0, 10);
+}

@@ -1,0 +1,76 @@
+import { allergy, emptyRecord, immunization, judge, medication } from './build';
+
+describe('washout before leukapheresis', () => {
+  const oneMonth = { kind: 'washout', window: '1mo', anchor: 'leukapheresis', medicationClasses: ['anti_cd20'], vaccineValueSets: ['live_vaccines'] };
+  const L = '2026-07-20';
+
+  it('is not met, resolving the day after, when the last dose falls on the first day of the window', () => {
+    const r = judge(oneMonth, emptyRecord({ medications: [medication('121191', '2026-06-20', '2026-06-20')] }), '2026-06-25', L);
+    expect(r.status).toBe('not_met');
+    expect(r.resolvesOn).toBe('2026-07-21');
+  });
+  it('is met when the last dose was the day before the window opened', () => {
+    expect(judge(oneMonth, emptyRecord({ medications: [medication('121191', '2026-06-19', '2026-06-19')] }), '2026-06-25', L).status).toBe('met');
+  });
+  it('counts a dose on the leukapheresis day itself', () => {
+    const r = judge(oneMonth, emptyRecord({ medications: [medication('121191', '2026-06-01', '2026-07-20')] }), '2026-07-20', L);
+    expect(r.status).toBe('not_met');
+    expect(r.resolvesOn).toBe('2026-08-21');
+  });
+  it('resolves only after discontinuation for an ongoing medication', () => {
+    const r = judge(oneMonth, emptyRecord({ medications: [medication('121191', '2025-01-01', undefined)] }), '2026-06-25', L);
+    expect(r.status).toBe('not_met');
+    expect(r.resolvesOn).toBe('after discontinuation');
+  });
+  it('counts from the as-of date when no leukapheresis date is given', () => {
+    const r = judge(oneMonth, emptyRecord({ medications: [medication('121191', '2026-06-01', '2026-06-01')] }), '2026-06-25');
+    expect(r.status).toBe('not_met');
+    expect(r.resolvesOn).toBe('2026-07-02');
+  });
+  it('treats a live vaccine in the window as a washout', () => {
+    const r = judge(oneMonth, emptyRecord({ immunizations: [immunization('03', '2026-07-01')] }), '2026-07-10', L);
+    expect(r.status).toBe('not_met');
+    expect(r.resolvesOn).toBe('2026-08-02');
+  });
+  it('only counts corticosteroids above the prednisone-equivalent dose', () => {
+    const rule = { kind: 'washout', window: '7d', anchor: 'leukapheresis', prednisoneMgPerDayAbove: 10, systemicOnly: true, medicationClasses: ['corticosteroids_systemic'] };
+    const low = medication('312615', '2026-06-01', undefined, { dose: { value: 0.25 }, timesPerDay: 1 }); // 5 mg
+    expect(judge(rule, emptyRecord({ medications: [low] }), '2026-06-15').status).toBe('met');
+    const high = medication('312615', '2026-06-01', undefined, { dose: { value: 1 }, timesPerDay: 1 }); // 20 mg
+    expect(judge(rule, emptyRecord({ medications: [high] }), '2026-06-15').status).toBe('not_met');
+    const dexa = medication('3264', '2026-06-01', undefined, { dose: { value: 2, unit: 'mg' }, timesPerDay: 1 }); // 13.3 mg prednisone
+    expect(judge(rule, emptyRecord({ medications: [dexa] }), '2026-06-15').status).toBe('not_met');
+    const unknownDose = medication('8640', '2026-06-01', undefined);
+    expect(judge(rule, emptyRecord({ medications: [unknownDose] }), '2026-06-15').status).toBe('unknown');
+    const topical = medication('3264', '2026-06-01', undefined, { dose: { value: 2, unit: 'mg' }, timesPerDay: 1, route: { codings: [], text: 'Topical' } });
+    expect(judge(rule, emptyRecord({ medications: [topical] }), '2026-06-15').status).toBe('met');
+  });
+});
+
+describe('medication exposure', () => {
+  it('sums overlapping intervals for a cumulative duration', () => {
+    const rule = { kind: 'medication', classes: ['antimalarials'], minDuration: '6mo' };
+    const parts = [medication('979092', '2025-01-01', '2025-04-30'), medication('5521', '2025-04-01', '2025-07-15')];
+    expect(judge(rule, emptyRecord({ medications: parts })).status).toBe('met');
+    expect(judge(rule, emptyRecord({ medications: [parts[0]!] })).status).toBe('not_met');
+  });
+  it('matches by brand name only as a marked fallback', () => {
+    const byName = medication('999999', '2026-01-01', '2026-01-02', { concept: { codings: [{ system: 'urn:local', code: 'x', display: 'Rituxan 500 MG infusion' }] } });
+    const r = judge({ kind: 'medication', classes: ['anti_cd20'] }, emptyRecord({ medications: [byName] }));
+    expect(r.status).toBe('met');
+    expect(r.evidence[0]?.note).toContain('matched by display text');
+  });
+  it('ignores a prescription written after the as-of date', () => {
+    const later = medication('121191', '2026-07-01', '2026-07-02');
+    expect(judge({ kind: 'medication', classes: ['anti_cd20'] }, emptyRecord({ medications: [later] })).status).toBe('not_met');
+  });
+});
+
+describe('allergies', () => {
+  it('finds a severe drug allergy by criticality or anaphylaxis, not a mild one', () => {
+    const rule = { kind: 'allergy', anyMedication: true, severeOnly: true, anaphylaxisValueSet: 'anaphylaxis' };
+    expect(judge(rule, emptyRecord({ allergies: [allergy({ criticality: 'high' })] })).status).toBe('met');
+    expect(judge(rule, emptyRecord({ allergies: [allergy({ reactions: [{ manifestations: [{ codings: [{ system: 'http://snomed.info/sct', code: '39579001' }] }] }] })] })).status).toBe('met');
+    expect(judge(rule, emptyRecord({ allergies: [allergy({ criticality: 'low' })] })).status).toBe('not_met');
+  });
+});
