@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 'use strict';
-// The CLI ships compiled: `npm ci` runs `prepare`, which builds dist/.
+// The CLI ships compiled: `npm install` runs `prepare`, which builds dist/.
+// A closed pipe (`eligo ... | head`) ends the run quietly instead of crashing.
+process.stdout.on('error', (err) => {
+  if (err && err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 require('../dist/cli/main.js').runCli(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err) => { console.error(err instanceof Error ? err.message : String(err)); process.exitCode = 1; },

@@ -75,3 +75,18 @@ describe('age', () => {
     expect(judge(rule, noBirth).status).toBe('unknown');
   });
 });
+
+describe('sex and immunizations', () => {
+  it('reads administrative sex and is unknown without it', () => {
+    expect(judge({ kind: 'sex', is: 'male' }, emptyRecord({ gender: 'male' })).status).toBe('met');
+    expect(judge({ kind: 'sex', is: 'male' }, emptyRecord({ gender: 'female' })).status).toBe('not_met');
+    expect(judge({ kind: 'sex', is: 'male' }, emptyRecord({ gender: 'unknown' })).status).toBe('unknown');
+  });
+  it('finds an immunization inside a window only', () => {
+    const { immunization } = jest.requireActual('./build') as typeof import('./build');
+    const rule = { kind: 'immunization', valueSets: ['live_vaccines'], within: '1mo' };
+    expect(judge(rule, emptyRecord({ immunizations: [immunization('21', '2026-05-15')] })).status).toBe('met');
+    expect(judge(rule, emptyRecord({ immunizations: [immunization('21', '2026-05-14')] })).status).toBe('not_met');
+    expect(judge(rule, emptyRecord({ immunizations: [immunization('187', '2026-06-01')] })).status).toBe('not_met');
+  });
+});
