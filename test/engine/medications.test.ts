@@ -74,3 +74,14 @@ describe('allergies', () => {
     expect(judge(rule, emptyRecord({ allergies: [allergy({ criticality: 'low' })] })).status).toBe('not_met');
   });
 });
+
+describe('washout with incomplete dates', () => {
+  it('fails closed on an exposure with no start date', () => {
+    const undated = medication('121191', '', undefined);
+    delete undated.start;
+    const rule = { kind: 'washout', window: '1mo', anchor: 'leukapheresis', medicationClasses: ['anti_cd20'] };
+    const r = judge(rule, emptyRecord({ medications: [undated] }), '2026-06-15', '2026-07-01');
+    expect(r.status).toBe('unknown');
+    expect(r.missing).toEqual(['medication start date']);
+  });
+});

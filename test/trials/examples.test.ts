@@ -90,3 +90,22 @@ describe('ssc-cart examples', () => {
     expect(statusOf(report, 'ssc.exc.live_vaccine')).toBe('met');
   });
 });
+
+describe('systemic sclerosis subtype sent as text only', () => {
+  const { getTrial } = jest.requireActual('../../src/mapping/compile') as typeof import('../../src/mapping/compile');
+  const { evaluate } = jest.requireActual('../../src/engine/evaluate') as typeof import('../../src/engine/evaluate');
+  const { catalog } = jest.requireActual('./screen-helpers') as typeof import('./screen-helpers');
+  const record = (text: string) => ({
+    patientId: 'x', patientReference: 'Patient/x', birthDate: '1980-01-01', gender: 'male',
+    observations: [], medications: [], immunizations: [], procedures: [], reports: [], allergies: [], researchSubjects: [], ignored: [], warnings: [],
+    conditions: [{ reference: 'Condition/1', code: { codings: [{ system: 'urn:local', code: 'SSC' }], text }, active: true, clinicalStatus: 'active' }],
+  });
+  const diagnosis = (text: string) => evaluate(getTrial(catalog, 'ssc-cart'), record(text), { asOf: '2026-06-15' }, { version: 't' }).criteria.find((c) => c.id === 'ssc.inc.diagnosis');
+  it('reads diffuse, limited and unstated subtypes from the text, marking the text match', () => {
+    const diffuse = diagnosis('Diffuse cutaneous systemic sclerosis');
+    expect(diffuse?.status).toBe('met');
+    expect(diffuse?.evidence[0]?.note).toContain('matched by display text');
+    expect(diagnosis('Limited cutaneous systemic sclerosis')?.status).toBe('not_met');
+    expect(diagnosis('Systemic sclerosis')?.status).toBe('review');
+  });
+});

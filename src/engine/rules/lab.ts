@@ -206,10 +206,11 @@ function positivity(
   if (v?.kind === 'qualitative') return { value: v.positive, reason: `reported "${v.text}"` };
   if (v?.kind === 'boolean') return { value: v.value, reason: `reported ${String(v.value)}` };
   if (v?.kind === 'coded') {
-    const positive = ctx.terminology.valueSets.get('positive_result')?.match(v.concept);
-    if (positive) return { value: true, reason: `coded ${positive.matched}` };
+    // Negative first: "not detected" contains "detected".
     const negative = ctx.terminology.valueSets.get('negative_result')?.match(v.concept);
     if (negative) return { value: false, reason: `coded ${negative.matched}` };
+    const positive = ctx.terminology.valueSets.get('positive_result')?.match(v.concept);
+    if (positive) return { value: true, reason: `coded ${positive.matched}` };
   }
   if (fact.interpretation.some((f) => POSITIVE_FLAGS.has(f))) return { value: true, reason: `interpretation ${fact.interpretation.join(',')}` };
   if (fact.interpretation.some((f) => NEGATIVE_FLAGS.has(f))) return { value: false, reason: `interpretation ${fact.interpretation.join(',')}` };

@@ -198,6 +198,11 @@ export function evaluateWashout(rule: WashoutRule, ctx: EvalContext): RuleResult
   const undecided: MatchedExposure[] = [];
   if (rule.medicationClasses.length > 0) {
     for (const m of exposuresOf(ctx, rule.medicationClasses, rule.systemicOnly)) {
+      if (m.startDay === undefined) {
+        // No start date: it may fall in the window. Fail closed unless it provably ended before.
+        if (m.endDay === undefined || m.endDay >= from) undecided.push(m);
+        continue;
+      }
       if (!overlaps(m, from, anchor, ctx.asOfDay)) continue;
       const isSteroid = m.ingredientKeys.some((k) => ctx.terminology.ingredients.get(k)?.def.prednisoneFactor !== undefined);
       if (rule.prednisoneMgPerDayAbove !== undefined && isSteroid) {
@@ -226,9 +231,11 @@ export function evaluateWashout(rule: WashoutRule, ctx: EvalContext): RuleResult
     });
   }
   if (undecided.length > 0) {
-    return result('unknown', `corticosteroid ${where} with no readable dose: ${undecided.map((m) => m.label).join(', ')}`, {
+    const undated = undecided.filter((m) => m.startDay === undefined);
+    const why = undated.length > 0 ? 'with no start date, possibly' : 'corticosteroid with no readable dose';
+    return result('unknown', `${undecided.map((m) => m.label).join(', ')}: ${why} ${where}`, {
       evidence: undecided.map((m) => m.evidence),
-      missing: ['corticosteroid daily dose'],
+      missing: [undated.length > 0 ? 'medication start date' : 'corticosteroid daily dose'],
     });
   }
   return result('true', `none ${where}`);
