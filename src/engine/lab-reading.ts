@@ -104,7 +104,7 @@ export function describeValue(fact: ObservationFact): string {
   if (!v) return fact.dataAbsentReason ? `absent (${fact.dataAbsentReason})` : 'no value';
   switch (v.kind) {
     case 'quantity':
-      return `${v.comparator ?? ''}${v.value}${v.unit ? ` ${v.unit}` : ''}`;
+      return `${v.comparator ?? ''}${shown(v.value)}${v.unit ? ` ${v.unit}` : ''}`;
     case 'ratio':
       return `${v.comparator ?? ''}${v.numerator}:${v.denominator}`;
     case 'coded':

@@ -55,7 +55,7 @@ function merge(parts: RuleResult[]): Pick<RuleResult, 'evidence' | 'missing' | '
 }
 
 function joinExplanations(parts: RuleResult[]): string {
-  return parts.map((p) => p.explanation).join('; ');
+  return [...new Set(parts.map((p) => p.explanation))].join('; ');
 }
 
 /**
