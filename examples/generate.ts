@@ -171,7 +171,7 @@ class PatientBuilder {
     return this;
   }
 
-  administration(rxnorm: string, display: string, date: string): this {
+  administration(rxnorm: string, display: string, date: string, mg: number): this {
     this.resources.push({
       resourceType: 'MedicationAdministration',
       id: this.next('ma'),
@@ -179,7 +179,7 @@ class PatientBuilder {
       medicationCodeableConcept: { coding: [{ system: RXNORM, code: rxnorm, display }], text: display },
       subject: this.subject,
       effectiveDateTime: date,
-      dosage: { route: { text: 'Intravenous' } },
+      dosage: { route: { text: 'Intravenous' }, dose: { value: mg, unit: 'mg', system: UCUM, code: 'mg' } },
     });
     return this;
   }
@@ -255,9 +255,9 @@ function sleEligible(): Bundle {
     .request('979092', 'Hydroxychloroquine Sulfate 200 MG Oral Tablet', '2018-03-01', '2026-06-10')
     .statement('68149', 'mycophenolate mofetil', '2019-04-01', '2026-05-31', { mg: 1000, perDay: 2 })
     .statement('1092437', 'belimumab', '2022-01-10', '2026-04-15')
-    .administration('3002', 'cyclophosphamide', '2019-03-10')
-    .administration('3002', 'cyclophosphamide', '2019-04-10')
-    .administration('3002', 'cyclophosphamide', '2019-05-10');
+    .administration('3002', 'cyclophosphamide', '2019-03-10', 750)
+    .administration('3002', 'cyclophosphamide', '2019-04-10', 750)
+    .administration('3002', 'cyclophosphamide', '2019-05-10', 750);
   return p.bundle();
 }
 
@@ -285,7 +285,7 @@ function slePotential(): Bundle {
     .statement('5521', 'hydroxychloroquine', '2020-08-01', '2026-05-01')
     .statement('68149', 'mycophenolate mofetil', '2021-01-01', '2026-05-20', { mg: 1000, perDay: 2 })
     .statement('1256', 'azathioprine', '2020-09-01', '2021-06-30', { mg: 100, perDay: 1 })
-    .administration('121191', 'rituximab', '2026-06-10');
+    .administration('121191', 'rituximab', '2026-06-10', 1000);
   return p.bundle();
 }
 

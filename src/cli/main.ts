@@ -6,6 +6,7 @@ import { SERVICE_VERSION } from '../version';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes';
 import { processIo, type CliIo } from './io';
 import { screenFiles, type OutputFormat } from './screen-command';
+import { screenFromFhir } from './screen-fhir-command';
 import { validateCommand } from './validate-command';
 
 const USAGE = `Usage: eligo <command> [options]
@@ -14,6 +15,10 @@ Commands:
   screen     Screen patients for a trial
              --trial <id>              trial id from mappings/trials (e.g. sle-cart)
              --bundle <path>           FHIR Bundle file, NDJSON file, or a folder of them (repeatable)
+             --fhir <base-url>         ...or read from a FHIR R4 server (token: ELIGO_FHIR_TOKEN)
+             --patient <id>            the patient on that server (repeatable)
+             --write-back              write the result back to the server (ResearchStudy,
+                                       ResearchSubject, report DocumentReference, Provenance)
              --as-of <YYYY-MM-DD>      screening date (default: today)
              --leukapheresis <date>    planned leukapheresis date (YYYY-MM-DD)
              --format json|ndjson|text output format (default: json)
@@ -31,6 +36,9 @@ Exit codes: 0 screened; 1 run failed (e.g. FHIR server unavailable);
 const OPTIONS = {
   trial: { type: 'string' },
   bundle: { type: 'string', multiple: true },
+  fhir: { type: 'string' },
+  patient: { type: 'string', multiple: true },
+  'write-back': { type: 'boolean' },
   'as-of': { type: 'string' },
   leukapheresis: { type: 'string' },
   format: { type: 'string' },
@@ -90,7 +98,19 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         ...(values.leukapheresis ? { leukapheresisDate: values.leukapheresis } : {}),
       });
       const bundles = values.bundle ?? [];
-      if (bundles.length === 0) throw new EligoError('ERR_ARGUMENT_INVALID', '--bundle is required (a file or folder of FHIR data)', { where: '--bundle' });
+      if (values.fhir !== undefined) {
+        if (bundles.length > 0) throw new EligoError('ERR_ARGUMENT_INVALID', 'give --bundle or --fhir, not both', { where: '--fhir' });
+        const patients = values.patient ?? [];
+        if (patients.length === 0) throw new EligoError('ERR_ARGUMENT_INVALID', '--patient is required with --fhir', { where: '--patient' });
+        const trial = getTrial(loadCatalog(values.mappings), trialId);
+        const token = process.env.ELIGO_FHIR_TOKEN;
+        return screenFromFhir(
+          { trial, baseUrl: values.fhir, patients, options, format, writeBack: values['write-back'] === true, ...(token ? { bearerToken: token } : {}) },
+          io,
+        );
+      }
+      if (values['write-back']) throw new EligoError('ERR_ARGUMENT_INVALID', '--write-back needs --fhir (files have no server to write to)', { where: '--write-back' });
+      if (bundles.length === 0) throw new EligoError('ERR_ARGUMENT_INVALID', '--bundle or --fhir is required (FHIR files, or a FHIR server)', { where: '--bundle' });
       const trial = getTrial(loadCatalog(values.mappings), trialId);
       return screenFiles({ trial, paths: bundles, options, format }, io);
     }

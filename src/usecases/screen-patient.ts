@@ -26,8 +26,10 @@ export async function screenPatient(
   patientId: string,
   options: ScreenOptions & { writeBack?: boolean },
 ): Promise<ScreenPatientResult> {
-  const resources = await deps.source.fetchPatientResources(patientId);
-  const report = screenResources(trial, resources, options);
+  const fetched = await deps.source.fetchPatientResources(patientId);
+  const report = screenResources(trial, fetched.resources, options);
+  // What the server could not give (a type it cannot search, a missing Medication) belongs beside the data problems.
+  report.warnings.push(...fetched.warnings);
   await deps.reports?.save(report);
   if (!options.writeBack) return { report };
   if (!deps.writer) throw new EligoError('ERR_ARGUMENT_INVALID', 'write-back was asked for but no FHIR server is configured to write to', { where: 'writeBack' });

@@ -48,7 +48,7 @@ describe('eligo screen on files', () => {
 describe('eligo screen with bad arguments or input', () => {
   it.each([
     [['screen', '--bundle', 'x.json'], /--trial is required/],
-    [['screen', '--trial', 'sle-cart'], /--bundle is required/],
+    [['screen', '--trial', 'sle-cart'], /--bundle or --fhir is required/],
     [['screen', '--trial', 'no-such-trial', '--bundle', 'x.json'], /unknown trial "no-such-trial"; known trials: .*sle-cart/],
     [['screen', '--trial', 'sle-cart', '--bundle', 'x.json', '--as-of', '2026-02-30'], /as-of date "2026-02-30" is not a calendar date/],
     [['screen', '--trial', 'sle-cart', '--bundle', 'x.json', '--format', 'xml'], /--format must be json, ndjson or text/],

@@ -1,0 +1,37 @@
+import { fhirPorts } from '../app/fhir-ports';
+import type { CompiledTrial } from '../mapping/compile';
+import { screenPatient } from '../usecases/screen-patient';
+import type { ScreenOptions } from '../usecases/screen';
+import { EXIT_OK } from './exit-codes';
+import type { CliIo } from './io';
+import { Progress, ReportPrinter, type OutputFormat } from './screen-command';
+
+export interface ScreenFhirArgs {
+  trial: CompiledTrial;
+  baseUrl: string;
+  patients: string[];
+  options: ScreenOptions;
+  format: OutputFormat;
+  writeBack: boolean;
+  /** From ELIGO_FHIR_TOKEN: a token on the command line would show in the process list. */
+  bearerToken?: string;
+}
+
+/** Screens patients straight from a FHIR server, optionally writing the result back. */
+export async function screenFromFhir(args: ScreenFhirArgs, io: CliIo): Promise<number> {
+  const ports = fhirPorts({ baseUrl: args.baseUrl, ...(args.bearerToken ? { bearerToken: args.bearerToken } : {}) });
+  const printer = new ReportPrinter(args.format, io, args.trial);
+  const progress = new Progress(io, `screening ${args.trial.id} from ${ports.fhir.baseUrl}`);
+  for (const patientId of args.patients) {
+    const { report, written } = await screenPatient({ source: ports.source, writer: ports.writer }, args.trial, patientId, {
+      ...args.options,
+      writeBack: args.writeBack,
+    });
+    printer.print(report);
+    if (written) io.err(`eligo: wrote back ${written.length === 0 ? 'nothing (already current)' : written.join(', ')}\n`);
+    progress.tick();
+  }
+  progress.done();
+  printer.finish();
+  return EXIT_OK;
+}

@@ -1,0 +1,45 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { EligoError } from './errors/eligo-error';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const port = z.coerce.number().int().min(0).max(65535);
+
+/**
+ * Configuration from the environment, checked at start-up: a bad value stops the service
+ * with a message naming the variable, before anything listens.
+ */
+export const configSchema = z.object({
+  ELIGO_PORT: port.default(8080),
+  ELIGO_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The URL people and EHRs reach the service at (links in cards, SMART redirect). */
+  ELIGO_PUBLIC_URL: z.url().optional(),
+  /** An external FHIR server; when absent an embedded one is started with the demo data. */
+  ELIGO_FHIR_BASE_URL: z.url().optional(),
+  /** Bearer token for the external FHIR server (never logged). */
+  ELIGO_FHIR_TOKEN: z.string().min(1).optional(),
+  ELIGO_FHIR_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  ELIGO_FHIR_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  /** Port of the embedded FHIR server (0: any free port). */
+  ELIGO_EMBEDDED_FHIR_PORT: port.default(8081),
+  /** Comma-separated files or folders seeding the embedded FHIR server. */
+  ELIGO_SEED: z.string().optional(),
+  ELIGO_WRITE_BACK: bool.default(false),
+  ELIGO_MAPPINGS_DIR: z.string().optional(),
+  ELIGO_DATA_DIR: z.string().default('.eligo'),
+  ELIGO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  throw new EligoError('ERR_CONFIG_INVALID', `invalid configuration:\n${lines.join('\n')}`, { where: String(parsed.error.issues[0]?.path[0] ?? '') });
+}
+
+/** The demo data the embedded server starts with: the examples, and the Synthea samples when present. */
+export function defaultSeed(root: string = path.resolve(__dirname, '..')): string[] {
+  return [path.join(root, 'examples'), path.resolve(root, '..', 'shared', 'fhir-samples', 'synthea-r4')];
+}

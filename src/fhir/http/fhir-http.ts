@@ -1,0 +1,218 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EligoError } from '../../errors/eligo-error';
+import type { EligoErrorCode } from '../../errors/eligo-error';
+import type { OperationOutcome } from '../r4';
+import { describeRequest, displayBaseUrl } from './describe-request';
+import { DEFAULT_RETRY_POLICY, isRetryableStatus, isRetryableWriteStatus, parseRetryAfter, retryDelayMs } from './retry-policy';
+import type { RetryPolicy } from './retry-policy';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface FhirHttpRequest {
+  method: HttpMethod;
+  /** Relative to the base ("Patient/1", "Observation?patient=1", "" for batch) or absolute (a next link, as given). */
+  url: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /**
+   * True for reads (and batches of reads): repeated after any transient failure. Writes are
+   * repeated only after 429/503, which say the server did not process them.
+   */
+  idempotent: boolean;
+  /** How errors name the request when the method and path say too little ("batch of 12 searches"). */
+  label?: string;
+}
+
+export interface FhirHttpResponse {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, or undefined for an empty body. */
+  body: unknown;
+}
+
+export interface RetryEvent {
+  request: string;
+  attempt: number;
+  delayMs: number;
+  reason: string;
+}
+
+export interface FhirHttpOptions {
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer …` to the base URL's origin only; never logged or put in errors. */
+  bearerToken?: string;
+  timeoutMs: number;
+  retry?: Partial<RetryPolicy>;
+  /** Told about every retry (metrics, tests); gets no token and no query values. */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+export interface FhirHttp {
+  readonly baseUrl: string;
+  /** HTTP requests sent so far, retries included. */
+  readonly roundTrips: number;
+  /**
+   * Sends one request, retrying per the policy; returns the final response whatever its status
+   * (callers decide what a 404 means). Throws ERR_FHIR_UNAVAILABLE when the server cannot be
+   * reached, times out or keeps failing, naming the server and the request.
+   */
+  send(request: FhirHttpRequest): Promise<FhirHttpResponse>;
+}
+
+/**
+ * The FHIR client's HTTP core, on Node's fetch. fhir-kit-client is not used: 2.x is ESM-only
+ * (this build is CommonJS and jest runs CommonJS), its debug logging prints request headers
+ * (the bearer token) and its errors carry the full URL with query values, and it exposes no
+ * response headers to honour Retry-After.
+ */
+export function createFhirHttp(options: FhirHttpOptions): FhirHttp {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const baseOrigin = new URL(`${baseUrl}/`).origin;
+  const shownBase = displayBaseUrl(baseUrl);
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const token = options.bearerToken;
+  let roundTrips = 0;
+
+  async function attempt(request: FhirHttpRequest, target: URL, label: string): Promise<FhirHttpResponse> {
+    const headers: Record<string, string> = { accept: 'application/fhir+json', ...request.headers };
+    if (request.body !== undefined) headers['content-type'] = 'application/fhir+json';
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+    roundTrips++;
+    let status: number;
+    let responseHeaders: Headers;
+    let text: string;
+    try {
+      const response = await fetch(target, {
+        method: request.method,
+        headers,
+        signal: controller.signal,
+        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      });
+      status = response.status;
+      responseHeaders = response.headers;
+      text = await response.text();
+    } catch (error) {
+      throw controller.signal.aborted ? new TimedOut() : error;
+    } finally {
+      clearTimeout(timer);
+    }
+    const body = parseBody(text);
+    if (body === NOT_JSON) {
+      // A proxy's HTML error page is not a FHIR answer: keep the status, drop the body; a 2xx must be JSON.
+      if (status >= 200 && status < 300) {
+        throw new EligoError('ERR_FHIR_REQUEST_FAILED', `FHIR server ${shownBase} answered ${label} with a body that is not JSON`, { where: shownBase });
+      }
+      return { status, headers: responseHeaders, body: undefined };
+    }
+    return { status, headers: responseHeaders, body };
+  }
+
+  async function send(request: FhirHttpRequest): Promise<FhirHttpResponse> {
+    const target = new URL(request.url, `${baseUrl}/`);
+    const label = request.label ?? describeRequest(request.method, target.toString(), baseUrl);
+    if (token !== undefined && target.origin !== baseOrigin) {
+      throw new EligoError(
+        'ERR_FHIR_REQUEST_FAILED',
+        `FHIR server ${shownBase} sent a link to another origin (${target.origin}) for ${label}; the access token is not sent there. ` +
+          'Set the server\'s public base URL (HAPI: server_address).',
+        { where: shownBase },
+      );
+    }
+    for (let attemptNo = 0; ; attemptNo++) {
+      let failure: string;
+      let retryAfterMs: number | undefined;
+      let retryable: boolean;
+      try {
+        const response = await attempt(request, target, label);
+        const retryStatus = request.idempotent ? isRetryableStatus(response.status) : isRetryableWriteStatus(response.status);
+        if (!retryStatus) return response;
+        failure = `answered ${response.status}`;
+        retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+        retryable = true;
+      } catch (error) {
+        if (error instanceof EligoError) throw error;
+        const timedOut = error instanceof TimedOut;
+        failure = timedOut ? `did not answer within ${options.timeoutMs} ms` : `could not be reached (${networkCode(error)})`;
+        // A write that may have arrived is not repeated; a refused connection never arrived.
+        retryable = request.idempotent || networkCode(error) === 'ECONNREFUSED';
+      }
+      if (!retryable || attemptNo >= policy.retries) {
+        throw unavailable(shownBase, label, failure, attemptNo + 1, !request.idempotent && !retryable);
+      }
+      const delayMs = retryDelayMs(policy, attemptNo + 1, retryAfterMs, Math.random);
+      options.onRetry?.({ request: label, attempt: attemptNo + 1, delayMs, reason: failure });
+      await sleep(delayMs);
+    }
+  }
+
+  return {
+    baseUrl,
+    get roundTrips() {
+      return roundTrips;
+    },
+    send,
+  };
+}
+
+class TimedOut extends Error {}
+
+const NOT_JSON = Symbol('not JSON');
+
+function parseBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+function networkCode(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  return error instanceof Error ? error.message : 'network error';
+}
+
+function unavailable(base: string, label: string, failure: string, attempts: number, maybeWritten = false): EligoError {
+  const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
+  const unknownOutcome = maybeWritten ? '; the write may or may not have been applied' : '';
+  return new EligoError('ERR_FHIR_UNAVAILABLE', `FHIR server ${base} ${failure} for ${label} (${tries})${unknownOutcome}`, { where: base });
+}
+
+/** The OperationOutcome's first issue text, for error messages (servers put their reason there). */
+export function outcomeText(body: unknown): string {
+  const outcome = body as OperationOutcome | undefined;
+  if (outcome?.resourceType !== 'OperationOutcome') return '';
+  const text = (outcome.issue ?? [])
+    .map((i) => i.details?.text ?? i.diagnostics ?? i.code)
+    .filter(Boolean)
+    .join('; ');
+  return text ? `: ${text.slice(0, 300)}` : '';
+}
+
+/** A non-2xx final response as the EligoError callers branch on. */
+export function httpError(http: FhirHttp, request: FhirHttpRequest, response: { status: number; body: unknown }): EligoError {
+  const label = request.label ?? describeRequest(request.method, request.url, http.baseUrl);
+  const code = errorCodeFor(response.status);
+  return new EligoError(code, `FHIR server ${displayBaseUrl(http.baseUrl)} answered ${response.status} to ${label}${outcomeText(response.body)}`, {
+    where: displayBaseUrl(http.baseUrl),
+  });
+}
+
+function errorCodeFor(status: number): EligoErrorCode {
+  if (status === 401) return 'ERR_UNAUTHORIZED';
+  if (status === 403) return 'ERR_FORBIDDEN';
+  if (status === 404 || status === 410) return 'ERR_NOT_FOUND';
+  if (status === 409 || status === 412) return 'ERR_WRITE_CONFLICT';
+  if (status >= 500) return 'ERR_FHIR_UNAVAILABLE';
+  return 'ERR_FHIR_REQUEST_FAILED';
+}
+
+/** Sends and requires a 2xx answer. */
+export async function sendOk(http: FhirHttp, request: FhirHttpRequest): Promise<FhirHttpResponse> {
+  const response = await http.send(request);
+  if (response.status < 200 || response.status >= 300) throw httpError(http, request, response);
+  return response;
+}

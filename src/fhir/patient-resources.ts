@@ -1,0 +1,127 @@
+import { EligoError } from '../errors/eligo-error';
+import { SCREENING_RESOURCE_TYPES } from '../input/resource-types';
+import type { PatientResources } from '../input/types';
+import type { BundleEntry, Patient, Resource } from './r4';
+import type { ServerCapabilities } from './capabilities';
+import { mapLimit } from './concurrency';
+import { httpError } from './http/fhir-http';
+import type { FhirHttp } from './http/fhir-http';
+import { describeRequest, displayBaseUrl } from './http/describe-request';
+import { missingMedicationReferences, readMedications } from './medications';
+import { asBundle, collectPages } from './paging';
+import { readMany } from './read-many';
+import type { ReadResult } from './read-many';
+
+export interface FetchWarning {
+  where: string;
+  message: string;
+}
+
+/** One patient's resources from a FHIR server, in the shape the file readers give (src/input). */
+export interface FetchedPatientResources extends PatientResources {
+  /** Data the server could not give: types it cannot search, Medications it does not have, OperationOutcome entries. */
+  warnings: FetchWarning[];
+  /** HTTP round trips this fetch took (retries included; the cached CapabilityStatement not). */
+  roundTrips: number;
+}
+
+export interface FetchSettings {
+  pageSize: number;
+  concurrency: number;
+}
+
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+/** Patient-linked types searched by patient (Patient is read; Medication follows the references). */
+const SEARCHED_TYPES = SCREENING_RESOURCE_TYPES.filter((t) => t !== 'Patient' && t !== 'Medication');
+
+/**
+ * Every resource screening reads for one patient (CONVENTIONS.md "Inputs"): the Patient, a
+ * search per patient-linked type followed through every `link[next]`, then the Medication
+ * resources their medicationReference names that the searches did not bring.
+ */
+export async function fetchPatientResources(
+  http: FhirHttp,
+  capabilities: ServerCapabilities,
+  patientId: string,
+  settings: FetchSettings,
+): Promise<FetchedPatientResources> {
+  if (!ID.test(patientId)) {
+    throw new EligoError('ERR_ARGUMENT_INVALID', 'a patient id is 1-64 letters, digits, "-" or "."', { where: 'patientId' });
+  }
+  const startTrips = http.roundTrips;
+  const warnings: FetchWarning[] = [];
+  const searches: { type: string; url: string }[] = [];
+  for (const type of SEARCHED_TYPES) {
+    if (!capabilities.canSearch(type)) {
+      warnings.push({ where: type, message: `the server does not offer ${type} search; none were read` });
+      continue;
+    }
+    searches.push({ type, url: `${type}?${patientParameter(capabilities, type)}=${encodeURIComponent(patientId)}&_count=${settings.pageSize}` });
+  }
+
+  const patientUrl = `Patient/${patientId}`;
+  const [patientRead, ...searchReads] = await readMany(http, capabilities, [patientUrl, ...searches.map((s) => s.url)], settings.concurrency);
+  const patient = requirePatient(http, patientRead, patientId);
+
+  const found = new Map<string, Resource>();
+  const pages = await mapLimit(searchReads, settings.concurrency, async (read) => {
+    const label = describeRequest('GET', read.url, http.baseUrl);
+    if (read.status < 200 || read.status >= 300) throw httpError(http, { method: 'GET', url: read.url, idempotent: true, label }, read);
+    return collectPages(http, asBundle(http, read.body, label), label);
+  });
+  for (const entries of pages) addEntries(found, entries, warnings);
+
+  const missing = missingMedicationReferences(found.values(), http.baseUrl, warnings);
+  const medications = await readMedications(http, capabilities, missing, settings, warnings);
+  for (const medication of medications) found.set(`Medication/${medication.id ?? ''}`, medication);
+
+  found.delete(`Patient/${patientId}`);
+  return {
+    patientId,
+    resources: [patient, ...found.values()],
+    source: displayBaseUrl(http.baseUrl),
+    warnings,
+    roundTrips: http.roundTrips - startTrips,
+  };
+}
+
+/** R4 ResearchSubject's patient parameter is `individual` (`patient` is its alias); others use `patient`. */
+function patientParameter(capabilities: ServerCapabilities, type: string): string {
+  if (type !== 'ResearchSubject') return 'patient';
+  const declared = capabilities.searchParams(type);
+  return declared && !declared.has('individual') && declared.has('patient') ? 'patient' : 'individual';
+}
+
+function requirePatient(http: FhirHttp, read: ReadResult | undefined, patientId: string): Patient {
+  if (read && (read.status === 404 || read.status === 410)) {
+    throw new EligoError('ERR_PATIENT_NOT_FOUND', `Patient/${patientId} is not on FHIR server ${displayBaseUrl(http.baseUrl)}`, {
+      where: displayBaseUrl(http.baseUrl),
+    });
+  }
+  if (!read || read.status < 200 || read.status >= 300) {
+    throw httpError(http, { method: 'GET', url: `Patient/${patientId}`, idempotent: true }, read ?? { status: 0, body: undefined });
+  }
+  const patient = read.body as Patient | undefined;
+  if (patient?.resourceType !== 'Patient') {
+    throw new EligoError('ERR_FHIR_REQUEST_FAILED', `FHIR server ${displayBaseUrl(http.baseUrl)} answered GET Patient/${patientId} with a ${String(patient?.resourceType)}`);
+  }
+  return patient;
+}
+
+function addEntries(found: Map<string, Resource>, entries: readonly BundleEntry[], warnings: FetchWarning[]): void {
+  for (const entry of entries) {
+    const resource = entry.resource;
+    if (!resource) continue;
+    if (resource.resourceType === 'OperationOutcome' || entry.search?.mode === 'outcome') {
+      const text = (resource as { issue?: { details?: { text?: string }; diagnostics?: string }[] }).issue
+        ?.map((i) => i.details?.text ?? i.diagnostics)
+        .filter(Boolean)
+        .join('; ');
+      warnings.push({ where: 'search', message: `the server reported: ${text ?? 'an OperationOutcome without text'}` });
+      continue;
+    }
+    if (resource.id) found.set(`${resource.resourceType}/${resource.id}`, resource);
+  }
+}
+

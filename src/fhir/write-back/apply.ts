@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { EligoError } from '../../errors/eligo-error';
+import type { Bundle, Resource } from '../r4';
+import type { FhirHttp, FhirHttpRequest } from '../http/fhir-http';
+import { httpError, sendOk } from '../http/fhir-http';
+import { displayBaseUrl } from '../http/describe-request';
+
+/** One write of the plan. `fullUrl` (urn:uuid) stands for the resource until the server names it. */
+export interface PlannedWrite {
+  fullUrl: string;
+  method: 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  resource?: Resource;
+  ifMatch?: string;
+  ifNoneExist?: string;
+}
+
+export function placeholder(): string {
+  return `urn:uuid:${randomUUID()}`;
+}
+
+/**
+ * Runs the plan as one transaction Bundle: the server rewrites the urn:uuid references and a
+ * failure (a 412 from If-Match included) leaves nothing written. Returns "Type/id" per write.
+ */
+export async function applyAsTransaction(http: FhirHttp, writes: readonly PlannedWrite[]): Promise<string[]> {
+  const request: FhirHttpRequest = {
+    method: 'POST',
+    url: '',
+    idempotent: false,
+    label: `POST / (transaction of ${writes.length} writes)`,
+    body: {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: writes.map((w) => ({
+        fullUrl: w.fullUrl,
+        ...(w.resource ? { resource: w.resource } : {}),
+        request: {
+          method: w.method,
+          url: w.url,
+          ...(w.ifMatch ? { ifMatch: w.ifMatch } : {}),
+          ...(w.ifNoneExist ? { ifNoneExist: w.ifNoneExist } : {}),
+        },
+      })),
+    } satisfies Bundle,
+  };
+  const response = await sendOk(http, request);
+  const bundle = response.body as Bundle | undefined;
+  const entries = bundle?.entry ?? [];
+  if (bundle?.type !== 'transaction-response' || entries.length !== writes.length) {
+    throw new EligoError('ERR_FHIR_REQUEST_FAILED', `FHIR server ${displayBaseUrl(http.baseUrl)} answered the write-back transaction with something other than a transaction-response`);
+  }
+  return writes.map((w, i) => {
+    const entry = entries[i];
+    return w.method === 'DELETE' ? w.url : locationKey(entry?.response?.location) ?? keyOf(entry?.resource) ?? w.url;
+  });
+}
+
+/**
+ * Without transactions: the writes one by one in plan order (each only references writes before
+ * it), urn:uuid references replaced as the server names each resource. A failure part-way leaves
+ * the earlier writes in place; the next run completes them (every write is idempotent).
+ */
+export async function applyInOrder(http: FhirHttp, writes: readonly PlannedWrite[]): Promise<string[]> {
+  const named = new Map<string, string>();
+  const out: string[] = [];
+  for (const write of writes) {
+    const headers: Record<string, string> = {};
+    if (write.ifMatch) headers['if-match'] = write.ifMatch;
+    if (write.ifNoneExist) headers['if-none-exist'] = write.ifNoneExist;
+    const request: FhirHttpRequest = {
+      method: write.method,
+      url: write.url,
+      idempotent: false,
+      headers,
+      ...(write.resource ? { body: substitute(write.resource, named) } : {}),
+    };
+    const response = await http.send(request);
+    if (write.method === 'DELETE' && (response.status === 404 || response.status === 410)) {
+      out.push(write.url);
+      continue;
+    }
+    if (response.status < 200 || response.status >= 300) throw httpError(http, request, response);
+    const key = locationKey(response.headers.get('location') ?? undefined) ?? keyOf(response.body as Resource | undefined) ?? write.url;
+    named.set(write.fullUrl, key);
+    out.push(key);
+  }
+  return out;
+}
+
+function substitute(resource: Resource, named: ReadonlyMap<string, string>): Resource {
+  let text = JSON.stringify(resource);
+  for (const [urn, key] of named) text = text.split(JSON.stringify(urn)).join(JSON.stringify(key));
+  return JSON.parse(text) as Resource;
+}
+
+/** "Type/id" from a Location ("Type/id/_history/2", absolute or relative). */
+function locationKey(location: string | undefined): string | undefined {
+  const match = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(location ?? '');
+  return match ? `${match[1]}/${match[2]}` : undefined;
+}
+
+function keyOf(resource: Resource | undefined): string | undefined {
+  return resource?.id ? `${resource.resourceType}/${resource.id}` : undefined;
+}

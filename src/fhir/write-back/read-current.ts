@@ -1,0 +1,95 @@
+import type { BundleEntry, DocumentReference, Provenance, ResearchStudy, ResearchSubject, Resource } from '../r4';
+import type { ServerCapabilities } from '../capabilities';
+import type { FhirHttp } from '../http/fhir-http';
+import { httpError } from '../http/fhir-http';
+import { describeRequest } from '../http/describe-request';
+import { asBundle, collectPages } from '../paging';
+import { readMany } from '../read-many';
+import { hasIdentifier, identifierQuery, reportIdentifier, subjectIdentifier, SYSTEMS, trialIdentifier } from './vocabulary';
+
+/** What is on the server for one (trial, patient) before writing. */
+export interface CurrentState {
+  study?: ResearchStudy;
+  /** The subject carrying eligo's identifier for this pair. */
+  ourSubject?: ResearchSubject;
+  /** A subject for the same study and patient that someone else created (eligo then writes none). */
+  otherSubject?: ResearchSubject;
+  report?: DocumentReference;
+  /** eligo's Provenances targeting the report (one expected; more are old duplicates). */
+  provenances: Provenance[];
+  warnings: string[];
+}
+
+/**
+ * One round trip when the server offers batch (three searches), one more for the Provenance
+ * when it cannot `_revinclude` it. Subjects are searched by patient, not by eligo's identifier,
+ * so a ResearchSubject a coordinator created for the same study is seen too.
+ */
+export async function readCurrentState(
+  http: FhirHttp,
+  capabilities: ServerCapabilities,
+  args: { trialId: string; key: string; patientReference: string; concurrency: number },
+): Promise<CurrentState> {
+  const subjectParam = capabilities.searchParams('ResearchSubject')?.has('individual') === false ? 'patient' : 'individual';
+  const revInclude = capabilities.canRevInclude('DocumentReference', 'Provenance:target');
+  const urls = [
+    `ResearchStudy?${identifierQuery(trialIdentifier(args.trialId))}`,
+    `ResearchSubject?${subjectParam}=${encodeURIComponent(args.patientReference)}&_count=100`,
+    `DocumentReference?${identifierQuery(reportIdentifier(args.key))}${revInclude ? '&_revinclude=Provenance:target' : ''}`,
+  ];
+  const [studies, subjects, reports] = await readAll(http, capabilities, urls, args.concurrency);
+  const warnings: string[] = [];
+
+  const studyMatches = (studies ?? []).filter((r): r is ResearchStudy => r.resourceType === 'ResearchStudy');
+  const study = studyMatches[0];
+  if (studyMatches.length > 1) warnings.push(`${studyMatches.length} ResearchStudy resources carry ${SYSTEMS.trial}|${args.trialId}; using ResearchStudy/${study?.id ?? ''}`);
+
+  const allSubjects = (subjects ?? []).filter((r): r is ResearchSubject => r.resourceType === 'ResearchSubject');
+  const ours = allSubjects.filter((s) => hasIdentifier(s, subjectIdentifier(args.key)));
+  if (ours.length > 1) warnings.push(`${ours.length} ResearchSubjects carry eligo's identifier for this patient; updating the first`);
+  const studyKey = study?.id ? `ResearchStudy/${study.id}` : undefined;
+  const otherSubject = studyKey ? allSubjects.find((s) => !ours.includes(s) && referenceEndsWith(s.study?.reference, studyKey)) : undefined;
+
+  const reportMatches = (reports ?? []).filter((r): r is DocumentReference => r.resourceType === 'DocumentReference');
+  const report = reportMatches[0];
+  let provenances = (reports ?? []).filter((r): r is Provenance => r.resourceType === 'Provenance');
+  if (report?.id && !revInclude) {
+    const [found] = await readAll(http, capabilities, [`Provenance?target=${encodeURIComponent(`DocumentReference/${report.id}`)}&_count=100`], 1);
+    provenances = (found ?? []).filter((r): r is Provenance => r.resourceType === 'Provenance');
+  }
+  const reportKey = report?.id ? `DocumentReference/${report.id}` : undefined;
+  provenances = provenances.filter(
+    (p) =>
+      reportKey !== undefined &&
+      p.target.some((t) => referenceEndsWith(t.reference, reportKey)) &&
+      p.agent.some((a) => a.who.identifier?.system === SYSTEMS.service),
+  );
+
+  return {
+    ...(study ? { study } : {}),
+    ...(ours[0] ? { ourSubject: ours[0] } : {}),
+    ...(otherSubject ? { otherSubject } : {}),
+    ...(report ? { report } : {}),
+    provenances,
+    warnings,
+  };
+}
+
+async function readAll(http: FhirHttp, capabilities: ServerCapabilities, urls: string[], concurrency: number): Promise<Resource[][]> {
+  const reads = await readMany(http, capabilities, urls, concurrency);
+  return Promise.all(
+    reads.map(async (read) => {
+      const label = describeRequest('GET', read.url, http.baseUrl);
+      if (read.status < 200 || read.status >= 300) throw httpError(http, { method: 'GET', url: read.url, idempotent: true, label }, read);
+      const entries: BundleEntry[] = await collectPages(http, asBundle(http, read.body, label), label);
+      return entries.flatMap((e) => (e.resource ? [e.resource] : []));
+    }),
+  );
+}
+
+/** "ResearchStudy/1" matches "ResearchStudy/1", "http://x/fhir/ResearchStudy/1" and ".../_history/2". */
+export function referenceEndsWith(reference: string | undefined, key: string): boolean {
+  if (!reference) return false;
+  const withoutVersion = reference.replace(/\/_history\/[^/]+$/, '');
+  return withoutVersion === key || withoutVersion.endsWith(`/${key}`);
+}

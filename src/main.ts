@@ -1,0 +1,52 @@
+import { startService } from './app/start';
+import { loadConfig } from './config';
+import { isEligoError } from './errors/eligo-error';
+import { createLogger } from './log';
+import { screenPatient } from './usecases/screen-patient';
+
+/** The only file that listens: `npm start`. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger({ level: config.ELIGO_LOG_LEVEL });
+  const service = await startService(config, log);
+  const lines = [
+    `eligo is running at ${service.url}`,
+    `  FHIR server:   ${service.fhirBaseUrl}${service.embeddedFhir ? ' (embedded, demo data)' : ''}`,
+    `  API:           ${service.url}/api/trials   (OpenAPI: ${service.url}/api/openapi.json)`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (service.embeddedFhir) await screenDemoPopulation(service);
+  const stop = (): void => {
+    void service.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+/** The main job on the embedded default: screen every seeded patient for every trial and print the counts. */
+async function screenDemoPopulation(service: Awaited<ReturnType<typeof startService>>): Promise<void> {
+  const ids: string[] = [];
+  let next: string | undefined = `${service.fhirBaseUrl}/Patient?_count=500`;
+  while (next) {
+    const page = (await (await fetch(next)).json()) as { entry?: { resource?: { id?: string } }[]; link?: { relation: string; url: string }[] };
+    ids.push(...(page.entry ?? []).map((e) => e.resource?.id).filter((id): id is string => !!id));
+    next = page.link?.find((l) => l.relation === 'next')?.url;
+  }
+  // The examples are written for screening on 2026-06-15 with leukapheresis on 2026-07-01.
+  const asOf = process.env.ELIGO_DEMO_AS_OF ?? '2026-06-15';
+  const leukapheresisDate = process.env.ELIGO_DEMO_LEUKAPHERESIS ?? '2026-07-01';
+  for (const trial of service.catalog.trials.values()) {
+    const counts: Record<string, number> = {};
+    for (const id of ids) {
+      const { report } = await screenPatient({ source: service.ports.source }, trial, id, { asOf, leukapheresisDate });
+      counts[report.outcome] = (counts[report.outcome] ?? 0) + 1;
+    }
+    const shown = Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ');
+    process.stdout.write(`  ${trial.id}: screened ${ids.length} demo patients as of ${asOf} (leukapheresis ${leukapheresisDate}): ${shown}\n`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`eligo: ${isEligoError(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(isEligoError(error) ? 2 : 1);
+});
