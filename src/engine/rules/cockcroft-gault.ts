@@ -29,43 +29,36 @@ export function evaluateCockcroftGault(rule: CockcroftGaultRule, ctx: EvalContex
   });
 }
 
+/** The latest positive value of an analyte inside its lookback, or what is missing and why. */
+function latestPositiveValue(
+  ctx: EvalContext,
+  analyteKey: string,
+  lookback: string | undefined,
+  acc: { missing: string[]; evidence: EvidenceItem[]; explanations: string[] },
+): number | undefined {
+  const analyte = ctx.analyte(analyteKey);
+  const latest = latestInLookback(ctx, analyte, lookback, 'asOf');
+  if (!latest.ok) {
+    acc.missing.push(...latest.outcome.missing);
+    acc.explanations.push(latest.outcome.explanation);
+    return undefined;
+  }
+  const r = readNumeric(latest.found.fact, analyte);
+  if (r.ok && !r.reading.comparator && r.reading.value > 0) {
+    acc.evidence.push(evidenceOf(latest.found.fact, r.reading));
+    return r.reading.value;
+  }
+  acc.missing.push(`${analyte.def.display} in a usable unit`);
+  acc.explanations.push(`${analyte.def.display} unusable (${r.ok ? 'a bound, not a value' : r.reason})`);
+  acc.evidence.push(evidenceOf(latest.found.fact));
+  return undefined;
+}
+
 function computeFromData(rule: CockcroftGaultRule, ctx: EvalContext): RuleResult {
-  const missing: string[] = [];
-  const evidence: EvidenceItem[] = [];
-  const creatinine = ctx.analyte(rule.creatinine);
-  const weight = ctx.analyte(rule.weight);
-  const cr = latestInLookback(ctx, creatinine, rule.lookback, 'asOf');
-  const wt = latestInLookback(ctx, weight, weight.def.lookback ?? '90d', 'asOf');
-  let crValue: number | undefined;
-  let wtValue: number | undefined;
-  const explanations: string[] = [];
-  if (cr.ok) {
-    const r = readNumeric(cr.found.fact, creatinine);
-    if (r.ok && !r.reading.comparator && r.reading.value > 0) {
-      crValue = r.reading.value;
-      evidence.push(evidenceOf(cr.found.fact, r.reading));
-    } else {
-      missing.push('serum creatinine in a usable unit');
-      explanations.push(`creatinine unusable (${r.ok ? 'a bound, not a value' : r.reason})`);
-      evidence.push(evidenceOf(cr.found.fact));
-    }
-  } else {
-    missing.push(...cr.outcome.missing);
-    explanations.push(cr.outcome.explanation);
-  }
-  if (wt.ok) {
-    const r = readNumeric(wt.found.fact, weight);
-    if (r.ok && !r.reading.comparator && r.reading.value > 0) {
-      wtValue = r.reading.value;
-      evidence.push(evidenceOf(wt.found.fact, r.reading));
-    } else {
-      missing.push('body weight in a usable unit');
-      explanations.push(`weight unusable (${r.ok ? 'a bound' : r.reason})`);
-    }
-  } else {
-    missing.push(...wt.outcome.missing);
-    explanations.push(wt.outcome.explanation);
-  }
+  const acc = { missing: [] as string[], evidence: [] as EvidenceItem[], explanations: [] as string[] };
+  const { missing, evidence, explanations } = acc;
+  const crValue = latestPositiveValue(ctx, rule.creatinine, rule.lookback, acc);
+  const wtValue = latestPositiveValue(ctx, rule.weight, ctx.analyte(rule.weight).def.lookback ?? '90d', acc);
   const age = ctx.record.birthDate ? ageInYears(ctx.record.birthDate, ctx.asOfDay) : undefined;
   if (!age) {
     missing.push('birth date');
