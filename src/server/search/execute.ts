@@ -66,9 +66,10 @@ function candidateIds(store: ResourceStore, resourceType: string, filters: reado
     }
   }
   if (!narrowed) return store.liveIds(resourceType);
-  // Keep first-creation order so pages are stable.
-  const chosen = narrowed;
-  return [...store.liveIds(resourceType)].filter((id) => chosen.has(id));
+  // Keep first-creation order so pages are stable, without scanning every resource of the type.
+  return [...narrowed]
+    .filter((id) => store.peek(resourceType, id) !== undefined)
+    .sort((a, b) => store.creationOrder(resourceType, a) - store.creationOrder(resourceType, b));
 }
 
 function sortMatches(matches: Resource[], request: SearchRequest): void {

@@ -25,6 +25,9 @@ interface JournalEntry {
 export class ResourceStore {
   private readonly records = new Map<string, Map<string, StoredVersion[]>>();
   private readonly index = new ReferenceIndex();
+  /** Order of first creation per "Type/id", so narrowed searches page stably without a scan. */
+  private readonly creation = new Map<string, number>();
+  private creationCounter = 0;
   /** The journal of the transaction the current async flow runs in, if any. */
   private readonly journal = new AsyncLocalStorage<JournalEntry[]>();
   private transactionTail: Promise<unknown> = Promise.resolve();
@@ -71,6 +74,11 @@ export class ResourceStore {
     for (const [id, versions] of records) {
       if (versions[versions.length - 1]?.resource) yield id;
     }
+  }
+
+  /** Position of a resource in first-creation order (Infinity for an unknown one). */
+  creationOrder(resourceType: string, id: string): number {
+    return this.creation.get(`${resourceType}/${id}`) ?? Infinity;
   }
 
   idsReferencing(resourceType: string, key: string): ReadonlySet<string> {
@@ -148,6 +156,7 @@ export class ResourceStore {
     if (!versions) {
       versions = [];
       records.set(id, versions);
+      this.creation.set(`${resourceType}/${id}`, this.creationCounter++);
     }
     this.journal.getStore()?.push({ resourceType, id, versionsBefore: versions.length });
     versions.push(version);
@@ -160,7 +169,10 @@ export class ResourceStore {
       const versions = records?.get(entry.id);
       if (!records || !versions) continue;
       versions.length = entry.versionsBefore;
-      if (versions.length === 0) records.delete(entry.id);
+      if (versions.length === 0) {
+        records.delete(entry.id);
+        this.creation.delete(`${entry.resourceType}/${entry.id}`);
+      }
       this.index.set(entry.resourceType, entry.id, versions[versions.length - 1]?.resource);
     }
   }
