@@ -22,6 +22,8 @@ export const configSchema = z.object({
   ELIGO_FHIR_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   /** Port of the embedded FHIR server (0: any free port). */
   ELIGO_EMBEDDED_FHIR_PORT: port.default(8081),
+  /** Port of the local EHR sandbox (SMART authorization server and launcher) beside the embedded server. */
+  ELIGO_SANDBOX_PORT: port.default(8082),
   /** Comma-separated files or folders seeding the embedded FHIR server. */
   ELIGO_SEED: z.string().optional(),
   ELIGO_WRITE_BACK: bool.default(false),

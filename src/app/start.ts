@@ -1,29 +1,41 @@
 import type { Server } from 'node:http';
 import path from 'node:path';
+import { cdsConfigFromEnv } from '../cdshooks';
 import { defaultSeed, type Config } from '../config';
 import { createApp } from '../http/create-app';
 import type { Logger } from '../log';
 import { loadCatalog, type Catalog } from '../mapping/compile';
 import { FileReportStore } from '../report/store';
+import { SandboxFhirHooks, startSandbox, type RunningSandbox } from '../sandbox';
 import { createFhirServer, loadFhirFiles, type RunningFhirServer } from '../server';
+import { createSmartContext, FileSmartStorage, parseSmartConfig, smartConfigFromEnv } from '../smart';
 import { fhirPorts, type FhirPorts } from './fhir-ports';
 
 export interface RunningService {
   url: string;
   fhirBaseUrl: string;
   embeddedFhir?: RunningFhirServer;
+  /** The local EHR (SMART authorization server and launcher), with the embedded FHIR server only. */
+  sandbox?: RunningSandbox;
   catalog: Catalog;
   ports: FhirPorts;
   close(): Promise<void>;
 }
 
-/** Starts the embedded FHIR server seeded with the demo data; the caller says what to load. */
-export async function startEmbeddedFhir(seed: string[], log: Logger, port = 0, host = '127.0.0.1'): Promise<RunningFhirServer> {
-  const fhir = createFhirServer();
+/** Starts the embedded FHIR server seeded with the given files; the sandbox hooks serve its SMART discovery. */
+export async function startEmbeddedFhir(seed: string[], log: Logger, options: { port?: number; host?: string; hooks?: SandboxFhirHooks } = {}): Promise<RunningFhirServer> {
+  const fhir = createFhirServer(options.hooks ? { middleware: [options.hooks.middleware] } : {});
   const summary = await loadFhirFiles(fhir, seed);
-  const running = await fhir.listen(port, host);
+  const running = await fhir.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   log.info({ resources: summary.resources, files: summary.files.length, missing: summary.missing }, 'embedded FHIR server seeded');
   return running;
+}
+
+async function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const s = app.listen(port, host, () => resolve(s));
+    s.once('error', reject);
+  });
 }
 
 /**
@@ -32,20 +44,26 @@ export async function startEmbeddedFhir(seed: string[], log: Logger, port = 0, h
  */
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
   const catalog = loadCatalog(config.ELIGO_MAPPINGS_DIR);
+  const publicUrl = config.ELIGO_PUBLIC_URL ?? `http://${config.ELIGO_HOST === '0.0.0.0' ? 'localhost' : config.ELIGO_HOST}:${config.ELIGO_PORT}`;
   let embeddedFhir: RunningFhirServer | undefined;
+  let hooks: SandboxFhirHooks | undefined;
   let fhirBaseUrl = config.ELIGO_FHIR_BASE_URL;
   if (!fhirBaseUrl) {
     const seed = config.ELIGO_SEED ? config.ELIGO_SEED.split(',').map((p) => p.trim()).filter(Boolean) : defaultSeed();
-    embeddedFhir = await startEmbeddedFhir(seed, log, config.ELIGO_EMBEDDED_FHIR_PORT, config.ELIGO_HOST);
+    // The sandbox's hooks serve .well-known/smart-configuration on the embedded server; reads stay open for the service itself.
+    hooks = new SandboxFhirHooks();
+    embeddedFhir = await startEmbeddedFhir(seed, log, { port: config.ELIGO_EMBEDDED_FHIR_PORT, host: config.ELIGO_HOST, hooks });
     fhirBaseUrl = embeddedFhir.baseUrl;
   }
-  const ports = fhirPorts({
-    baseUrl: fhirBaseUrl,
-    timeoutMs: config.ELIGO_FHIR_TIMEOUT_MS,
-    retries: config.ELIGO_FHIR_RETRIES,
-    ...(config.ELIGO_FHIR_TOKEN ? { bearerToken: config.ELIGO_FHIR_TOKEN } : {}),
-  });
-  const reports = new FileReportStore(path.resolve(config.ELIGO_DATA_DIR, 'reports'));
+  const fhirOptions = { timeoutMs: config.ELIGO_FHIR_TIMEOUT_MS, retries: config.ELIGO_FHIR_RETRIES };
+  const ports = fhirPorts({ baseUrl: fhirBaseUrl, ...fhirOptions, ...(config.ELIGO_FHIR_TOKEN ? { bearerToken: config.ELIGO_FHIR_TOKEN } : {}) });
+  const dataDir = path.resolve(config.ELIGO_DATA_DIR);
+  const reports = new FileReportStore(path.join(dataDir, 'reports'));
+  const smartConfig =
+    smartConfigFromEnv() ??
+    parseSmartConfig({ appBaseUrl: publicUrl, clients: [{ iss: fhirBaseUrl, clientId: 'eligo' }], writeBack: config.ELIGO_WRITE_BACK });
+  const smart = createSmartContext(smartConfig, log, { storage: new FileSmartStorage(path.join(dataDir, 'sessions')) });
+  const cds = cdsConfigFromEnv();
   const app = createApp({
     catalog,
     reports,
@@ -53,21 +71,24 @@ export async function startService(config: Config, log: Logger): Promise<Running
     ...(config.ELIGO_WRITE_BACK ? { writer: ports.writer } : {}),
     now: () => new Date(),
     log,
+    smart,
+    ...(cds ? { cds } : {}),
+    fhirOptions,
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.ELIGO_PORT, config.ELIGO_HOST, () => resolve(s));
-    s.once('error', reject);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.ELIGO_PORT;
-  const url = config.ELIGO_PUBLIC_URL ?? `http://${config.ELIGO_HOST === '0.0.0.0' ? 'localhost' : config.ELIGO_HOST}:${port}`;
+  const server = await listen(app, config.ELIGO_PORT, config.ELIGO_HOST);
+  let sandbox: RunningSandbox | undefined;
+  if (embeddedFhir && hooks) {
+    sandbox = await startSandbox({ fhirBaseUrl, appBaseUrl: publicUrl, hooks, port: config.ELIGO_SANDBOX_PORT, host: config.ELIGO_HOST, log });
+  }
   return {
-    url,
+    url: publicUrl,
     fhirBaseUrl,
     ...(embeddedFhir ? { embeddedFhir } : {}),
+    ...(sandbox ? { sandbox } : {}),
     catalog,
     ports,
     close: async () => {
+      await sandbox?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await embeddedFhir?.close();
     },

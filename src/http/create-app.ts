@@ -1,11 +1,22 @@
 import express, { type Express } from 'express';
+import type { CdsConfig } from '../cdshooks';
+import { createCdsHooksRouter } from '../cdshooks';
+import type { FhirSourceOptions } from '../fhir';
 import type { Logger } from '../log';
+import { createSmartApiGuard, createSmartRouter, type SmartContext } from '../smart';
+import { APP_PATH, SMART_PATH } from '../smart/paths';
+import { createWebRouter } from '../web';
 import { createApiRouter, type ApiDeps } from './api';
 import { openApiDocument } from './openapi';
 import { errorHandler, operationOutcome, sendOutcome } from './operation-outcome';
 
 export interface AppDeps extends ApiDeps {
   log: Logger;
+  /** The SMART app (launch, report page); its session guards the API when present. */
+  smart?: SmartContext;
+  /** CDS Hooks, when EHR issuers are configured. */
+  cds?: CdsConfig;
+  fhirOptions?: Omit<FhirSourceOptions, 'baseUrl' | 'bearerToken'>;
 }
 
 /** The service as an Express app; only src/main.ts listens. */
@@ -18,6 +29,16 @@ export function createApp(deps: AppDeps): Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
+  if (deps.smart) {
+    app.use(SMART_PATH, createSmartRouter(deps.smart));
+    app.use(
+      APP_PATH,
+      createWebRouter({ smart: deps.smart, catalog: deps.catalog, reports: deps.reports, now: deps.now, ...(deps.fhirOptions ? { fhirOptions: deps.fhirOptions } : {}) }),
+    );
+    // A launched session may only see and screen its own patient through the API.
+    app.use('/api', ...createSmartApiGuard(deps.smart));
+  }
+  if (deps.cds) app.use('/cds-services', createCdsHooksRouter({ config: deps.cds, catalog: deps.catalog, log: deps.log, now: deps.now }));
   app.use('/api', createApiRouter(deps));
   app.use('/api', (_req, res) => {
     sendOutcome(res, 404, operationOutcome('error', 'not-found', 'ERR_NOT_FOUND: no such API route'));

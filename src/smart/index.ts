@@ -1,0 +1,12 @@
+export { parseSmartConfig, smartConfigFromEnv, smartConfigSchema, type SmartConfig, type SmartConfigInput, type SmartClientRegistration } from './config';
+export { createSmartContext, type SmartContext } from './context';
+export { createSmartRouter } from './router';
+export { createSmartApiGuard, type ApiGuardOptions } from './api-guard';
+export { requireSession, currentSession } from './require-session';
+export { createSmartDiscovery, type SmartDiscovery, type SmartConfiguration } from './discovery';
+export { MemorySmartStorage } from './storage/memory-storage';
+export { FileSmartStorage } from './storage/file-storage';
+export type { SmartStorage } from './storage/storage';
+export type { ActiveSession, SmartSession } from './session';
+export { APP_PATH, SMART_PATH, LAUNCH_PATH, CALLBACK_PATH } from './paths';
+export { requestedScopes, grantsWriteBack, READ_SCOPES, WRITE_SCOPES } from './scopes';

@@ -1,0 +1,74 @@
+import type { Patient, Resource } from '@medplum/fhirtypes';
+import { createFhirSource, writeBack, type FetchedPatientResources, type FhirSource, type FhirSourceOptions } from '../fhir';
+import type { Catalog, CompiledTrial } from '../mapping/compile';
+import { normalise } from '../record/normalise';
+import type { PatientRecord } from '../record/types';
+import type { ReportStore } from '../report/store';
+import type { EligibilityReport } from '../report/types';
+import type { PatientSource, ReportWriter } from '../usecases/ports';
+import type { ScreenOptions } from '../usecases/screen';
+import { screenPatient } from '../usecases/screen-patient';
+import type { ActiveSession } from '../smart/session';
+import { SERVICE_VERSION } from '../version';
+
+/** The EHR's FHIR server as the session sees it: base URL and the user's access token. */
+export interface FhirTarget {
+  baseUrl: string;
+  bearerToken: string;
+}
+
+export interface SessionScreeningDeps {
+  catalog: Catalog;
+  reports?: ReportStore;
+  /** Timeouts and retries for the FHIR client; the base URL and token come from the session. */
+  fhirOptions?: Omit<FhirSourceOptions, 'baseUrl' | 'bearerToken'>;
+}
+
+export interface SessionScreening {
+  results: { trial: CompiledTrial; report: EligibilityReport; written?: string[] }[];
+  record: PatientRecord;
+  patient?: Patient;
+}
+
+/**
+ * Screens the launched patient for the given trials through the screenPatient use case, with
+ * the session's token. The patient's data is read once and shared by every trial.
+ */
+export async function screenSessionPatient(
+  deps: SessionScreeningDeps,
+  session: ActiveSession,
+  trials: readonly CompiledTrial[],
+  options: ScreenOptions & { writeBack?: boolean },
+): Promise<SessionScreening> {
+  const target: FhirTarget = { baseUrl: session.iss, bearerToken: session.accessToken };
+  const fhir = createFhirSource({ ...deps.fhirOptions, ...target });
+  let fetched: Promise<FetchedPatientResources> | undefined;
+  const source: PatientSource = {
+    label: fhir.baseUrl,
+    fetchPatientResources: (patientId) => (fetched ??= fhir.fetchPatientResources(patientId)),
+  };
+  const writer = options.writeBack ? sessionWriter(fhir, session) : undefined;
+  const results: SessionScreening['results'] = [];
+  for (const trial of trials) {
+    const result = await screenPatient({ source, ...(deps.reports ? { reports: deps.reports } : {}), ...(writer ? { writer } : {}) }, trial, session.patient, options);
+    results.push({ trial, report: result.report, ...(result.written ? { written: result.written } : {}) });
+  }
+  const data = await (fetched ??= fhir.fetchPatientResources(session.patient));
+  const resources = data.resources as Resource[];
+  const patient = resources.find((r): r is Patient => r.resourceType === 'Patient');
+  return {
+    results,
+    record: normalise(resources),
+    ...(patient ? { patient } : {}),
+  };
+}
+
+/** Write-back with the user's token, naming the user (fhirUser) in the Provenance. */
+function sessionWriter(fhir: FhirSource, session: ActiveSession): ReportWriter {
+  return {
+    writeReport: async (trial, report) => {
+      const result = await writeBack(fhir, { trial: trial.def, report, serviceVersion: SERVICE_VERSION, ...(session.fhirUser ? { onBehalfOf: session.fhirUser } : {}) });
+      return { written: result.written };
+    },
+  };
+}
