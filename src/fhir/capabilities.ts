@@ -1,4 +1,4 @@
-import type { CapabilityStatement } from './r4';
+import type { CapabilityStatement } from '@medplum/fhirtypes';
 import type { FhirHttp } from './http/fhir-http';
 import { httpError } from './http/fhir-http';
 

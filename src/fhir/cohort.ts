@@ -1,5 +1,5 @@
 import { EligoError } from '../errors/eligo-error';
-import type { Condition, Group } from './r4';
+import type { Condition, Group } from '@medplum/fhirtypes';
 import type { ServerCapabilities } from './capabilities';
 import { mapLimit } from './concurrency';
 import type { FhirHttp } from './http/fhir-http';

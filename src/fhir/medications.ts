@@ -1,4 +1,4 @@
-import type { Medication, Resource } from './r4';
+import type { Medication, Resource } from '@medplum/fhirtypes';
 import type { ServerCapabilities } from './capabilities';
 import type { FhirHttp } from './http/fhir-http';
 import { httpError } from './http/fhir-http';

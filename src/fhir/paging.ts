@@ -1,5 +1,5 @@
 import { EligoError } from '../errors/eligo-error';
-import type { Bundle, BundleEntry } from './r4';
+import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import type { FhirHttp } from './http/fhir-http';
 import { sendOk } from './http/fhir-http';
 import { displayBaseUrl } from './http/describe-request';

@@ -1,7 +1,7 @@
 import { EligoError } from '../errors/eligo-error';
 import { SCREENING_RESOURCE_TYPES } from '../input/resource-types';
 import type { PatientResources } from '../input/types';
-import type { BundleEntry, Patient, Resource } from './r4';
+import type { BundleEntry, Patient, Resource } from '@medplum/fhirtypes';
 import type { ServerCapabilities } from './capabilities';
 import { mapLimit } from './concurrency';
 import { httpError } from './http/fhir-http';

@@ -1,5 +1,5 @@
 import { EligoError } from '../errors/eligo-error';
-import type { Bundle } from './r4';
+import type { Bundle } from '@medplum/fhirtypes';
 import type { ServerCapabilities } from './capabilities';
 import { mapLimit } from './concurrency';
 import type { FhirHttp } from './http/fhir-http';

@@ -34,7 +34,7 @@ import type { TrialFile } from '../mapping/schema';
 import type { EligibilityReport } from '../report/types';
 import { KeyedSerialiser } from './concurrency';
 import type { FhirSource } from './source';
-import type { Resource, ResearchSubject } from './r4';
+import type { Resource, ResearchSubject } from '@medplum/fhirtypes';
 import { renderReportHtml } from './report-html';
 import { applyAsTransaction, applyInOrder, placeholder } from './write-back/apply';
 import type { PlannedWrite } from './write-back/apply';

@@ -1,4 +1,4 @@
-import type { Resource } from '../record/fhir';
+import type { Resource } from '@medplum/fhirtypes';
 import { obj, str } from '../record/read';
 import type { InputFileError } from './types';
 

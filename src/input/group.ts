@@ -1,4 +1,4 @@
-import type { Bundle, Resource } from '../record/fhir';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { patientIdOf } from '../record/patient-link';
 import { obj, str } from '../record/read';
 import { resourcesOfBundle } from './bundle-resources';

@@ -1,4 +1,4 @@
-import type { Resource } from '../record/fhir';
+import type { Resource } from '@medplum/fhirtypes';
 import { list, obj, str } from '../record/read';
 import { relativeReference } from '../record/references';
 import { MEDICATION_USE_TYPES } from './resource-types';

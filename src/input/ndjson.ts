@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Resource } from '../record/fhir';
+import type { Resource } from '@medplum/fhirtypes';
 import { patientIdOf } from '../record/patient-link';
 import { obj, str } from '../record/read';
 import { bulkFileType } from './files';

@@ -1,4 +1,4 @@
-import type { Resource } from '../record/fhir';
+import type { Resource } from '@medplum/fhirtypes';
 
 /** One patient's resources as read from the input, ready for `normalise`. */
 export interface PatientResources {

@@ -2,7 +2,7 @@ import { addAllergy } from './allergy';
 import { warn, type RecordBuilder } from './builder';
 import { addCondition } from './condition';
 import { addDiagnosticReport } from './diagnostic-report';
-import type { Resource } from './fhir';
+import type { Resource } from '@medplum/fhirtypes';
 import { addImmunization } from './immunization';
 import { addMedicationAdministration, addMedicationRequest, addMedicationStatement } from './medication';
 import { addObservation } from './observation';

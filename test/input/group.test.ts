@@ -1,5 +1,5 @@
 import { groupResourcesByPatient } from '../../src/input';
-import type { Bundle, Resource } from '../../src/record/fhir';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 
 const observation = (id: string, subject: string) => ({
   resourceType: 'Observation',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { groupResourcesByPatient } from '../../src/input';
-import type { Bundle, Resource } from '../../src/record/fhir';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { normalise } from '../../src/record/normalise';
 import { observation, recordOf } from './helpers';
 

@@ -1,4 +1,4 @@
-import type { Resource } from '../../src/record/fhir';
+import type { Resource } from '@medplum/fhirtypes';
 import { normalise } from '../../src/record/normalise';
 import type { ObservationFact, PatientRecord } from '../../src/record/types';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { groupResourcesByPatient } from '../../src/input';
-import type { Bundle } from '../../src/record/fhir';
+import type { Bundle } from '@medplum/fhirtypes';
 import { normalise } from '../../src/record/normalise';
 import type { MedicationExposure } from '../../src/record/types';
 import { PATIENT_ID, recordOf } from './helpers';

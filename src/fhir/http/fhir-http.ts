@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EligoError } from '../../errors/eligo-error';
 import type { EligoErrorCode } from '../../errors/eligo-error';
-import type { OperationOutcome } from '../r4';
+import type { OperationOutcome } from '@medplum/fhirtypes';
 import { describeRequest, displayBaseUrl } from './describe-request';
 import { DEFAULT_RETRY_POLICY, isRetryableStatus, isRetryableWriteStatus, parseRetryAfter, retryDelayMs } from './retry-policy';
 import type { RetryPolicy } from './retry-policy';

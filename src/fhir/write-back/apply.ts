@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EligoError } from '../../errors/eligo-error';
-import type { Bundle, Resource } from '../r4';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FhirHttp, FhirHttpRequest } from '../http/fhir-http';
 import { httpError, sendOk } from '../http/fhir-http';
 import { displayBaseUrl } from '../http/describe-request';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TrialFile } from '../../mapping/schema';
 import type { EligibilityReport } from '../../report/types';
-import type { Device, DocumentReference, Extension, Provenance, Reference, ResearchStudy, ResearchSubject } from '../r4';
+import type { Device, DocumentReference, Extension, Provenance, Reference, ResearchStudy, ResearchSubject } from '@medplum/fhirtypes';
 import type { StatusDecision } from './subject-status';
 import { EXTENSIONS, SYSTEMS, reportIdentifier, subjectIdentifier, trialIdentifier } from './vocabulary';
 

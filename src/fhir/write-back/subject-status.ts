@@ -1,5 +1,5 @@
 import type { Outcome } from '../../report/types';
-import type { ResearchSubject } from '../r4';
+import type { ResearchSubject } from '@medplum/fhirtypes';
 import { EXTENSIONS } from './vocabulary';
 
 export interface StatusDecision {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ELIGO_SUBJECT_SYSTEM, ELIGO_TRIAL_SYSTEM } from '../../engine/rules/enrolled';
-import type { Identifier } from '../r4';
+import type { Identifier } from '@medplum/fhirtypes';
 
 /**
  * Identifier systems and extension URLs eligo writes. The trial and research-subject systems
