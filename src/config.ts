@@ -1,8 +1,11 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { EligoError } from './errors/eligo-error';
+import { SCREENING_RESOURCE_TYPES } from './input/resource-types';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+/** Read access to what screening reads, and to Groups (Group-level export). */
+const DEFAULT_BULK_SCOPE = ['Group', ...SCREENING_RESOURCE_TYPES].map((type) => `system/${type}.rs`).join(' ');
 const port = z.coerce.number().int().min(0).max(65535);
 
 /**
@@ -29,6 +32,16 @@ export const configSchema = z.object({
   ELIGO_WRITE_BACK: bool.default(false),
   ELIGO_MAPPINGS_DIR: z.string().optional(),
   ELIGO_DATA_DIR: z.string().default('.eligo'),
+  /** SMART Backend Services client for Bulk Data $export (with ELIGO_BULK_PRIVATE_KEY_FILE); without it, ELIGO_FHIR_TOKEN is used. */
+  ELIGO_BULK_CLIENT_ID: z.string().min(1).optional(),
+  /** The client's private key: a PKCS#8 PEM file or a private JWK (JSON) file. */
+  ELIGO_BULK_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+  ELIGO_BULK_KEY_ALG: z.enum(['RS384', 'ES384']).default('RS384'),
+  /** The key id registered with the authorization server (default: the JWK's kid). */
+  ELIGO_BULK_KEY_ID: z.string().min(1).optional(),
+  /** Default: the token_endpoint of the server's .well-known/smart-configuration. */
+  ELIGO_BULK_TOKEN_URL: z.url().optional(),
+  ELIGO_BULK_SCOPE: z.string().min(1).default(DEFAULT_BULK_SCOPE),
   ELIGO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,14 +1,16 @@
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { cdsConfigFromEnv } from '../cdshooks';
+import { loadCohortConfig } from '../cohort';
 import { defaultSeed, type Config } from '../config';
 import { createApp } from '../http/create-app';
 import type { Logger } from '../log';
 import { loadCatalog, type Catalog } from '../mapping/compile';
 import { FileReportStore } from '../report/store';
 import { SandboxFhirHooks, startSandbox, type RunningSandbox } from '../sandbox';
-import { createFhirServer, loadFhirFiles, type RunningFhirServer } from '../server';
+import { createFhirServer, loadFhirFiles, withStableIds, type RunningFhirServer } from '../server';
 import { createSmartContext, FileSmartStorage, parseSmartConfig, smartConfigFromEnv } from '../smart';
+import { createCohortRuntime, type CohortRuntime } from './cohort';
 import { fhirPorts, type FhirPorts } from './fhir-ports';
 
 export interface RunningService {
@@ -19,15 +21,20 @@ export interface RunningService {
   sandbox?: RunningSandbox;
   catalog: Catalog;
   ports: FhirPorts;
+  /** Cohort runs (API, schedules); runs cut short by a crash are resumed at start-up. */
+  cohort: CohortRuntime;
   close(): Promise<void>;
 }
 
-/** Starts the embedded FHIR server seeded with the given files; the sandbox hooks serve its SMART discovery. */
-export async function startEmbeddedFhir(seed: string[], log: Logger, options: { port?: number; host?: string; hooks?: SandboxFhirHooks } = {}): Promise<RunningFhirServer> {
-  const fhir = createFhirServer(options.hooks ? { middleware: [options.hooks.middleware] } : {});
-  const summary = await loadFhirFiles(fhir, seed);
+/**
+ * Starts the embedded FHIR server seeded with the given files, with the same ids on every start
+ * and Bulk Data $export; the sandbox hooks serve its SMART discovery.
+ */
+export async function startEmbeddedFhir(seed: readonly string[], log?: Logger, options: { port?: number; host?: string; hooks?: SandboxFhirHooks } = {}): Promise<RunningFhirServer> {
+  const fhir = createFhirServer({ bulkExport: { retryAfterSeconds: 1 }, ...(options.hooks ? { middleware: [options.hooks.middleware] } : {}) });
+  const summary = await loadFhirFiles({ load: (input, loadOptions) => fhir.load(withStableIds(input), loadOptions) }, seed);
   const running = await fhir.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-  log.info({ resources: summary.resources, files: summary.files.length, missing: summary.missing }, 'embedded FHIR server seeded');
+  log?.info({ resources: summary.resources, files: summary.files.length, missing: summary.missing }, 'embedded FHIR server seeded');
   return running;
 }
 
@@ -42,8 +49,9 @@ async function listen(app: ReturnType<typeof createApp>, port: number, host: str
  * Composition root shared by `npm start` and tests: config in, a listening service out.
  * Fails fast (mappings, config) before anything listens.
  */
-export async function startService(config: Config, log: Logger): Promise<RunningService> {
+export async function startService(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
   const catalog = loadCatalog(config.ELIGO_MAPPINGS_DIR);
+  const cohortConfig = loadCohortConfig(env, new Set(catalog.trials.keys()));
   const publicUrl = config.ELIGO_PUBLIC_URL ?? `http://${config.ELIGO_HOST === '0.0.0.0' ? 'localhost' : config.ELIGO_HOST}:${config.ELIGO_PORT}`;
   let embeddedFhir: RunningFhirServer | undefined;
   let hooks: SandboxFhirHooks | undefined;
@@ -64,6 +72,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     parseSmartConfig({ appBaseUrl: publicUrl, clients: [{ iss: fhirBaseUrl, clientId: 'eligo' }], writeBack: config.ELIGO_WRITE_BACK });
   const smart = createSmartContext(smartConfig, log, { storage: new FileSmartStorage(path.join(dataDir, 'sessions')) });
   const cds = cdsConfigFromEnv();
+  const cohort = createCohortRuntime({ config, cohortConfig, catalog, ports, fhirBaseUrl, reports, log }, { schedule: true });
   const app = createApp({
     catalog,
     reports,
@@ -73,6 +82,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     log,
     smart,
     ...(cds ? { cds } : {}),
+    cohort: cohort.service,
     fhirOptions,
   });
   const server = await listen(app, config.ELIGO_PORT, config.ELIGO_HOST);
@@ -87,7 +97,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
     ...(sandbox ? { sandbox } : {}),
     catalog,
     ports,
+    cohort,
     close: async () => {
+      await cohort.close();
       await sandbox?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await embeddedFhir?.close();

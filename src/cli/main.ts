@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { cohortCommand } from '../cohort/cli/cohort-command';
 import { EligoError, isEligoError } from '../errors/eligo-error';
 import { getTrial, loadCatalog } from '../mapping/compile';
 import { checkScreenOptions, today } from '../usecases/screen';
@@ -8,6 +9,7 @@ import { processIo, type CliIo } from './io';
 import { screenFiles, type OutputFormat } from './screen-command';
 import { screenFromFhir } from './screen-fhir-command';
 import { validateCommand } from './validate-command';
+import { workerCommand, WORKER_USAGE } from './worker-command';
 
 const USAGE = `Usage: eligo <command> [options]
 
@@ -22,6 +24,10 @@ Commands:
              --as-of <YYYY-MM-DD>      screening date (default: today)
              --leukapheresis <date>    planned leukapheresis date (YYYY-MM-DD)
              --format json|ndjson|text output format (default: json)
+  cohort     Screen a population for a trial (by diagnosis, Group, ids or Bulk Data export), with
+             a resumable journal and a summary (outcomes, funnel) as JSON, CSV, HTML, MeasureReport:
+             eligo cohort --help
+  worker     Screen patients of queued cohort runs (BullMQ on Redis): eligo worker --help
   validate   Check every mapping file and report each problem with its file and line
   trials     List the trials the mappings define
 
@@ -72,6 +78,16 @@ function formatOf(value: string | undefined): OutputFormat {
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
+  // These commands have options of their own.
+  if (argv[0] === 'cohort') return cohortCommand(argv.slice(1), io);
+  if (argv[0] === 'worker') {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      io.out(WORKER_USAGE);
+      return EXIT_OK;
+    }
+    if (argv.length > 1) throw new EligoError('ERR_ARGUMENT_INVALID', `eligo worker takes no arguments (configure it with environment variables; see eligo worker --help)`);
+    return workerCommand(io);
+  }
   const { command, values, rest } = parse(argv);
   if (values.version) {
     io.out(`${SERVICE_VERSION}\n`);

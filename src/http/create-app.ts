@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { CdsConfig } from '../cdshooks';
+import { createCohortRouter, type CohortService } from '../cohort';
 import { createCdsHooksRouter } from '../cdshooks';
 import type { FhirSourceOptions } from '../fhir';
 import type { Logger } from '../log';
@@ -17,6 +18,8 @@ export interface AppDeps extends ApiDeps {
   /** CDS Hooks, when EHR issuers are configured. */
   cds?: CdsConfig;
   fhirOptions?: Omit<FhirSourceOptions, 'baseUrl' | 'bearerToken'>;
+  /** Cohort runs over the population (`/api/cohort-runs`). */
+  cohort?: CohortService;
 }
 
 /** The service as an Express app; only src/main.ts listens. */
@@ -40,6 +43,7 @@ export function createApp(deps: AppDeps): Express {
   }
   if (deps.cds) app.use('/cds-services', createCdsHooksRouter({ config: deps.cds, catalog: deps.catalog, log: deps.log, now: deps.now }));
   app.use('/api', createApiRouter(deps));
+  if (deps.cohort) app.use('/api', createCohortRouter(deps.cohort));
   app.use('/api', (_req, res) => {
     sendOutcome(res, 404, operationOutcome('error', 'not-found', 'ERR_NOT_FOUND: no such API route'));
   });

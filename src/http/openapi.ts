@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { cohortRunRequestSchema } from '../cohort/definition';
 import { SERVICE_VERSION } from '../version';
 import { screenRequestSchema } from './api';
+
+const runIdParameter = { name: 'runId', in: 'path', required: true, schema: { type: 'string' } };
 
 const outcomeResponse = { description: 'OperationOutcome naming the error code and the field', content: { 'application/fhir+json': { schema: { $ref: '#/components/schemas/OperationOutcome' } } } };
 
@@ -41,6 +44,26 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'The eligibility report' }, '404': outcomeResponse },
         },
       },
+      '/api/cohort-runs': {
+        post: {
+          summary: 'Start a cohort run now, or resume one by runId (selection by diagnosis, Group, patient ids, or Bulk Data export)',
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(cohortRunRequestSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '202': { description: 'The run started; Location is its status' }, '200': { description: 'The run had already completed' }, '400': outcomeResponse },
+        },
+        get: { summary: 'Every cohort run with its status and counts', responses: { '200': { description: 'Runs' } } },
+      },
+      '/api/cohort-runs/{runId}': {
+        get: { summary: 'Status and progress counts of a run', parameters: [runIdParameter], responses: { '200': { description: 'The run' }, '404': outcomeResponse } },
+        delete: { summary: 'Cancel a run (patients in flight finish and are journaled)', parameters: [runIdParameter], responses: { '202': { description: 'Cancelling' }, '404': outcomeResponse } },
+      },
+      '/api/cohort-runs/{runId}/summary': {
+        get: { summary: 'The summary as a FHIR R4 MeasureReport (type summary)', parameters: [runIdParameter], responses: { '200': { description: 'MeasureReport' }, '404': outcomeResponse } },
+      },
+      '/api/cohort-runs/{runId}/summary.json': {
+        get: { summary: 'The summary: counts per outcome, the funnel in catalog order, new candidates, failures', parameters: [runIdParameter], responses: { '200': { description: 'Summary' }, '404': outcomeResponse } },
+      },
+      '/api/cohort-runs/{runId}/summary.csv': { get: { summary: 'The summary as CSV', parameters: [runIdParameter], responses: { '200': { description: 'CSV' }, '404': outcomeResponse } } },
+      '/api/cohort-runs/{runId}/summary.html': { get: { summary: 'The summary as HTML, the funnel as a chart', parameters: [runIdParameter], responses: { '200': { description: 'HTML' }, '404': outcomeResponse } } },
     },
     components: {
       schemas: {

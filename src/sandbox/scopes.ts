@@ -1,24 +1,7 @@
-/** Resource types the sandbox grants scopes for. */
-const TYPES = [
-  '*',
-  'Patient',
-  'Observation',
-  'Condition',
-  'MedicationStatement',
-  'MedicationRequest',
-  'MedicationAdministration',
-  'Medication',
-  'Immunization',
-  'Procedure',
-  'DiagnosticReport',
-  'AllergyIntolerance',
-  'ResearchSubject',
-  'ResearchStudy',
-  'DocumentReference',
-  'Provenance',
-  'Encounter',
-  'Practitioner',
-];
+import { SCREENING_RESOURCE_TYPES } from '../input/resource-types';
+
+/** Resource types the sandbox grants scopes for: what screening reads, and what write-back writes. */
+const TYPES = ['*', ...SCREENING_RESOURCE_TYPES, 'ResearchStudy', 'DocumentReference', 'Provenance', 'Encounter', 'Practitioner'];
 
 /** Every SMART v2 permission string (c, r, u, d, s in that order) and the v1 forms. */
 function permissions(): string[] {

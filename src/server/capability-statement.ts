@@ -12,6 +12,10 @@ export interface CapabilityOptions {
   batch: boolean;
   transaction: boolean;
   startedAt: string;
+  /** Canonical CapabilityStatements this server claims to implement (Bulk Data's bulk-data). */
+  instantiates?: readonly string[];
+  /** Type-level operations to advertise (Patient and Group $export). */
+  operations?: readonly { type: string; name: string; definition: string }[];
 }
 
 /** Search parameter types the embedded server answers exactly (see search/match.ts). */
@@ -34,6 +38,7 @@ export function buildCapabilityStatement(options: CapabilityOptions): Capability
     kind: 'instance',
     software: { name: 'eligo embedded FHIR server', version: options.softwareVersion },
     implementation: { description: 'In-memory FHIR R4 server for development and tests', url: options.baseUrl },
+    ...(options.instantiates?.length ? { instantiates: [...options.instantiates] } : {}),
     fhirVersion: '4.0.1',
     format: ['json', 'application/fhir+json'],
     rest: [
@@ -43,7 +48,7 @@ export function buildCapabilityStatement(options: CapabilityOptions): Capability
           'Search supports reference, token (:not, :text, :below for ICD/ATC), string (:exact, :contains), uri and date ' +
           'parameters, _id, _sort, _count/_offset paging, _include and _revinclude without :iterate. Transactions are ' +
           'all-or-nothing; at most 50 updates, and at most 8 entries when one is conditional (@medplum/fhir-router limits).',
-        resource: types.map((type) => resourceCapability(type, revIncludes.get(type) ?? [])),
+        resource: types.map((type) => withOperations(resourceCapability(type, revIncludes.get(type) ?? []), options.operations ?? [])),
         interaction,
       },
     ],
@@ -71,6 +76,14 @@ function resourceCapability(type: string, searchRevInclude: string[]): Capabilit
     searchRevInclude,
     searchParam,
   };
+}
+
+function withOperations(
+  resource: CapabilityStatementRestResource,
+  operations: readonly { type: string; name: string; definition: string }[],
+): CapabilityStatementRestResource {
+  const own = operations.filter((o) => o.type === resource.type).map(({ name, definition }) => ({ name, definition }));
+  return own.length > 0 ? { ...resource, operation: own } : resource;
 }
 
 /** For each type, the "Source:param" reference parameters that can point at it. */

@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express, RequestHandler } from 'express';
+import { BULK_CAPABILITY, createBulkExport } from './bulk';
+import type { BulkExportOptions } from './bulk';
 import { loadFhirDefinitions } from './definitions';
 import { createFhirApp } from './http/app';
 import { SerialQueue } from './http/serial-queue';
@@ -27,6 +29,8 @@ export interface FhirServerOptions {
   softwareVersion?: string;
   /** Express handlers run before FHIR handling, inside the base path. */
   middleware?: RequestHandler[];
+  /** Bulk Data $export (Patient and Group level), advertised in the CapabilityStatement. Off when absent. */
+  bulkExport?: BulkExportOptions;
 }
 
 export interface RunningFhirServer {
@@ -61,6 +65,10 @@ export function createFhirServer(options: FhirServerOptions = {}): FhirServer {
   const repository = (validate: boolean): EmbeddedRepository =>
     new EmbeddedRepository(store, { baseUrl: () => knownBaseUrl, validate, defaultCount, maxCount });
 
+  const bulk = options.bulkExport
+    ? createBulkExport(store, { ...options.bulkExport, ...(options.publicBaseUrl === undefined ? {} : { publicBaseUrl: options.publicBaseUrl }) })
+    : undefined;
+
   const app = createFhirApp({
     store,
     router,
@@ -73,7 +81,8 @@ export function createFhirServer(options: FhirServerOptions = {}): FhirServer {
     batch: options.batch ?? true,
     transaction: options.transaction ?? true,
     softwareVersion: options.softwareVersion ?? 'dev',
-    middleware: options.middleware ?? [],
+    middleware: [...(options.middleware ?? []), ...(bulk ? [bulk.handler] : [])],
+    ...(bulk ? BULK_CAPABILITY : {}),
   });
 
   return {
@@ -91,12 +100,14 @@ export function createFhirServer(options: FhirServerOptions = {}): FhirServer {
       knownBaseUrl = baseUrl;
       return {
         baseUrl,
-        close: () =>
-          new Promise<void>((resolve, reject) => {
+        close: async () => {
+          await bulk?.close();
+          await new Promise<void>((resolve, reject) => {
             server.close((error) => (error ? reject(error) : resolve()));
             // Keep-alive connections from clients would hold close() open.
             server.closeAllConnections();
-          }),
+          });
+        },
       };
     },
   };

@@ -12,6 +12,8 @@ export interface ApiGuardOptions {
 
 const REPORT_ROUTE = /^\/trials\/[^/]+\/reports\/([^/?]+)\/?$/;
 const SCREEN_ROUTE = /^\/trials\/[^/]+\/screen\/?$/;
+/** Population-level: a session launched for one patient has no business there. */
+const COHORT_ROUTE = /^\/cohort-runs(?:\/|$)/;
 
 /**
  * Put in front of the core JSON API (src/http/api.ts): a caller with a SMART session reads and
@@ -31,6 +33,7 @@ export function createSmartApiGuard(ctx: SmartContext, options: ApiGuardOptions 
     }
     const session = await sessionOf(ctx, req);
     if (!session) throw new EligoError('ERR_UNAUTHORIZED', 'the SMART session is unknown or has ended; launch eligo again', { where: 'session' });
+    if (COHORT_ROUTE.test(req.path)) throw new EligoError('ERR_FORBIDDEN', 'a SMART session is for the launched patient; cohort runs are not open to it', { where: 'session' });
     const report = REPORT_ROUTE.exec(req.path);
     if (report && decodeURIComponent(report[1] as string) !== session.patient) {
       throw new EligoError('ERR_FORBIDDEN', 'this session may only read the launched patient', { where: 'patientId' });

@@ -169,6 +169,13 @@ describe('SMART launch and session security', () => {
       expect((await post({ bundle: { resourceType: 'Bundle', type: 'collection', entry: [] } })).status).toBe(403);
     });
 
+    it('a session for one patient cannot start, list or read cohort runs over the population', async () => {
+      const started = await patientA.request(`${app.url}/api/cohort-runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ trial: 'sle-cart' }) });
+      expect(started.status).toBe(403);
+      expect((await patientA.request(`${app.url}/api/cohort-runs`)).status).toBe(403);
+      expect((await patientA.request(`${app.url}/api/cohort-runs/any/summary.csv`)).status).toBe(403);
+    });
+
     it('the JSON report of the page is always the launched patient\'s', async () => {
       const response = await patientA.request(`${app.url}/app/api/report?trial=ssc-cart&asOf=2026-06-15&leukapheresis=2026-07-01`);
       expect(response.status).toBe(200);

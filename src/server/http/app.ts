@@ -25,6 +25,9 @@ export interface FhirAppSettings {
   softwareVersion: string;
   /** Express handlers run before FHIR handling (development hooks, request logging). */
   middleware: RequestHandler[];
+  /** Advertised in the CapabilityStatement (Bulk Data $export when it is on). */
+  instantiates?: readonly string[];
+  operations?: readonly { type: string; name: string; definition: string }[];
 }
 
 const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json'];

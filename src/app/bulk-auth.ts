@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import type { JWK } from 'jose';
+import { createBackendServicesAuth, discoverTokenEndpoint, staticToken, type AccessTokenProvider } from '../bulk';
+import type { Config } from '../config';
+import { EligoError } from '../errors/eligo-error';
+
+/**
+ * How the Bulk Data client authorizes: SMART Backend Services when a client id and key are
+ * configured (the token endpoint from the config or the server's smart-configuration, looked up
+ * on the first export), else the service's fixed FHIR token, else none (an open server). The
+ * key file is read here, at start-up, so a missing key stops the service with its variable named.
+ */
+export function bulkAuthFromConfig(config: Config, fhirBaseUrl: string): AccessTokenProvider | undefined {
+  const clientId = config.ELIGO_BULK_CLIENT_ID;
+  const keyFile = config.ELIGO_BULK_PRIVATE_KEY_FILE;
+  if (!clientId || !keyFile) {
+    if (clientId || keyFile) {
+      throw new EligoError('ERR_CONFIG_INVALID', 'invalid configuration: ELIGO_BULK_CLIENT_ID and ELIGO_BULK_PRIVATE_KEY_FILE go together', { where: clientId ? 'ELIGO_BULK_PRIVATE_KEY_FILE' : 'ELIGO_BULK_CLIENT_ID' });
+    }
+    return config.ELIGO_FHIR_TOKEN ? staticToken(config.ELIGO_FHIR_TOKEN) : undefined;
+  }
+  const privateKey = readPrivateKey(keyFile);
+  let provider: Promise<AccessTokenProvider> | undefined;
+  const backend = (signal?: AbortSignal): Promise<AccessTokenProvider> => {
+    provider ??= (config.ELIGO_BULK_TOKEN_URL ? Promise.resolve(config.ELIGO_BULK_TOKEN_URL) : discoverTokenEndpoint(fhirBaseUrl, signal)).then((tokenUrl) =>
+      createBackendServicesAuth({
+        tokenUrl,
+        clientId,
+        privateKey,
+        alg: config.ELIGO_BULK_KEY_ALG,
+        scope: config.ELIGO_BULK_SCOPE,
+        ...(config.ELIGO_BULK_KEY_ID ? { kid: config.ELIGO_BULK_KEY_ID } : {}),
+      }),
+    );
+    // A failed discovery is tried again on the next export rather than remembered.
+    provider.catch(() => (provider = undefined));
+    return provider;
+  };
+  return {
+    token: async (signal) => (await backend(signal)).token(signal),
+    invalidate: (token) => {
+      void backend().then((p) => p.invalidate(token), () => undefined);
+    },
+  };
+}
+
+function readPrivateKey(file: string): JWK | string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new EligoError('ERR_CONFIG_INVALID', `invalid configuration: ELIGO_BULK_PRIVATE_KEY_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+      where: 'ELIGO_BULK_PRIVATE_KEY_FILE',
+    });
+  }
+  if (text.includes('-----BEGIN PRIVATE KEY-----')) return text;
+  try {
+    const jwk = JSON.parse(text) as JWK;
+    if (typeof jwk.kty === 'string' && typeof jwk.d === 'string') return jwk;
+  } catch {
+    // Falls through to the message below: the file content is never echoed, it is a secret.
+  }
+  throw new EligoError('ERR_CONFIG_INVALID', `invalid configuration: ELIGO_BULK_PRIVATE_KEY_FILE: ${file} is neither a PKCS#8 PEM private key nor a private JWK`, {
+    where: 'ELIGO_BULK_PRIVATE_KEY_FILE',
+  });
+}

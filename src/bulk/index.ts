@@ -1,0 +1,12 @@
+export { createBulkClient } from './bulk-client';
+export type { BulkClient, BulkClientOptions, BulkExportResult, ExportedFile, ExportOptions } from './bulk-client';
+export { bulkCandidateSource, candidatesFromExport } from './candidates';
+export { createBackendServicesAuth, discoverTokenEndpoint } from './backend-auth';
+export type { BackendServicesAuth, BackendServicesOptions } from './backend-auth';
+export { staticToken } from './access-token';
+export type { AccessTokenProvider } from './access-token';
+export { exportRequestSchema, recordCompleteness } from './export-request';
+export type { ExportRequest } from './export-request';
+export type { BulkEvent } from './events';
+export type { BulkManifest } from './manifest';
+export type { BulkSupport } from './support';

@@ -1,0 +1,13 @@
+export { DEFAULT_QUEUE_NAME, jobIdFor, runKeys } from './keys';
+export { enqueueRun } from './producer';
+export type { EnqueueResult, EnqueueRunOptions } from './producer';
+export { startScreeningWorker } from './worker';
+export type { ScreeningWorker, ScreeningWorkerOptions } from './worker';
+export { startWorkerFromEnv, workerConfigSchema } from './worker-process';
+export type { RunningWorker, WorkerConfig } from './worker-process';
+export { queueRunProgress, waitForQueueRun } from './progress';
+export type { QueueRunProgress } from './progress';
+export { readQueueResults, screeningCounts } from './results';
+export type { QueuedResult } from './results';
+export { connectRedis, describeRedisUrl } from './redis';
+export type { Redis } from './redis';

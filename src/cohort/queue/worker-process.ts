@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { fhirPorts } from '../../app/fhir-ports';
+import { EligoError } from '../../errors/eligo-error';
+import type { Logger } from '../../log';
+import { loadCatalog } from '../../mapping/compile';
+import { DEFAULT_QUEUE_NAME, queueNameSchema } from './keys';
+import { connectRedis, describeRedisUrl } from './redis';
+import { startScreeningWorker } from './worker';
+import type { ScreeningWorker } from './worker';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** A worker process's configuration, from the environment (the service's own variables where they mean the same). */
+export const workerConfigSchema = z.object({
+  /** redis://[user:password@]host:port/db (rediss:// for TLS). */
+  ELIGO_REDIS_URL: z.string().min(1),
+  ELIGO_QUEUE_NAME: queueNameSchema.default(DEFAULT_QUEUE_NAME),
+  ELIGO_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  ELIGO_WORKER_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,80}$/).optional(),
+  ELIGO_FHIR_BASE_URL: z.url(),
+  ELIGO_FHIR_TOKEN: z.string().min(1).optional(),
+  ELIGO_FHIR_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  ELIGO_FHIR_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  ELIGO_WRITE_BACK: bool.default(false),
+  ELIGO_MAPPINGS_DIR: z.string().optional(),
+});
+
+export type WorkerConfig = z.infer<typeof workerConfigSchema>;
+
+export interface RunningWorker {
+  worker: ScreeningWorker;
+  /** Finishes the patients in hand, stops, and closes the Redis connection. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one screening worker from the environment (`eligo worker`): mappings loaded and
+ * checked first, then the FHIR client and the Redis connection. The caller owns signals
+ * (SIGTERM → stop()).
+ */
+export async function startWorkerFromEnv(env: NodeJS.ProcessEnv, log: Logger): Promise<RunningWorker> {
+  const parsed = workerConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new EligoError('ERR_CONFIG_INVALID', `invalid worker configuration:\n${lines.join('\n')}`, { where: String(parsed.error.issues[0]?.path[0] ?? '') });
+  }
+  const config = parsed.data;
+  const catalog = loadCatalog(config.ELIGO_MAPPINGS_DIR);
+  const redisName = describeRedisUrl(config.ELIGO_REDIS_URL);
+  const ports = fhirPorts({
+    baseUrl: config.ELIGO_FHIR_BASE_URL,
+    timeoutMs: config.ELIGO_FHIR_TIMEOUT_MS,
+    retries: config.ELIGO_FHIR_RETRIES,
+    ...(config.ELIGO_FHIR_TOKEN ? { bearerToken: config.ELIGO_FHIR_TOKEN } : {}),
+  });
+  const redis = connectRedis(config.ELIGO_REDIS_URL, 'eligo-worker');
+  redis.on('error', (error: Error) => log.warn({ redis: redisName, err: error.message }, 'Redis connection problem'));
+  const worker = startScreeningWorker({
+    redis,
+    queueName: config.ELIGO_QUEUE_NAME,
+    catalog,
+    patients: ports.source,
+    ...(config.ELIGO_WRITE_BACK ? { writer: ports.writer } : {}),
+    concurrency: config.ELIGO_WORKER_CONCURRENCY,
+    ...(config.ELIGO_WORKER_ID ? { workerId: config.ELIGO_WORKER_ID } : {}),
+    log,
+  });
+  await worker.ready();
+  log.info({ worker: worker.id, queue: config.ELIGO_QUEUE_NAME, redis: redisName, concurrency: config.ELIGO_WORKER_CONCURRENCY }, 'screening worker ready');
+  return {
+    worker,
+    stop: async () => {
+      await worker.close();
+      await redis.quit();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { EligoError, isEligoError } from '../../errors/eligo-error';
+import type { CompiledTrial } from '../../mapping/compile';
+import type { ReportStore } from '../../report/store';
+import type { PatientSource, ReportWriter } from '../../usecases/ports';
+import { screenPatient } from '../../usecases/screen-patient';
+import type { CohortDefinition } from '../definition';
+import type { FailedRecord, PatientRecord } from '../journal/records';
+import type { CohortCandidate } from '../types';
+
+export interface ScreenCandidateDeps {
+  trial: CompiledTrial;
+  /** Where candidates given by id are fetched from. */
+  patients?: PatientSource;
+  writer?: ReportWriter;
+  reports?: ReportStore;
+  now: () => Date;
+}
+
+const MAX_REASON = 500;
+
+/**
+ * One candidate through the use case every entry point shares (screenPatient), as the journal
+ * record that ends it. Candidates that carry their resources (Bulk Data) are screened through a
+ * source that hands those resources back, so write-back and the report store behave the same.
+ * Never throws: a failure is the candidate's `failed` record with the error code and reason.
+ */
+export async function screenCandidate(deps: ScreenCandidateDeps, definition: CohortDefinition, candidate: CohortCandidate): Promise<PatientRecord> {
+  try {
+    const source = candidate.resources ? suppliedSource(candidate.resources) : deps.patients;
+    if (!source) throw new EligoError('ERR_ARGUMENT_INVALID', 'the candidate has no resources and no FHIR server is configured to fetch them from');
+    const { report, written } = await screenPatient({ source, ...(deps.writer ? { writer: deps.writer } : {}), ...(deps.reports ? { reports: deps.reports } : {}) }, deps.trial, candidate.patientId, {
+      asOf: definition.asOf,
+      ...(definition.leukapheresisDate ? { leukapheresisDate: definition.leukapheresisDate } : {}),
+      writeBack: definition.writeBack,
+    });
+    return {
+      type: 'screened',
+      patientId: candidate.patientId,
+      outcome: report.outcome,
+      notMet: report.summary.notMet,
+      awaitingWashout: report.summary.awaitingWashout,
+      unknown: report.summary.unknown,
+      review: report.summary.review,
+      ...(written ? { written: written.length } : {}),
+      at: deps.now().toISOString(),
+    };
+  } catch (error) {
+    return failedRecord(candidate.patientId, error, deps.now());
+  }
+}
+
+export function failedRecord(patientId: string, error: unknown, now: Date): FailedRecord {
+  const code = isEligoError(error) ? error.code : 'ERR_INTERNAL';
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = isEligoError(error) ? message : `unexpected error: ${message}`;
+  return { type: 'failed', patientId, code, reason: reason.slice(0, MAX_REASON), at: now.toISOString() };
+}
+
+function suppliedSource(resources: CohortCandidate['resources'] & object): PatientSource {
+  return { label: 'supplied resources', fetchPatientResources: () => Promise.resolve({ resources, warnings: [] }) };
+}

@@ -1,0 +1,147 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { Patient } from '@medplum/fhirtypes';
+import { Queue } from 'bullmq';
+import { connectRedis, enqueueRun, readQueueResults, screeningCounts, waitForQueueRun } from '../../src/cohort/queue';
+import type { QueuedResult, Redis } from '../../src/cohort/queue';
+import type { CohortDefinition } from '../../src/cohort/definition';
+import type { PatientRecord } from '../../src/cohort/journal/records';
+import { screenCandidate } from '../../src/cohort/run/screen-candidate';
+import { createFhirSource } from '../../src/fhir';
+import { getTrial, loadCatalog } from '../../src/mapping/compile';
+import { ROOT, startSeededServer } from '../bulk/support';
+import type { SeededServer } from '../bulk/support';
+import { startRedis } from './support/redis-server';
+import type { RunningRedis } from './support/redis-server';
+
+const QUEUE = 'eligo-screening-test';
+const catalog = loadCatalog();
+
+interface WorkerProcess {
+  child: ChildProcess;
+  id: string;
+}
+
+async function startWorker(id: string, env: Record<string, string>): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support/worker-child.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, ELIGO_WORKER_ID: id, ELIGO_QUEUE_NAME: QUEUE, ELIGO_WORKER_CONCURRENCY: '2', ELIGO_LOG_LEVEL: 'warn' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker ${id} did not start: ${stderr}`)), 40_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes(`ready ${id}`)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker ${id} exited (${code}): ${stderr}`));
+    });
+  });
+  return { child, id };
+}
+
+function outcomeCounts(records: readonly PatientRecord[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const record of records) {
+    const key = record.type === 'screened' ? record.outcome : `failed ${record.code}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+async function stopWorker(worker: WorkerProcess): Promise<number | null> {
+  if (worker.child.exitCode !== null) return worker.child.exitCode;
+  const exited = new Promise<number | null>((resolve) => worker.child.once('exit', resolve));
+  worker.child.kill('SIGTERM');
+  return exited;
+}
+
+describe('a cohort run spread over worker processes through BullMQ', () => {
+  let redisServer: RunningRedis;
+  let fhir: SeededServer;
+  let redis: Redis;
+  let workers: WorkerProcess[] = [];
+  let patients: string[];
+
+  beforeAll(async () => {
+    redisServer = await startRedis();
+    fhir = await startSeededServer({ synthea: 50 });
+    const bundle = (await (await fetch(`${fhir.base}/Patient?_count=1000`)).json()) as { entry: { resource: Patient }[] };
+    patients = bundle.entry.map((e) => e.resource.id as string).sort();
+    redis = connectRedis(redisServer.url, 'eligo-test');
+    const env = { ELIGO_REDIS_URL: redisServer.url, ELIGO_FHIR_BASE_URL: fhir.base };
+    workers = await Promise.all([startWorker('worker-a', env), startWorker('worker-b', env)]);
+  }, 60_000);
+
+  afterAll(async () => {
+    const codes = await Promise.all(workers.map((w) => stopWorker(w)));
+    await redis?.quit();
+    await fhir?.running.close();
+    await redisServer?.stop();
+    expect(codes).toEqual(workers.map(() => 0));
+  });
+
+  it('screens every patient exactly once, even when the run is enqueued again, with the results of screening each alone', async () => {
+    expect(patients.length).toBeGreaterThanOrEqual(50);
+    const trial = getTrial(catalog, 'sle-cart');
+    const definition: CohortDefinition = {
+      trial: 'sle-cart',
+      select: { by: 'patients', patients },
+      asOf: '2026-06-15',
+      leukapheresisDate: '2026-07-01',
+      writeBack: false,
+      writeMeasureReport: false,
+    };
+    const run = { redis, queueName: QUEUE, runId: 'queue-run-1', definition, trial };
+    // A producer that crashed part-way, restarted, and (to be sure) was run once more.
+    const partial = await enqueueRun({ ...run, candidates: patients.slice(0, 20) });
+    const restarted = await enqueueRun({ ...run, candidates: patients });
+    const repeated = await enqueueRun({ ...run, candidates: (async function* () { yield* patients.map((patientId) => ({ patientId })); })() });
+    expect([partial.added, restarted.added, repeated.added]).toEqual([20, patients.length - 20, 0]);
+    expect(repeated.total).toBe(patients.length);
+
+    const progress = await waitForQueueRun(redis, 'queue-run-1', { signal: AbortSignal.timeout(60_000), pollMs: 200 });
+    expect(progress).toEqual({ enqueued: patients.length, total: patients.length, done: patients.length, complete: true });
+
+    const results: QueuedResult[] = [];
+    for await (const result of readQueueResults(redis, 'queue-run-1')) results.push(result);
+    expect(results.map((r) => r.record.patientId).sort()).toEqual(patients);
+    const screenings = await screeningCounts(redis, 'queue-run-1');
+    expect([...screenings.keys()].sort()).toEqual(patients);
+    expect(new Set(screenings.values())).toEqual(new Set([1]));
+    expect(new Set(results.map((r) => r.worker))).toEqual(new Set(['worker-a', 'worker-b']));
+    const queue = new Queue(QUEUE, { connection: redis });
+    expect(await queue.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed')).toEqual({ completed: patients.length, failed: 0, waiting: 0, active: 0, delayed: 0 });
+    await queue.close();
+
+    // The same patients screened one by one in this process, through the same use case.
+    const source = createFhirSource({ baseUrl: fhir.base });
+    const patientsSource = { label: fhir.base, fetchPatientResources: (id: string) => source.fetchPatientResources(id) };
+    const alone: PatientRecord[] = [];
+    for (const patientId of patients) {
+      const record = await screenCandidate({ trial, patients: patientsSource, now: () => new Date() }, definition, { patientId });
+      const queued = results.find((r) => r.record.patientId === patientId)?.record;
+      const { at: _aloneAt, ...aloneRest } = record;
+      const { at: _queuedAt, ...queuedRest } = queued ?? { at: '' };
+      expect(queuedRest).toEqual(aloneRest);
+      alone.push(record);
+    }
+    expect(outcomeCounts(results.map((r) => r.record))).toEqual(outcomeCounts(alone));
+    expect(results.every((r) => r.record.type === 'screened')).toBe(true);
+  });
+
+  it('refuses to enqueue a run id again with another definition', async () => {
+    const trial = getTrial(catalog, 'ssc-cart');
+    const definition: CohortDefinition = { trial: 'ssc-cart', select: { by: 'patients', patients: ['x'] }, asOf: '2026-06-15', writeBack: false, writeMeasureReport: false };
+    await enqueueRun({ redis, queueName: QUEUE, runId: 'queue-run-2', definition, trial, candidates: [] });
+    await expect(enqueueRun({ redis, queueName: QUEUE, runId: 'queue-run-2', definition: { ...definition, asOf: '2026-06-16' }, trial, candidates: [] })).rejects.toMatchObject({
+      code: 'ERR_ARGUMENT_INVALID',
+    });
+  });
+});
