@@ -24,6 +24,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Bundle } from '@medplum/fhirtypes';
 import { fhirPorts } from '../src/app/fhir-ports';
+import { boundHeapGrowth } from '../src/app/heap-growth';
 import { buildMeasureReport, explicitIdsSource, renderCsv, renderHtml, runCohort, runPaths, type CandidateSource, type CohortInput } from '../src/cohort';
 import { readPatientBundles, SCREENING_RESOURCE_TYPES } from '../src/input';
 import { getTrial, loadCatalog } from '../src/mapping/compile';
@@ -92,6 +93,8 @@ function generatedSource(all: readonly Template[], n: number): CandidateSource {
 }
 
 async function child(n: number, baseUrl: string | undefined): Promise<Result> {
+  // As `eligo cohort`, `eligo worker` and the service do (src/app/heap-growth.ts); BENCH_HEAP_GROWTH=v8 measures V8's default instead.
+  if (process.env.BENCH_HEAP_GROWTH !== 'v8') boundHeapGrowth();
   const trial = getTrial(loadCatalog(), 'sle-cart');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'eligo-bench-cohort-'));
   let peakHeap = 0;
@@ -156,7 +159,9 @@ async function serveExampleCopies(n: number): Promise<{ baseUrl: string; close()
 
 function runChild(n: number, baseUrl: string | undefined): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const args = ['--expose-gc', '--import', 'tsx', __filename, '--child', String(n), ...(baseUrl ? [baseUrl] : [])];
+    // BENCH_NODE_FLAGS: V8 flags for the measured child only (e.g. --max-old-space-size=256), to see how a heap budget changes the peak.
+    const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const args = ['--expose-gc', ...flags, '--import', 'tsx', __filename, '--child', String(n), ...(baseUrl ? [baseUrl] : [])];
     const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

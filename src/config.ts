@@ -42,6 +42,9 @@ export const configSchema = z.object({
   /** Default: the token_endpoint of the server's .well-known/smart-configuration. */
   ELIGO_BULK_TOKEN_URL: z.url().optional(),
   ELIGO_BULK_SCOPE: z.string().min(1).default(DEFAULT_BULK_SCOPE),
+  /** Cohort runs of the API and the schedules are screened by `eligo worker` processes through this Redis (BullMQ). */
+  ELIGO_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
+  ELIGO_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'a queue name: letters, digits, "_" and "-"').optional(),
   ELIGO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

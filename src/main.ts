@@ -1,3 +1,4 @@
+import { boundHeapGrowth } from './app/heap-growth';
 import { startService } from './app/start';
 import { loadConfig } from './config';
 import { isEligoError } from './errors/eligo-error';
@@ -6,6 +7,7 @@ import { screenPatient } from './usecases/screen-patient';
 
 /** The only file that listens: `npm start`. */
 async function main(): Promise<void> {
+  boundHeapGrowth();
   const config = loadConfig();
   const log = createLogger({ level: config.ELIGO_LOG_LEVEL });
   const service = await startService(config, log);

@@ -6,6 +6,7 @@ import type { Logger } from '../log';
 import type { Catalog } from '../mapping/compile';
 import type { ReportStore } from '../report/store';
 import { bulkAuthFromConfig } from './bulk-auth';
+import { connectRedis, type QueueTarget } from '../cohort/queue';
 import type { FhirPorts } from './fhir-ports';
 
 export interface CohortRuntimeInput {
@@ -21,6 +22,8 @@ export interface CohortRuntimeInput {
   /** Overrides ELIGO_COHORT_CONCURRENCY (the CLI's --concurrency). */
   concurrency?: number;
   dataDir?: string;
+  /** Screen through `eligo worker` processes on this queue (the CLI's --queue). */
+  queue?: QueueTarget;
 }
 
 export interface CohortRuntime {
@@ -37,6 +40,10 @@ export interface CohortRuntime {
  */
 export function createCohortRuntime(input: CohortRuntimeInput, options: { schedule: boolean }): CohortRuntime {
   const { cohortConfig } = input;
+  // The CLI passes its own queue (--queue); the service takes it from ELIGO_REDIS_URL.
+  const redis = input.queue || !input.config.ELIGO_REDIS_URL ? undefined : connectRedis(input.config.ELIGO_REDIS_URL, 'eligo-service');
+  redis?.on('error', (error: Error) => input.log?.warn({ err: error.message }, 'Redis connection problem'));
+  const queue: QueueTarget | undefined = input.queue ?? (redis ? { redis, ...(input.config.ELIGO_QUEUE_NAME ? { queueName: input.config.ELIGO_QUEUE_NAME } : {}) } : undefined);
   const auth = bulkAuthFromConfig(input.config, input.fhirBaseUrl);
   const bulk = createBulkClient({ baseUrl: input.fhirBaseUrl, timeoutMs: input.config.ELIGO_FHIR_TIMEOUT_MS, retries: input.config.ELIGO_FHIR_RETRIES, ...(auth ? { auth } : {}) });
   const service = createCohortService({
@@ -50,6 +57,7 @@ export function createCohortRuntime(input: CohortRuntimeInput, options: { schedu
     concurrency: input.concurrency ?? cohortConfig.concurrency,
     selection: { prefixSearch: cohortConfig.prefixSearch, textSearch: cohortConfig.textSearch },
     bulk,
+    ...(queue ? { queue } : {}),
     ...(input.log ? { log: input.log } : {}),
     ...(input.now ? { now: input.now } : {}),
   });
@@ -74,6 +82,7 @@ export function createCohortRuntime(input: CohortRuntimeInput, options: { schedu
     close: async () => {
       scheduler?.stop();
       await service.close();
+      await redis?.quit();
     },
   };
 }

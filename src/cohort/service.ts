@@ -14,6 +14,7 @@ import { isLockHeld, listRunIds, readStoredRun, runPaths, type StoredRun } from 
 import { readRunState } from './journal/run-state';
 import { newRunId } from './run-id';
 import { runCohort, trialDigest, type CohortProgress, type CohortRunResult } from './run/run-cohort';
+import { queuedScreening, type QueueTarget } from './queue/queued-screening';
 import { buildSummary, readStoredSummary } from './summary/build';
 import type { CohortSummary } from './summary/types';
 import type { CandidateSource } from './types';
@@ -32,6 +33,8 @@ export interface CohortServiceDeps {
   /** Patients screened at once per run. Default 4. */
   concurrency?: number;
   selection?: DiagnosisSourceOptions;
+  /** Screen through `eligo worker` processes on this queue instead of in this process. */
+  queue?: QueueTarget;
   /** Bulk Data client for the configured server; `export` selections need one. */
   bulk?: BulkClient;
   now?: () => Date;
@@ -125,7 +128,8 @@ export function createCohortService(deps: CohortServiceDeps): CohortService {
       done: Promise.resolve(undefined),
     };
     active.set(runId, entry);
-    deps.log?.info({ runId, trial: trial.id, select: definition.select.by }, 'cohort run starting');
+    deps.log?.info({ runId, trial: trial.id, select: definition.select.by, queued: deps.queue !== undefined }, 'cohort run starting');
+    const queued = deps.queue ? queuedScreening(deps.queue, runId, definition, trial) : undefined;
     entry.done = runCohort(
       {
         runId,
@@ -148,8 +152,9 @@ export function createCohortService(deps: CohortServiceDeps): CohortService {
         ...(deps.reports ? { reports: deps.reports } : {}),
         ...(deps.fhir ? { measureReports: fhirMeasureReportWriter(deps.fhir) } : {}),
         ...(deps.log ? { log: deps.log } : {}),
+        ...(queued ? { screen: queued.screen } : {}),
       },
-    ).then(
+    ).finally(() => queued?.close()).then(
       (result) => {
         const { byOutcome, failed, status } = result.progress;
         deps.log?.info({ runId, trial: trial.id, status, byOutcome, failed }, 'cohort run ended');

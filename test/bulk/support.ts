@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { startChild } from '../support/child';
 import { readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -62,28 +62,10 @@ export interface AuthorizationServer {
 
 /** The oidc-provider authorization server (support/authorization-server.ts) in a child process. */
 export async function startAuthorizationServer(config: { audience: string; clients: { clientId: string; alg: 'RS384' | 'ES384'; jwks: { keys: object[] } }[] }): Promise<AuthorizationServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support/authorization-server.ts')], {
-    cwd: ROOT,
+  const { child, line } = await startChild(path.join(__dirname, 'support/authorization-server.ts'), {
     env: { ...process.env, AUTH_CONFIG: JSON.stringify(config) },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`the authorization server did not start: ${stderr}`)), 30_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const end = out.indexOf('\n');
-      if (end >= 0) {
-        clearTimeout(timer);
-        resolve(out.slice(0, end));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the authorization server exited (${code}): ${stderr}`));
-    });
+    what: 'the authorization server',
+    timeoutMs: 30_000,
   });
   const info = JSON.parse(line) as { issuer: string; tokenUrl: string; jwksUri: string };
   return {

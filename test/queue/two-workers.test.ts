@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Patient } from '@medplum/fhirtypes';
 import { Queue } from 'bullmq';
+import type { CliIo } from '../../src/cli/io';
+import { cohortCommand, type CohortSummary } from '../../src/cohort';
 import { connectRedis, enqueueRun, readQueueResults, screeningCounts, waitForQueueRun } from '../../src/cohort/queue';
 import type { QueuedResult, Redis } from '../../src/cohort/queue';
 import type { CohortDefinition } from '../../src/cohort/definition';
@@ -144,4 +148,37 @@ describe('a cohort run spread over worker processes through BullMQ', () => {
       code: 'ERR_ARGUMENT_INVALID',
     });
   });
+
+  it('runs `eligo cohort --queue`: this process selects and journals, the workers screen, and the summary is the one of screening here', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'eligo-queued-cli-'));
+    try {
+      const cohort = async (argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+        let stdout = '';
+        let stderr = '';
+        const io: CliIo = { out: (t) => void (stdout += t), err: (t) => void (stderr += t), errIsTty: false, now: () => new Date('2026-06-15T09:00:00Z') };
+        const code = await cohortCommand(argv, io, { env: { ELIGO_QUEUE_NAME: QUEUE } });
+        return { code, stdout, stderr };
+      };
+      const common = ['--trial', 'ssc-cart', '--fhir', fhir.base, '--patients', patients.join(','), '--as-of', '2026-06-15', '--data-dir', dataDir];
+      const queued = await cohort([...common, '--queue', redisServer.url, '--run-id', 'queued-cli']);
+      expect(queued.stderr).toContain(`${patients.length} screened`);
+      expect(queued.code).toBe(0);
+      const here = await cohort([...common, '--run-id', 'screened-here']);
+      expect(here.code).toBe(0);
+      const queuedSummary = JSON.parse(queued.stdout) as CohortSummary;
+      const hereSummary = JSON.parse(here.stdout) as CohortSummary;
+      expect(queuedSummary.counts).toEqual(hereSummary.counts);
+      expect(queuedSummary.criteria).toEqual(hereSummary.criteria);
+      const results: QueuedResult[] = [];
+      for await (const result of readQueueResults(redis, 'queued-cli')) results.push(result);
+      expect(results.map((r) => r.record.patientId).sort()).toEqual(patients);
+      expect(new Set((await screeningCounts(redis, 'queued-cli')).values())).toEqual(new Set([1]));
+      // Resuming the completed run screens nobody again.
+      const again = await cohort([...common, '--queue', redisServer.url, '--run-id', 'queued-cli']);
+      expect(again.code).toBe(0);
+      expect(new Set((await screeningCounts(redis, 'queued-cli')).values())).toEqual(new Set([1]));
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

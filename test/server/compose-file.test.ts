@@ -11,8 +11,10 @@ const root = join(__dirname, '..', '..');
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as Json;
 
 describe('docker-compose.yml', () => {
-  it('has the database, HAPI, a readiness gate, the one-shot loader and eligo', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['db', 'eligo', 'hapi', 'hapi-ready', 'loader']);
+  it('has the database, HAPI, a readiness gate, the one-shot loader, eligo, and Redis with the screening workers', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['db', 'eligo', 'eligo-worker', 'hapi', 'hapi-ready', 'loader', 'redis']);
+    expect(compose.services['eligo-worker'].command).toEqual(['node', 'bin/eligo.js', 'worker']);
+    expect(compose.services.eligo.environment.ELIGO_REDIS_URL).toBe(compose.services['eligo-worker'].environment.ELIGO_REDIS_URL);
   });
 
   it('pins every image', () => {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { startChild } from '../support/child';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -42,28 +42,10 @@ export interface RunningEhr {
 
 /** The sandbox EHR (embedded FHIR server with the examples + oidc-provider) in a child process. */
 export async function startEhr(appBaseUrl: string, env: Record<string, string> = {}): Promise<RunningEhr> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/sandbox/dev-ehr.ts')], {
-    cwd: ROOT,
+  const { child, line } = await startChild(path.join(ROOT, 'src/sandbox/dev-ehr.ts'), {
     env: { ...process.env, ELIGO_SANDBOX_APP_URL: appBaseUrl, ELIGO_LOG_LEVEL: 'warn', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`sandbox did not start: ${stderr}`)), 60_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const end = out.indexOf('\n');
-      if (end >= 0) {
-        clearTimeout(timer);
-        resolve(out.slice(0, end));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`sandbox exited with ${String(code)}: ${stderr}`));
-    });
+    what: 'the sandbox',
+    timeoutMs: 60_000,
   });
   const { fhirBaseUrl, sandboxUrl } = JSON.parse(line) as { fhirBaseUrl: string; sandboxUrl: string };
   return {

@@ -10,6 +10,7 @@ import type { CliIo } from '../../cli/io';
 import { defaultSeed, loadConfig } from '../../config';
 import { EligoError, isEligoError, type EligoErrorCode } from '../../errors/eligo-error';
 import { loadCatalog } from '../../mapping/compile';
+import { connectRedis, type Redis } from '../queue';
 import { loadCohortConfig } from '../schedule/config';
 import { buildMeasureReport } from '../render/measure-report';
 import { renderCsv } from '../render/csv';
@@ -40,7 +41,10 @@ candidates since the last run of the same cohort).
   --write-back              write each result back to the server
   --measure-report          write the summary MeasureReport to the server
   --run-id <id>             resume this run (or name a new one)
-  --concurrency <n>         patients screened at once (default 4, or ELIGO_COHORT_CONCURRENCY)
+  --concurrency <n>         patients screened at once (default 4, or ELIGO_COHORT_CONCURRENCY;
+                            with --queue, patients handed to the workers at once, default 32)
+  --queue <redis-url>       let \`eligo worker\` processes screen the patients (BullMQ on Redis,
+                            queue ELIGO_QUEUE_NAME); this process selects, journals and summarises
   --data-dir <dir>          where runs are kept (default ELIGO_DATA_DIR or .eligo)
   --out <dir>               also write summary.json, summary.csv, summary.html, measure-report.json there
   --format json|csv|html|measure-report   what to print on stdout (default json)
@@ -63,6 +67,7 @@ const OPTIONS = {
   'measure-report': { type: 'boolean' },
   'run-id': { type: 'string' },
   concurrency: { type: 'string' },
+  queue: { type: 'string' },
   'data-dir': { type: 'string' },
   out: { type: 'string' },
   format: { type: 'string' },
@@ -113,6 +118,8 @@ async function run(argv: string[], io: CliIo, options: CohortCommandEnv): Promis
   const catalog = loadCatalog(values.mappings ?? config.ELIGO_MAPPINGS_DIR);
   const cohortConfig = loadCohortConfig(env, new Set(catalog.trials.keys()));
 
+  if (values.queue !== undefined && !values.fhir) throw usage('--queue needs --fhir: the workers read patients from that server');
+  const redis: Redis | undefined = values.queue === undefined ? undefined : connectRedis(values.queue, 'eligo-cohort');
   const embedded = values.fhir ? undefined : await startEmbeddedFhir(seedPaths(env));
   try {
     const fhirBaseUrl = values.fhir ?? (embedded as NonNullable<typeof embedded>).baseUrl;
@@ -122,7 +129,17 @@ async function run(argv: string[], io: CliIo, options: CohortCommandEnv): Promis
     const ports = fhirPorts({ baseUrl: fhirBaseUrl, timeoutMs: config.ELIGO_FHIR_TIMEOUT_MS, retries: config.ELIGO_FHIR_RETRIES, ...(token ? { bearerToken: token } : {}) });
     // --write-back on the command line is the user's explicit ask, so the writer is always there; the run's definition decides.
     const { service } = createCohortRuntime(
-      { config: runConfig, cohortConfig, catalog, ports, fhirBaseUrl, now: io.now, ...(concurrency ? { concurrency } : {}), ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) },
+      {
+        config: runConfig,
+        cohortConfig,
+        catalog,
+        ports,
+        fhirBaseUrl,
+        now: io.now,
+        ...(concurrency || redis ? { concurrency: concurrency ?? 32 } : {}),
+        ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+        ...(redis ? { queue: { redis, ...(config.ELIGO_QUEUE_NAME ? { queueName: config.ELIGO_QUEUE_NAME } : {}) } } : {}),
+      },
       { schedule: false },
     );
     const bar = cohortProgressBar(io);
@@ -155,6 +172,7 @@ async function run(argv: string[], io: CliIo, options: CohortCommandEnv): Promis
     return report(result, format, values.out, io);
   } finally {
     await embedded?.close();
+    await redis?.quit();
   }
 }
 

@@ -1,5 +1,7 @@
 export { DEFAULT_QUEUE_NAME, jobIdFor, runKeys } from './keys';
 export { enqueueRun } from './producer';
+export { queuedScreening } from './queued-screening';
+export type { QueuedScreening, QueueTarget } from './queued-screening';
 export type { EnqueueResult, EnqueueRunOptions } from './producer';
 export { startScreeningWorker } from './worker';
 export type { ScreeningWorker, ScreeningWorkerOptions } from './worker';

@@ -1,3 +1,4 @@
+import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { fhirIdSchema, runIdSchema } from '../definition';
 import { parseArgument } from './parse';
@@ -18,6 +19,23 @@ export type ScreeningJob = z.infer<typeof screeningJobSchema>;
  */
 export function jobIdFor(runId: string, patientId: string): string {
   return `${runId}/${patientId}`;
+}
+
+const KEEP_FINISHED_JOBS_S = 7 * 24 * 3600;
+
+/** The BullMQ job that screens one patient: retried with backoff while the FHIR server is unavailable, kept a week. */
+export function screeningJob(runId: string, patientId: string, attempts: number): { name: string; data: ScreeningJob; opts: JobsOptions } {
+  return {
+    name: 'screen',
+    data: { runId, patientId },
+    opts: {
+      jobId: jobIdFor(runId, patientId),
+      attempts: Math.max(1, Math.floor(attempts)),
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: { age: KEEP_FINISHED_JOBS_S },
+      removeOnFail: { age: KEEP_FINISHED_JOBS_S },
+    },
+  };
 }
 
 /** eligo's own Redis keys for a run, beside BullMQ's. */

@@ -3,7 +3,7 @@ import type { CompiledTrial } from '../../mapping/compile';
 import { cohortDefinitionSchema, fhirIdSchema, runIdSchema } from '../definition';
 import type { CohortDefinition } from '../definition';
 import { trialDigest } from '../run/run-cohort';
-import { DEFAULT_QUEUE_NAME, jobIdFor, queueNameSchema, runKeys } from './keys';
+import { DEFAULT_QUEUE_NAME, queueNameSchema, runKeys, screeningJob } from './keys';
 import type { ScreeningJob } from './keys';
 import type { Redis } from './redis';
 import { parseArgument } from './parse';
@@ -32,7 +32,6 @@ export interface EnqueueResult {
 }
 
 const CHUNK = 500;
-const KEEP_FINISHED_JOBS_S = 7 * 24 * 3600;
 
 /**
  * Puts one BullMQ job per candidate patient on the queue, job id = run id + patient id, so
@@ -48,7 +47,7 @@ export async function enqueueRun(options: EnqueueRunOptions): Promise<EnqueueRes
   await storeOrMatchRun(redis, runId, { definition, trialDigest: trialDigest(options.trial) });
   await redis.del(keys.enqueued);
   const queue = new Queue<ScreeningJob>(parseArgument(queueNameSchema, options.queueName ?? DEFAULT_QUEUE_NAME, 'queueName'), { connection: redis });
-  const attempts = Math.max(1, Math.floor(options.attempts ?? 3));
+  const attempts = options.attempts ?? 3;
   let added = 0;
   try {
     let chunk: string[] = [];
@@ -56,19 +55,7 @@ export async function enqueueRun(options: EnqueueRunOptions): Promise<EnqueueRes
       if (chunk.length === 0) return;
       added += await redis.sadd(keys.ids, ...chunk);
       // Every id is added to BullMQ even when the set already had it: a crash between the two steps must not lose a job.
-      await queue.addBulk(
-        chunk.map((patientId) => ({
-          name: 'screen',
-          data: { runId, patientId },
-          opts: {
-            jobId: jobIdFor(runId, patientId),
-            attempts,
-            backoff: { type: 'exponential', delay: 2000 },
-            removeOnComplete: { age: KEEP_FINISHED_JOBS_S },
-            removeOnFail: { age: KEEP_FINISHED_JOBS_S },
-          },
-        })),
-      );
+      await queue.addBulk(chunk.map((patientId) => screeningJob(runId, patientId, attempts)));
       chunk = [];
     };
     for await (const candidate of options.candidates) {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EligoError } from '../../errors/eligo-error';
 import { runKeys } from './keys';
 import type { Redis } from './redis';
@@ -36,9 +37,7 @@ export async function waitForQueueRun(
     options.onProgress?.(progress);
     if (progress.complete) return progress;
     if (options.signal?.aborted) throw new EligoError('ERR_CANCELLED', `stopped waiting for queued cohort run ${runId}`);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, options.pollMs ?? 500);
-      options.signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-    });
+    // Ends early on abort, and leaves no listener behind on the signal.
+    await sleep(options.pollMs ?? 500, undefined, options.signal ? { signal: options.signal } : undefined).catch(() => undefined);
   }
 }

@@ -20,7 +20,7 @@ import type { CohortSummary, RunStatus } from '../summary/types';
 import type { CandidateSource } from '../types';
 import { forEachLimit } from './pool';
 import { openCandidates } from './open-candidates';
-import { screenCandidate } from './screen-candidate';
+import { screenCandidate, type CandidateScreener } from './screen-candidate';
 import type { CohortCounts } from './tally';
 import { UnavailableGuard } from './unavailable-guard';
 
@@ -39,6 +39,8 @@ export interface CohortRunDeps {
   writer?: ReportWriter;
   reports?: ReportStore;
   measureReports?: MeasureReportWriter;
+  /** Screens each candidate somewhere else (worker processes); default: here, through screenCandidate. */
+  screen?: CandidateScreener;
   now?: () => Date;
   log?: Logger;
 }
@@ -222,10 +224,11 @@ async function screenAll(input: ScreenAllInput): Promise<ScreenAllOutcome> {
     Object.assign(progress, { status: 'running', warnings: opened.warnings, ...(opened.total === undefined ? {} : { total: opened.total }) });
     report();
     const screenDeps = { trial: deps.trial, now, ...pick(deps) };
+    const screen: CandidateScreener = deps.screen ?? ((candidate) => screenCandidate(screenDeps, definition, candidate));
     await forEachLimit(opened.candidates, options.concurrency ?? 4, signal, async (candidate) => {
       if (state.done.has(candidate.patientId)) return;
       state.done.add(candidate.patientId);
-      const result = await screenCandidate(screenDeps, definition, candidate);
+      const result = await screen(candidate, signal);
       if (result.type === 'failed') deps.log?.debug({ code: result.code, runId: options.runId }, 'cohort candidate failed');
       record(guard.accept(result));
       if (guard.tripped) stop.abort();

@@ -18,6 +18,9 @@ export interface ScreenCandidateDeps {
 
 const MAX_REASON = 500;
 
+/** How a run screens one candidate: in this process (screenCandidate) or by worker processes (queuedScreening). */
+export type CandidateScreener = (candidate: CohortCandidate, signal: AbortSignal) => Promise<PatientRecord>;
+
 /**
  * One candidate through the use case every entry point shares (screenPatient), as the journal
  * record that ends it. Candidates that carry their resources (Bulk Data) are screened through a
