@@ -15,6 +15,7 @@ async function main(): Promise<void> {
     `eligo is running at ${service.url}`,
     `  FHIR server:   ${service.fhirBaseUrl}${service.embeddedFhir ? ' (embedded, demo data)' : ''}`,
     `  API:           ${service.url}/api/trials   (OpenAPI: ${service.url}/api/openapi.json)`,
+    `  Cohort runs:   ${service.url}/api/cohort-runs   (POST {"trial": "sle-cart"} to screen the population now)`,
     ...(service.sandbox ? [`  EHR sandbox:   ${service.sandbox.launcherUrl}   (launch the SMART app for a demo patient)`] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -47,6 +47,10 @@ describe('eligo cohort', () => {
     expect(run.stdout).toContain('run,cli-1,');
     expect(run.stdout).toContain('as of 2026-06-15');
     expect(run.stderr).toContain('cohort run cli-1: 3 screened (eligible 1, potential candidate 1, ineligible 1), 0 failed');
+    // Not a terminal: progress as plain lines, one per change of status.
+    expect(run.stderr).toMatch(/eligo: cohort cli-1 selecting: 0 done/);
+    expect(run.stderr).toMatch(/eligo: cohort cli-1 running: \d+\/3 done/);
+    expect(run.stderr).toMatch(/eligo: cohort cli-1 completed: 3\/3 done, eligible 1, potential 1, failed 0/);
     for (const file of ['summary.json', 'summary.csv', 'summary.html', 'measure-report.json']) expect(existsSync(path.join(out, file))).toBe(true);
     expect((JSON.parse(readFileSync(path.join(out, 'measure-report.json'), 'utf8')) as { resourceType: string }).resourceType).toBe('MeasureReport');
   });

@@ -7,12 +7,16 @@ export interface ProgressView {
   stop(): void;
 }
 
+/** Between two progress lines when stderr is not a terminal (cron, CI, a log file). */
+const LINE_INTERVAL_MS = 30_000;
+
 /**
- * A progress bar on a terminal (stderr), nothing otherwise: piped output and logs stay clean.
- * The bar writes through the CLI's io, so tests and embedding callers capture it too.
+ * A progress bar on a terminal (stderr); elsewhere a plain line when the status changes and at
+ * most every 30 s while it runs, so a scheduled or piped run still shows it is moving. stdout
+ * stays the summary only. Writes through the CLI's io, so tests and embedding callers capture it.
  */
 export function cohortProgressBar(io: CliIo): ProgressView {
-  if (!io.errIsTty) return { update: () => undefined, stop: () => undefined };
+  if (!io.errIsTty) return progressLines(io);
   const stream = {
     isTTY: true,
     columns: process.stderr.columns,
@@ -49,5 +53,21 @@ export function cohortProgressBar(io: CliIo): ProgressView {
     stop: () => {
       if (started) bar.stop();
     },
+  };
+}
+
+function progressLines(io: CliIo): ProgressView {
+  let lastStatus = '';
+  let lastAt = 0;
+  return {
+    update: (p) => {
+      const at = Date.now();
+      if (p.status === lastStatus && at - lastAt < LINE_INTERVAL_MS) return;
+      lastStatus = p.status;
+      lastAt = at;
+      const done = p.screened + p.failed;
+      io.err(`eligo: cohort ${p.runId} ${p.status}: ${done}${p.total === undefined ? '' : `/${p.total}`} done, eligible ${p.byOutcome.eligible}, potential ${p.byOutcome['potential-candidate']}, failed ${p.failed}\n`);
+    },
+    stop: () => undefined,
   };
 }
