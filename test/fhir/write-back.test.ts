@@ -46,10 +46,15 @@ function reportFor(patientId: string, outcome: Outcome, explanation = 'age 40 <s
   };
 }
 
+/** Every search the server was asked, alone or inside a batch. */
+const searched: string[] = [];
+
 /** Runs `hook` once, just before the next transaction Bundle reaches the server. */
 let beforeNextTransaction: (() => Promise<void>) | undefined;
 const hook = async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
-  const body = req.body as { type?: unknown } | undefined;
+  const body = req.body as { type?: unknown; entry?: { request?: { url?: string } }[] } | undefined;
+  if (req.method === 'GET') searched.push(req.originalUrl);
+  if (req.method === 'POST' && body?.type === 'batch') searched.push(...(body.entry ?? []).map((e) => e.request?.url ?? ''));
   const run = beforeNextTransaction;
   if (run && req.method === 'POST' && body?.type === 'transaction') {
     beforeNextTransaction = undefined;
@@ -108,6 +113,9 @@ describe('writing a screening back to the FHIR server', () => {
     expect(record.subjects[0].status).toBe('potential-candidate');
     expect(record.subjects[0].identifier[0].value).toMatch(/^sle-cart:[0-9a-f]{32}$/);
     expect(JSON.stringify(record.subjects[0].identifier)).not.toContain('w1');
+    // Patient-scoped tokens need the patient in the report search, which the server declares it supports.
+    expect(searched.filter((url) => url.startsWith('DocumentReference?identifier=')).every((url) => url.includes('&patient=Patient%2Fw1'))).toBe(true);
+    expect(searched.some((url) => url.startsWith('DocumentReference?identifier='))).toBe(true);
   });
 
   it('updates the same resources in place when the outcome changes', async () => {

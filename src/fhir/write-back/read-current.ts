@@ -32,10 +32,12 @@ export async function readCurrentState(
 ): Promise<CurrentState> {
   const subjectParam = capabilities.searchParams('ResearchSubject')?.has('individual') === false ? 'patient' : 'individual';
   const revInclude = capabilities.canRevInclude('DocumentReference', 'Provenance:target');
+  // Patient-scoped tokens (Epic, Oracle) refuse DocumentReference searches without the patient; the identifier alone is unique.
+  const reportPatient = capabilities.searchParams('DocumentReference')?.has('patient') ? `&patient=${encodeURIComponent(args.patientReference)}` : '';
   const urls = [
     `ResearchStudy?${identifierQuery(trialIdentifier(args.trialId))}`,
     `ResearchSubject?${subjectParam}=${encodeURIComponent(args.patientReference)}&_count=100`,
-    `DocumentReference?${identifierQuery(reportIdentifier(args.key))}${revInclude ? '&_revinclude=Provenance:target' : ''}`,
+    `DocumentReference?${identifierQuery(reportIdentifier(args.key))}${reportPatient}${revInclude ? '&_revinclude=Provenance:target' : ''}`,
   ];
   const [studies, subjects, reports] = await readAll(http, capabilities, urls, args.concurrency);
   const warnings: string[] = [];
