@@ -3,9 +3,9 @@ import { createBulkClient } from '../bulk';
 import { createCohortService, startCohortScheduler, type CohortConfig, type CohortScheduler, type CohortService } from '../cohort';
 import type { Config } from '../config';
 import type { Logger } from '../log';
+import type { AccessTokenProvider } from '../fhir/http/access-token';
 import type { Catalog } from '../mapping/compile';
 import type { ReportStore } from '../report/store';
-import { bulkAuthFromConfig } from './bulk-auth';
 import { connectRedis, type QueueTarget } from '../cohort/queue';
 import type { FhirPorts } from './fhir-ports';
 
@@ -16,6 +16,8 @@ export interface CohortRuntimeInput {
   catalog: Catalog;
   ports: FhirPorts;
   fhirBaseUrl: string;
+  /** The FHIR server's tokens (accessTokensFromConfig), shared with `ports`. */
+  accessTokens?: AccessTokenProvider;
   reports?: ReportStore;
   log?: Logger;
   now?: () => Date;
@@ -44,7 +46,7 @@ export function createCohortRuntime(input: CohortRuntimeInput, options: { schedu
   const redis = input.queue || !input.config.ELIGO_REDIS_URL ? undefined : connectRedis(input.config.ELIGO_REDIS_URL, 'eligo-service');
   redis?.on('error', (error: Error) => input.log?.warn({ err: error.message }, 'Redis connection problem'));
   const queue: QueueTarget | undefined = input.queue ?? (redis ? { redis, ...(input.config.ELIGO_QUEUE_NAME ? { queueName: input.config.ELIGO_QUEUE_NAME } : {}) } : undefined);
-  const auth = bulkAuthFromConfig(input.config, input.fhirBaseUrl);
+  const auth = input.accessTokens;
   const bulk = createBulkClient({ baseUrl: input.fhirBaseUrl, timeoutMs: input.config.ELIGO_FHIR_TIMEOUT_MS, retries: input.config.ELIGO_FHIR_RETRIES, ...(auth ? { auth } : {}) });
   const service = createCohortService({
     catalog: input.catalog,

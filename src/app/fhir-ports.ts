@@ -1,4 +1,4 @@
-import { createFhirSource, writeBack, type FhirSource } from '../fhir';
+import { createFhirSource, writeBack, type FhirSource, type FhirSourceOptions } from '../fhir';
 import type { PatientSource, ReportWriter } from '../usecases/ports';
 import { SERVICE_VERSION } from '../version';
 
@@ -9,7 +9,7 @@ export interface FhirPorts {
 }
 
 /** The FHIR client behind the use cases' ports: one source for reads and write-back. */
-export function fhirPorts(options: { baseUrl: string; bearerToken?: string; timeoutMs?: number; retries?: number }): FhirPorts {
+export function fhirPorts(options: Pick<FhirSourceOptions, 'baseUrl' | 'bearerToken' | 'accessTokens' | 'timeoutMs' | 'retries'>): FhirPorts {
   const fhir = createFhirSource(options);
   return {
     fhir,

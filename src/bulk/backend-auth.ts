@@ -4,7 +4,7 @@ import type { JWK, KeyLike } from 'jose';
 import { z } from 'zod';
 import { EligoError } from '../errors/eligo-error';
 import { displayBaseUrl } from '../fhir/http/describe-request';
-import type { AccessTokenProvider } from './access-token';
+import type { AccessTokenProvider } from '../fhir/http/access-token';
 import { wait } from './wait';
 
 export interface BackendServicesOptions {

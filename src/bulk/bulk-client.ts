@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EligoError, isEligoError } from '../errors/eligo-error';
-import type { AccessTokenProvider } from './access-token';
+import type { AccessTokenProvider } from '../fhir/http/access-token';
 import { createBulkHttp } from './bulk-http';
 import type { BulkHttp } from './bulk-http';
 import { downloadFile, partPath } from './download';

@@ -1,6 +1,6 @@
 import { EligoError } from '../errors/eligo-error';
 import { describeRequest, displayBaseUrl } from '../fhir/http/describe-request';
-import type { AccessTokenProvider } from './access-token';
+import type { AccessTokenProvider } from '../fhir/http/access-token';
 
 export interface BulkHttpOptions {
   baseUrl: string;

@@ -3,8 +3,8 @@ export type { BulkClient, BulkClientOptions, BulkExportResult, ExportedFile, Exp
 export { bulkCandidateSource, candidatesFromExport } from './candidates';
 export { createBackendServicesAuth, discoverTokenEndpoint } from './backend-auth';
 export type { BackendServicesAuth, BackendServicesOptions } from './backend-auth';
-export { staticToken } from './access-token';
-export type { AccessTokenProvider } from './access-token';
+export { staticToken } from '../fhir/http/access-token';
+export type { AccessTokenProvider } from '../fhir/http/access-token';
 export { exportRequestSchema, recordCompleteness } from './export-request';
 export type { ExportRequest } from './export-request';
 export type { BulkEvent } from './events';

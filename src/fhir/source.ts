@@ -3,6 +3,7 @@ import { serverCapabilities } from './capabilities';
 import type { ServerCapabilities } from './capabilities';
 import { searchPatientIds } from './cohort';
 import type { PatientIdQuery } from './cohort';
+import type { AccessTokenProvider } from './http/access-token';
 import { createFhirHttp } from './http/fhir-http';
 import type { FhirHttp, RetryEvent } from './http/fhir-http';
 import { fetchPatientResources } from './patient-resources';
@@ -13,6 +14,8 @@ export interface FhirSourceOptions {
   baseUrl: string;
   /** OAuth access token (SMART launch or backend services); sent to the base URL's origin only, never logged. */
   bearerToken?: string;
+  /** Tokens that expire (SMART Backend Services), renewed as needed; takes precedence over bearerToken. */
+  accessTokens?: AccessTokenProvider;
   /** Per HTTP attempt, reading the body included. Default 15 000. */
   timeoutMs?: number;
   /** Attempts after the first for 429/5xx/network failures (reads; writes only after 429/503). Default 3. */
@@ -60,6 +63,7 @@ export function createFhirSource(options: FhirSourceOptions): FhirSource {
   const http = createFhirHttp({
     baseUrl: options.baseUrl,
     ...(options.bearerToken === undefined ? {} : { bearerToken: options.bearerToken }),
+    ...(options.accessTokens === undefined ? {} : { accessTokens: options.accessTokens }),
     timeoutMs: positive(options.timeoutMs ?? 15_000, 'timeoutMs'),
     retry: {
       retries: Math.max(0, Math.floor(options.retries ?? 3)),

@@ -128,6 +128,42 @@ describe('retries, timeouts and errors talking to a FHIR server', () => {
     }
   });
 
+  it('renews an expired Backend Services token once after a 401 and carries on; a fixed token that is refused stays refused', async () => {
+    let current = 'token-2';
+    const stub = await stubServer((req, res) => {
+      if (req.headers.authorization !== `Bearer ${current}`) fhir(res, 401, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] });
+      else fhir(res, 200, statement(['batch']));
+    });
+    try {
+      const issued = ['token-1', 'token-2'];
+      const invalidated: string[] = [];
+      let cached: string | undefined;
+      const accessTokens = {
+        token: () => Promise.resolve((cached ??= issued.shift() ?? 'none')),
+        invalidate: (token: string) => {
+          invalidated.push(token);
+          if (cached === token) cached = undefined;
+        },
+      };
+      const renewing = createFhirSource({ baseUrl: stub.base, accessTokens, retries: 0 });
+      expect((await renewing.capabilities()).batch).toBe(true);
+      expect(invalidated).toEqual(['token-1']);
+      expect(stub.seen.map((r) => r.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
+
+      current = 'token-3';
+      const fixed = createFhirSource({ baseUrl: stub.base, bearerToken: 'token-2', retries: 0 });
+      const seenBefore = stub.seen.length;
+      const error: unknown = await fixed.fetchPatientResources('p1').catch((e: unknown) => e);
+      expect(isEligoError(error)).toBe(true);
+      expect((error as Error).message).toContain('401');
+      // Asked once per request with the fixed token: nothing to renew, nothing repeated.
+      expect(stub.seen.slice(seenBefore).every((r) => r.headers.authorization === 'Bearer token-2')).toBe(true);
+      expect((error as Error).message).not.toContain('token-2');
+    } finally {
+      await stub.close();
+    }
+  });
+
   it('reads Retry-After as seconds or an HTTP date, and caps it', () => {
     const now = Date.parse('Wed, 21 Oct 2015 07:27:58 GMT');
     expect(parseRetryAfter('3', now)).toBe(3000);

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ZodError } from 'zod';
+import { accessTokensFromConfig } from '../../app/access-tokens';
 import { createCohortRuntime } from '../../app/cohort';
 import { startEmbeddedFhir } from '../../app/start';
 import { fhirPorts } from '../../app/fhir-ports';
@@ -123,10 +124,10 @@ async function run(argv: string[], io: CliIo, options: CohortCommandEnv): Promis
   const embedded = values.fhir ? undefined : await startEmbeddedFhir(seedPaths(env));
   try {
     const fhirBaseUrl = values.fhir ?? (embedded as NonNullable<typeof embedded>).baseUrl;
-    // The embedded server is open: the configured token is for the configured server only.
-    const runConfig = values.fhir ? { ...config, ELIGO_WRITE_BACK: true } : { ...config, ELIGO_WRITE_BACK: true, ELIGO_FHIR_TOKEN: undefined };
-    const token = runConfig.ELIGO_FHIR_TOKEN;
-    const ports = fhirPorts({ baseUrl: fhirBaseUrl, timeoutMs: config.ELIGO_FHIR_TIMEOUT_MS, retries: config.ELIGO_FHIR_RETRIES, ...(token ? { bearerToken: token } : {}) });
+    // The embedded server is open: the configured token or Backend Services client is for --fhir only.
+    const accessTokens = values.fhir ? accessTokensFromConfig(config, fhirBaseUrl) : undefined;
+    const runConfig = { ...config, ELIGO_WRITE_BACK: true };
+    const ports = fhirPorts({ baseUrl: fhirBaseUrl, timeoutMs: config.ELIGO_FHIR_TIMEOUT_MS, retries: config.ELIGO_FHIR_RETRIES, ...(accessTokens ? { accessTokens } : {}) });
     // --write-back on the command line is the user's explicit ask, so the writer is always there; the run's definition decides.
     const { service } = createCohortRuntime(
       {
@@ -135,6 +136,7 @@ async function run(argv: string[], io: CliIo, options: CohortCommandEnv): Promis
         catalog,
         ports,
         fhirBaseUrl,
+        ...(accessTokens ? { accessTokens } : {}),
         now: io.now,
         ...(concurrency || redis ? { concurrency: concurrency ?? 32 } : {}),
         ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),

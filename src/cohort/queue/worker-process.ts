@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { accessTokensFromConfig } from '../../app/access-tokens';
 import { fhirPorts } from '../../app/fhir-ports';
+import { configSchema } from '../../config';
 import { EligoError } from '../../errors/eligo-error';
 import type { Logger } from '../../log';
 import { loadCatalog } from '../../mapping/compile';
@@ -11,7 +13,9 @@ import type { ScreeningWorker } from './worker';
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** A worker process's configuration, from the environment (the service's own variables where they mean the same). */
-export const workerConfigSchema = z.object({
+export const workerConfigSchema = configSchema
+  .pick({ ELIGO_BULK_CLIENT_ID: true, ELIGO_BULK_PRIVATE_KEY_FILE: true, ELIGO_BULK_KEY_ALG: true, ELIGO_BULK_KEY_ID: true, ELIGO_BULK_TOKEN_URL: true, ELIGO_BULK_SCOPE: true })
+  .extend({
   /** redis://[user:password@]host:port/db (rediss:// for TLS). */
   ELIGO_REDIS_URL: z.string().min(1),
   ELIGO_QUEUE_NAME: queueNameSchema.default(DEFAULT_QUEUE_NAME),
@@ -23,7 +27,7 @@ export const workerConfigSchema = z.object({
   ELIGO_FHIR_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   ELIGO_WRITE_BACK: bool.default(false),
   ELIGO_MAPPINGS_DIR: z.string().optional(),
-});
+  });
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 
@@ -47,11 +51,13 @@ export async function startWorkerFromEnv(env: NodeJS.ProcessEnv, log: Logger): P
   const config = parsed.data;
   const catalog = loadCatalog(config.ELIGO_MAPPINGS_DIR);
   const redisName = describeRedisUrl(config.ELIGO_REDIS_URL);
+  // The same credentials as the service: a fixed token, or SMART Backend Services.
+  const accessTokens = accessTokensFromConfig(config, config.ELIGO_FHIR_BASE_URL);
   const ports = fhirPorts({
     baseUrl: config.ELIGO_FHIR_BASE_URL,
     timeoutMs: config.ELIGO_FHIR_TIMEOUT_MS,
     retries: config.ELIGO_FHIR_RETRIES,
-    ...(config.ELIGO_FHIR_TOKEN ? { bearerToken: config.ELIGO_FHIR_TOKEN } : {}),
+    ...(accessTokens ? { accessTokens } : {}),
   });
   const redis = connectRedis(config.ELIGO_REDIS_URL, 'eligo-worker');
   redis.on('error', (error: Error) => log.warn({ redis: redisName, err: error.message }, 'Redis connection problem'));

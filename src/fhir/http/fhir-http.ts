@@ -5,6 +5,7 @@ import type { OperationOutcome } from '@medplum/fhirtypes';
 import { describeRequest, displayBaseUrl } from './describe-request';
 import { DEFAULT_RETRY_POLICY, isRetryableStatus, isRetryableWriteStatus, parseRetryAfter, retryDelayMs } from './retry-policy';
 import type { RetryPolicy } from './retry-policy';
+import { staticToken, type AccessTokenProvider } from './access-token';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -41,6 +42,8 @@ export interface FhirHttpOptions {
   baseUrl: string;
   /** Sent as `Authorization: Bearer …` to the base URL's origin only; never logged or put in errors. */
   bearerToken?: string;
+  /** Tokens that expire (SMART Backend Services): asked before each request, renewed once after a 401. Takes precedence over bearerToken. */
+  accessTokens?: AccessTokenProvider;
   timeoutMs: number;
   retry?: Partial<RetryPolicy>;
   /** Told about every retry (metrics, tests); gets no token and no query values. */
@@ -70,10 +73,10 @@ export function createFhirHttp(options: FhirHttpOptions): FhirHttp {
   const baseOrigin = new URL(`${baseUrl}/`).origin;
   const shownBase = displayBaseUrl(baseUrl);
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  const token = options.bearerToken;
+  const tokens = options.accessTokens ?? (options.bearerToken === undefined ? undefined : staticToken(options.bearerToken));
   let roundTrips = 0;
 
-  async function attempt(request: FhirHttpRequest, target: URL, label: string): Promise<FhirHttpResponse> {
+  async function attempt(request: FhirHttpRequest, target: URL, label: string, token: string | undefined): Promise<FhirHttpResponse> {
     const headers: Record<string, string> = { accept: 'application/fhir+json', ...request.headers };
     if (request.body !== undefined) headers['content-type'] = 'application/fhir+json';
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
@@ -112,7 +115,7 @@ export function createFhirHttp(options: FhirHttpOptions): FhirHttp {
   async function send(request: FhirHttpRequest): Promise<FhirHttpResponse> {
     const target = new URL(request.url, `${baseUrl}/`);
     const label = request.label ?? describeRequest(request.method, target.toString(), baseUrl);
-    if (token !== undefined && target.origin !== baseOrigin) {
+    if (tokens !== undefined && target.origin !== baseOrigin) {
       throw new EligoError(
         'ERR_FHIR_REQUEST_FAILED',
         `FHIR server ${shownBase} sent a link to another origin (${target.origin}) for ${label}; the access token is not sent there. ` +
@@ -120,12 +123,21 @@ export function createFhirHttp(options: FhirHttpOptions): FhirHttp {
         { where: shownBase },
       );
     }
+    let renewed = false;
     for (let attemptNo = 0; ; attemptNo++) {
       let failure: string;
       let retryAfterMs: number | undefined;
       let retryable: boolean;
       try {
-        const response = await attempt(request, target, label);
+        const token = await tokens?.token();
+        const response = await attempt(request, target, label, token);
+        // An expired token: one more try with a fresh one (a fixed token is not renewed, so the 401 stands).
+        if (response.status === 401 && token !== undefined && options.accessTokens && !renewed) {
+          renewed = true;
+          tokens?.invalidate(token);
+          attemptNo--;
+          continue;
+        }
         const retryStatus = request.idempotent ? isRetryableStatus(response.status) : isRetryableWriteStatus(response.status);
         if (!retryStatus) return response;
         failure = `answered ${response.status}`;

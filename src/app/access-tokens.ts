@@ -2,15 +2,22 @@ import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
 import { createBackendServicesAuth, discoverTokenEndpoint, staticToken, type AccessTokenProvider } from '../bulk';
 import type { Config } from '../config';
+
+/** The settings this reads (the service's config, or a worker's). */
+export type AccessTokenConfig = Pick<
+  Config,
+  'ELIGO_FHIR_TOKEN' | 'ELIGO_BULK_CLIENT_ID' | 'ELIGO_BULK_PRIVATE_KEY_FILE' | 'ELIGO_BULK_KEY_ALG' | 'ELIGO_BULK_KEY_ID' | 'ELIGO_BULK_TOKEN_URL' | 'ELIGO_BULK_SCOPE'
+>;
 import { EligoError } from '../errors/eligo-error';
 
 /**
- * How the Bulk Data client authorizes: SMART Backend Services when a client id and key are
- * configured (the token endpoint from the config or the server's smart-configuration, looked up
- * on the first export), else the service's fixed FHIR token, else none (an open server). The
- * key file is read here, at start-up, so a missing key stops the service with its variable named.
+ * How the service authorizes to its FHIR server, for reads, write-back and Bulk Data alike:
+ * SMART Backend Services when a client id and key are configured (the token endpoint from the
+ * config or the server's smart-configuration, looked up on first use; tokens renewed before
+ * they expire and after a 401), else the fixed ELIGO_FHIR_TOKEN, else none (an open server).
+ * The key file is read here, at start-up, so a missing key stops the service naming its variable.
  */
-export function bulkAuthFromConfig(config: Config, fhirBaseUrl: string): AccessTokenProvider | undefined {
+export function accessTokensFromConfig(config: AccessTokenConfig, fhirBaseUrl: string): AccessTokenProvider | undefined {
   const clientId = config.ELIGO_BULK_CLIENT_ID;
   const keyFile = config.ELIGO_BULK_PRIVATE_KEY_FILE;
   if (!clientId || !keyFile) {

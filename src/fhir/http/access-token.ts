@@ -1,6 +1,6 @@
 /**
- * Where the Bulk Data client gets its access token: a SMART Backend Services token source
- * (backend-auth.ts) or a fixed token. Tokens never reach logs, errors or events.
+ * Where the FHIR and Bulk Data clients get their access token: a SMART Backend Services token
+ * source (src/bulk/backend-auth.ts) or a fixed token. Tokens never reach logs, errors or events.
  */
 export interface AccessTokenProvider {
   /** A token valid for at least a little while longer (cached until shortly before it expires). */
