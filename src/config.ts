@@ -1,6 +1,6 @@
+import { parseConfig } from './errors/parse-config';
 import path from 'node:path';
 import { z } from 'zod';
-import { EligoError } from './errors/eligo-error';
 import { SCREENING_RESOURCE_TYPES } from './input/resource-types';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -51,10 +51,7 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  throw new EligoError('ERR_CONFIG_INVALID', `invalid configuration:\n${lines.join('\n')}`, { where: String(parsed.error.issues[0]?.path[0] ?? '') });
+  return parseConfig(configSchema, env, 'configuration', 'environment');
 }
 
 /** The demo data the embedded server starts with: the examples, and the Synthea samples when present. */

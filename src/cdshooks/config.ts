@@ -1,3 +1,4 @@
+import { parseConfig } from '../errors/parse-config';
 import { z } from 'zod';
 import { EligoError } from '../errors/eligo-error';
 import { LAUNCH_PATH } from '../smart/paths';
@@ -27,13 +28,7 @@ export type CdsConfig = z.infer<typeof cdsConfigSchema>;
 export type CdsConfigInput = z.input<typeof cdsConfigSchema>;
 
 export function parseCdsConfig(input: CdsConfigInput): CdsConfig {
-  const parsed = cdsConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.map(String).join('.') ?? '';
-    throw new EligoError('ERR_CONFIG_INVALID', `CDS Hooks configuration: ${where ? `${where}: ` : ''}${issue?.message ?? 'invalid'}`, { where: where || 'cdsHooks' });
-  }
-  return parsed.data;
+  return parseConfig(cdsConfigSchema, input, 'CDS Hooks configuration', 'cdsHooks');
 }
 
 /** ELIGO_PUBLIC_URL and ELIGO_CDS_ISSUERS (JSON array of issuers); undefined when either is missing. */

@@ -10,7 +10,7 @@ import { addProcedure } from './procedure';
 import { obj, str } from './read';
 import { patientIdOf } from './patient-link';
 import { addResearchSubject } from './research-subject';
-import type { PatientRecord } from './types';
+import { blankRecord, type PatientRecord } from './types';
 
 export interface NormaliseOptions {
   /** The patient the resources belong to; by default the Patient resource's id. */
@@ -59,20 +59,7 @@ export function normalise(patientResources: readonly Resource[], options: Normal
   }
   patientId ??= inferPatientId(patientResources);
 
-  const record: PatientRecord = {
-    patientId: patientId ?? '',
-    patientReference: patientId === undefined ? '' : `Patient/${patientId}`,
-    observations: [],
-    conditions: [],
-    medications: [],
-    immunizations: [],
-    procedures: [],
-    reports: [],
-    allergies: [],
-    researchSubjects: [],
-    ignored: [],
-    warnings: [],
-  };
+  const record: PatientRecord = blankRecord(patientId);
   const builder: RecordBuilder = { record, medications };
   if (patientId === undefined) warn(builder, 'Patient', 'no Patient resource and no patient reference: the patient is unknown');
   if (patient) addDemographics(builder, patient);

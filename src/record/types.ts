@@ -195,3 +195,21 @@ export interface PatientRecord {
   ignored: IgnoredResource[];
   warnings: RecordWarning[];
 }
+
+/** A record with no data yet: what normalising starts from (and what tests build on). */
+export function blankRecord(patientId: string | undefined): PatientRecord {
+  return {
+    patientId: patientId ?? '',
+    patientReference: patientId === undefined ? '' : `Patient/${patientId}`,
+    observations: [],
+    conditions: [],
+    medications: [],
+    immunizations: [],
+    procedures: [],
+    reports: [],
+    allergies: [],
+    researchSubjects: [],
+    ignored: [],
+    warnings: [],
+  };
+}

@@ -1,3 +1,4 @@
+import { parseConfig } from '../errors/parse-config';
 import { z } from 'zod';
 import { EligoError } from '../errors/eligo-error';
 
@@ -34,13 +35,7 @@ export type SmartConfig = z.infer<typeof smartConfigSchema>;
 export type SmartConfigInput = z.input<typeof smartConfigSchema>;
 
 export function parseSmartConfig(input: SmartConfigInput): SmartConfig {
-  const parsed = smartConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.map(String).join('.') ?? '';
-    throw new EligoError('ERR_CONFIG_INVALID', `SMART configuration: ${where ? `${where}: ` : ''}${issue?.message ?? 'invalid'}`, { where: where || 'smart' });
-  }
-  return parsed.data;
+  return parseConfig(smartConfigSchema, input, 'SMART configuration', 'smart');
 }
 
 /**

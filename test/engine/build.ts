@@ -14,6 +14,7 @@ import type {
   AllergyFact,
   ResearchSubjectFact,
 } from '../../src/record/types';
+import { blankRecord } from '../../src/record/types';
 
 export const LOINC = 'http://loinc.org';
 export const SNOMED = 'http://snomed.info/sct';
@@ -78,23 +79,7 @@ export function trialOf(rules: Record<string, unknown>, extra: Record<string, un
 }
 
 export function emptyRecord(overrides: Partial<PatientRecord> = {}): PatientRecord {
-  return {
-    patientId: 'p1',
-    patientReference: 'Patient/p1',
-    birthDate: '1990-03-10',
-    gender: 'female',
-    observations: [],
-    conditions: [],
-    medications: [],
-    immunizations: [],
-    procedures: [],
-    reports: [],
-    allergies: [],
-    researchSubjects: [],
-    ignored: [],
-    warnings: [],
-    ...overrides,
-  };
+  return { ...blankRecord('p1'), birthDate: '1990-03-10', gender: 'female', ...overrides };
 }
 
 let counter = 0;

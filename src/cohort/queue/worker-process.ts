@@ -1,8 +1,8 @@
+import { parseConfig } from '../../errors/parse-config';
 import { z } from 'zod';
 import { accessTokensFromConfig } from '../../app/access-tokens';
 import { fhirPorts } from '../../app/fhir-ports';
 import { configSchema } from '../../config';
-import { EligoError } from '../../errors/eligo-error';
 import type { Logger } from '../../log';
 import { loadCatalog } from '../../mapping/compile';
 import { DEFAULT_QUEUE_NAME, queueNameSchema } from './keys';
@@ -43,12 +43,7 @@ export interface RunningWorker {
  * (SIGTERM → stop()).
  */
 export async function startWorkerFromEnv(env: NodeJS.ProcessEnv, log: Logger): Promise<RunningWorker> {
-  const parsed = workerConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new EligoError('ERR_CONFIG_INVALID', `invalid worker configuration:\n${lines.join('\n')}`, { where: String(parsed.error.issues[0]?.path[0] ?? '') });
-  }
-  const config = parsed.data;
+  const config = parseConfig(workerConfigSchema, env, 'worker configuration', 'environment');
   const catalog = loadCatalog(config.ELIGO_MAPPINGS_DIR);
   const redisName = describeRedisUrl(config.ELIGO_REDIS_URL);
   // The same credentials as the service: a fixed token, or SMART Backend Services.

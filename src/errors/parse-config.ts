@@ -1,0 +1,15 @@
+import type { z } from 'zod';
+import { EligoError } from './eligo-error';
+
+/**
+ * Configuration checked by its zod schema: the parsed value, or ERR_CONFIG_INVALID listing
+ * every problem as "<field>: <why>" under `label`, with the first field as `where`. Values are
+ * never echoed (a token or key may be among them).
+ */
+export function parseConfig<Schema extends z.ZodType>(schema: Schema, input: unknown, label: string, fallbackWhere: string): z.infer<Schema> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || fallbackWhere}: ${issue.message}`);
+  const where = parsed.error.issues[0]?.path.map(String).join('.') || fallbackWhere;
+  throw new EligoError('ERR_CONFIG_INVALID', `invalid ${label}:\n${lines.join('\n')}`, { where });
+}
