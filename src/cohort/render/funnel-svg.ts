@@ -19,7 +19,7 @@ export function renderFunnelSvg(summary: CohortSummary): string {
   const top = 28;
   rows.push(row(0, 'Screened', `${screened} screened`, scale(screened), 0, `${screened} patients screened`));
   summary.criteria.forEach((c, i) => {
-    const note = `${c.remainingAfter} left${c.excludedHere > 0 ? ` · −${c.excludedHere} here` : ''}${c.unknown > 0 ? ` · ${c.unknown} unknown` : ''}`;
+    const note = `${c.remainingAfter} left${c.excludedHere > 0 ? ` · ${c.excludedHere} ruled out here` : ''}${c.unknown > 0 ? ` · ${c.unknown} unknown` : ''}`;
     const title = `${c.id}: ${c.text} — ${c.excludedHere} ruled out first here, ${c.notMet} not met in all, ${c.unknown} unknown, ${c.remainingAfter} remaining`;
     rows.push(row(i + 1, c.id, note, scale(c.remainingAfter), scale(c.excludedHere), title));
   });
@@ -42,7 +42,7 @@ function row(i: number, label: string, note: string, remaining: number, excluded
   const y = i * ROW;
   return [
     `<g transform="translate(0 ${y})"><title>${x(title)}</title>`,
-    `<text x="0" y="15" font-size="11" font-family="monospace">${x(truncate(label, 30))}</text>`,
+    `<text x="0" y="15" font-size="11" font-family="monospace">${x(truncate(label, 27))}</text>`,
     `<rect x="${LABEL_W}" y="3" width="${remaining}" height="16" fill="#333"/>`,
     excluded > 0 ? `<rect x="${LABEL_W + remaining}" y="3" width="${excluded}" height="16" fill="url(#hatch)" stroke="#555" stroke-width="0.5"/>` : '',
     `<text x="${NOTE_X}" y="15" font-size="11">${x(note)}</text>`,
