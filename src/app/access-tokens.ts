@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
 import { createBackendServicesAuth, discoverTokenEndpoint, staticToken, type AccessTokenProvider } from '../bulk';
 import type { Config } from '../config';
@@ -9,6 +8,7 @@ export type AccessTokenConfig = Pick<
   'ELIGO_FHIR_TOKEN' | 'ELIGO_BULK_CLIENT_ID' | 'ELIGO_BULK_PRIVATE_KEY_FILE' | 'ELIGO_BULK_KEY_ALG' | 'ELIGO_BULK_KEY_ID' | 'ELIGO_BULK_TOKEN_URL' | 'ELIGO_BULK_SCOPE'
 >;
 import { EligoError } from '../errors/eligo-error';
+import { readConfiguredFile } from '../errors/parse-config';
 
 /**
  * How the service authorizes to its FHIR server, for reads, write-back and Bulk Data alike:
@@ -52,14 +52,7 @@ export function accessTokensFromConfig(config: AccessTokenConfig, fhirBaseUrl: s
 }
 
 function readPrivateKey(file: string): JWK | string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new EligoError('ERR_CONFIG_INVALID', `invalid configuration: ELIGO_BULK_PRIVATE_KEY_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
-      where: 'ELIGO_BULK_PRIVATE_KEY_FILE',
-    });
-  }
+  const text = readConfiguredFile('ELIGO_BULK_PRIVATE_KEY_FILE', file);
   if (text.includes('-----BEGIN PRIVATE KEY-----')) return text;
   try {
     const jwk = JSON.parse(text) as JWK;

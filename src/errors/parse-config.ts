@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { EligoError } from './eligo-error';
 
@@ -12,4 +13,13 @@ export function parseConfig<Schema extends z.ZodType>(schema: Schema, input: unk
   const lines = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || fallbackWhere}: ${issue.message}`);
   const where = parsed.error.issues[0]?.path.map(String).join('.') || fallbackWhere;
   throw new EligoError('ERR_CONFIG_INVALID', `invalid ${label}:\n${lines.join('\n')}`, { where });
+}
+
+/** The text of a file a configuration variable names, or ERR_CONFIG_INVALID naming the variable and why it could not be read. */
+export function readConfiguredFile(variable: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new EligoError('ERR_CONFIG_INVALID', `invalid configuration: ${variable}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { where: variable });
+  }
 }

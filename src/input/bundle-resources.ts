@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { obj, str } from '../record/read';
 import type { InputFileError } from './types';
+import { rewriteReferences } from './references';
 
 const READABLE_BUNDLE_TYPES = new Set(['collection', 'searchset', 'transaction', 'batch', 'document']);
 /** Bundles of bundles (a collection of patient Bundles) are flattened this deep. */
@@ -37,7 +38,7 @@ export function resourcesOfBundle(
   const urnTargets = new Map<string, string>();
   collectEntries({ file, errors, resources, urnTargets, keep }, bundle, '', 0);
   if (urnTargets.size > 0) {
-    for (const resource of resources) rewriteUrnReferences(resource, urnTargets);
+    for (const resource of resources) rewriteReferences(resource, urnTargets);
   }
   return resources;
 }
@@ -85,26 +86,5 @@ function collectEntries(collector: Collector, bundle: Record<string, unknown>, p
       urnTargets.set(fullUrl, `${type}/${String(resource.id)}`);
     }
     if (keep === undefined || keep.has(type)) resources.push(resource as unknown as Resource);
-  }
-}
-
-/** Walks the resource for every `reference` string naming an entry of the Bundle by its urn. */
-function rewriteUrnReferences(resource: Resource, urnTargets: ReadonlyMap<string, string>): void {
-  const stack: unknown[] = [resource];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (Array.isArray(node)) {
-      for (const item of node) if (typeof item === 'object' && item !== null) stack.push(item);
-      continue;
-    }
-    const record = node as Record<string, unknown>;
-    for (const key in record) {
-      const value = record[key];
-      if (typeof value === 'object' && value !== null) stack.push(value);
-      else if (key === 'reference' && typeof value === 'string' && value.startsWith('urn:')) {
-        const target = urnTargets.get(value);
-        if (target !== undefined) record[key] = target;
-      }
-    }
   }
 }

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { Cron } from 'croner';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { EligoError } from '../../errors/eligo-error';
+import { readConfiguredFile } from '../../errors/parse-config';
 import { serverSelectionSchema } from '../definition';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -150,14 +150,7 @@ export function parseScheduleString(text: string): unknown[] {
 }
 
 function readConfigFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new EligoError('ERR_CONFIG_INVALID', `invalid configuration: ELIGO_COHORT_CONFIG: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
-      where: 'ELIGO_COHORT_CONFIG',
-    });
-  }
+  const text = readConfiguredFile('ELIGO_COHORT_CONFIG', file);
   try {
     // YAML is a superset of JSON: one parser for both.
     return parseYaml(text) as unknown;

@@ -4,7 +4,7 @@ import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { EligoError } from '../../errors/eligo-error';
 import type { EmbeddedRepository } from '../repository';
 import type { ResourceStore } from '../store/resource-store';
-import { rewriteReferences } from '../store/references';
+import { rewriteReferences } from '../../input/references';
 
 export type LoadInput = Resource | readonly Resource[] | Bundle;
 
