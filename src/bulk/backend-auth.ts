@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { EligoError } from '../errors/eligo-error';
 import { displayBaseUrl } from '../fhir/http/describe-request';
 import type { AccessTokenProvider } from '../fhir/http/access-token';
+import { parseJsonOrUndefined } from './bulk-http';
 import { wait } from './wait';
 
 export interface BackendServicesOptions {
@@ -108,7 +109,7 @@ export function createBackendServicesAuth(options: BackendServicesOptions): Back
         continue;
       }
       if (!response.ok) throw refused(response.status, text, shownTokenUrl);
-      const parsed = tokenResponseSchema.safeParse(parseJson(text));
+      const parsed = tokenResponseSchema.safeParse(parseJsonOrUndefined(text));
       if (!parsed.success) {
         throw new EligoError('ERR_UNAUTHORIZED', `the authorization server ${shownTokenUrl} sent a token response that is not valid: ${parsed.error.issues[0]?.message ?? ''}`, {
           where: shownTokenUrl,
@@ -147,7 +148,7 @@ export async function discoverTokenEndpoint(fhirBaseUrl: string, signal?: AbortS
   } catch (error) {
     throw new EligoError('ERR_FHIR_UNAVAILABLE', `FHIR server ${shown} could not be reached for its SMART configuration`, { where: shown, cause: error });
   }
-  const configuration = parseJson(await response.text()) as { token_endpoint?: unknown } | undefined;
+  const configuration = parseJsonOrUndefined(await response.text()) as { token_endpoint?: unknown } | undefined;
   if (!response.ok || typeof configuration?.token_endpoint !== 'string') {
     throw new EligoError('ERR_CONFIG_INVALID', `FHIR server ${shown} publishes no token_endpoint in .well-known/smart-configuration (${response.status})`, { where: shown });
   }
@@ -155,16 +156,8 @@ export async function discoverTokenEndpoint(fhirBaseUrl: string, signal?: AbortS
 }
 
 function refused(status: number, text: string, where: string): EligoError {
-  const body = parseJson(text) as { error?: unknown; error_description?: unknown } | undefined;
+  const body = parseJsonOrUndefined(text) as { error?: unknown; error_description?: unknown } | undefined;
   const error = typeof body?.error === 'string' ? body.error.slice(0, 60) : undefined;
   const description = typeof body?.error_description === 'string' ? `: ${body.error_description.slice(0, 200)}` : '';
   return new EligoError('ERR_UNAUTHORIZED', `the authorization server ${where} refused the token request (${status}${error ? ` ${error}` : ''})${description}`, { where });
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EligoError, isEligoError } from '../errors/eligo-error';
+import { mapLimit } from '../fhir/concurrency';
 import type { AccessTokenProvider } from '../fhir/http/access-token';
 import { createBulkHttp } from './bulk-http';
 import type { BulkHttp } from './bulk-http';
@@ -13,6 +14,7 @@ import type { DownloadedFile, ExportState } from './export-state';
 import { kickOff } from './kick-off';
 import type { BulkManifest, ManifestFile } from './manifest';
 import { pollUntilComplete } from './poll';
+import { wait } from './wait';
 import { assertSupported, detectBulkSupport } from './support';
 import type { BulkSupport } from './support';
 
@@ -170,10 +172,7 @@ export function createBulkClient(options: BulkClientOptions): BulkClient {
     const plan = localNames(manifest);
     const pending = plan.filter((p) => !state.downloaded[p.file.url]);
     if (pending.some((p) => p.error)) await mkdir(join(folder, ERRORS_FOLDER), { recursive: true });
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < pending.length) {
-        const { file, name, error } = pending[next++] as (typeof pending)[number];
+    await mapLimit(pending, concurrency, async ({ file, name, error }) => {
         const target = join(folder, error ? ERRORS_FOLDER : '', name);
         const downloaded = await withRetries(retries, signal, () =>
           downloadFile(client, file.url, target, manifest.requiresAccessToken, downloadSettings, signal),
@@ -187,9 +186,7 @@ export function createBulkClient(options: BulkClientOptions): BulkClient {
         }
         onEvent({ type: 'download', fileType: file.type, bytes: downloaded.bytes, resumedFromByte: downloaded.resumedFromByte });
         await record(file.url, { type: file.type, path: target, count: downloaded.lines, error });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, pending.length) }, () => worker()));
+    });
   };
 
   return {
@@ -262,7 +259,7 @@ async function withRetries<T>(retries: number, signal: AbortSignal | undefined, 
       return await work();
     } catch (error) {
       if (!isEligoError(error, 'ERR_FHIR_UNAVAILABLE') || attempt >= retries || signal?.aborted) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+      await wait(500 * 2 ** attempt, signal);
     }
   }
 }

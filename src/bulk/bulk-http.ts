@@ -1,5 +1,6 @@
 import { EligoError } from '../errors/eligo-error';
 import { describeRequest, displayBaseUrl } from '../fhir/http/describe-request';
+import { networkCode } from '../fhir/http/fhir-http';
 import type { AccessTokenProvider } from '../fhir/http/access-token';
 
 export interface BulkHttpOptions {
@@ -86,16 +87,13 @@ export function cancelled(): EligoError {
   return new EligoError('ERR_CANCELLED', 'the Bulk Data export was cancelled');
 }
 
-function networkCode(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
-  if (typeof cause?.code === 'string') return cause.code;
-  return error instanceof Error ? error.message : 'network error';
-}
-
 /** A response body as JSON, or undefined when it is empty or not JSON. */
 export async function jsonBody(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (text.trim() === '') return undefined;
+  return parseJsonOrUndefined(await response.text());
+}
+
+/** Text as JSON, or undefined when it is empty or not JSON (JSON.parse refuses blank text too). */
+export function parseJsonOrUndefined(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {

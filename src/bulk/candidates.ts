@@ -1,7 +1,6 @@
-import type { CandidateSource, CandidateStream, CohortCandidate } from '../cohort/types';
+import type { CandidateStream, CohortCandidate } from '../cohort/types';
 import { readPatientBundles, SCREENING_RESOURCE_TYPES } from '../input';
-import type { BulkClient, BulkExportResult, ExportOptions } from './bulk-client';
-import type { ExportRequest } from './export-request';
+import type { BulkExportResult } from './bulk-client';
 
 const MAX_LISTED_PROBLEMS = 5;
 
@@ -44,17 +43,4 @@ export function candidatesFromExport(result: BulkExportResult): CandidateStream 
   }
 
   return { candidates: candidates(), warnings, ...(result.completeRecords && patientCount > 0 ? { total: patientCount } : {}) };
-}
-
-/**
- * A cohort candidate source backed by a Bulk Data export (replay `stream`: a resumed run opens
- * it again, which reuses the finished download in `outputDir` instead of exporting again).
- */
-export function bulkCandidateSource(client: BulkClient, request: ExportRequest, options: Omit<ExportOptions, 'signal'>): CandidateSource {
-  const level = request.level.kind === 'group' ? `Group/${request.level.groupId}` : 'Patient';
-  return {
-    replay: 'stream',
-    description: `Bulk Data ${level}/$export${request.since ? ` since ${request.since}` : ''} from ${client.baseUrl}`,
-    open: async (signal) => candidatesFromExport(await client.export(request, { ...options, signal })),
-  };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { EligoError } from '../errors/eligo-error';
 import { manifestSchema } from './manifest';
+import { parseJsonOrUndefined } from './bulk-http';
 
 /** Hidden, so readPatientBundles (which skips dot files) never takes it for data. */
 export const STATE_FILE = '.eligo-bulk-export.json';
@@ -35,7 +36,7 @@ export async function readExportState(folder: string): Promise<ExportState | und
     if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
     throw new EligoError('ERR_INPUT_UNREADABLE', `the export state in ${folder} cannot be read`, { where: folder, cause: error });
   }
-  const parsed = exportStateSchema.safeParse(safeJson(text));
+  const parsed = exportStateSchema.safeParse(parseJsonOrUndefined(text));
   if (!parsed.success) throw new EligoError('ERR_INPUT_INVALID', `the export state in ${folder} is damaged; empty the folder to export again`, { where: folder });
   return parsed.data;
 }
@@ -47,10 +48,3 @@ export async function writeExportState(folder: string, state: ExportState): Prom
   await rename(temporary, join(folder, STATE_FILE));
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}

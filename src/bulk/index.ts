@@ -1,6 +1,6 @@
 export { createBulkClient } from './bulk-client';
 export type { BulkClient, BulkClientOptions, BulkExportResult, ExportedFile, ExportOptions } from './bulk-client';
-export { bulkCandidateSource, candidatesFromExport } from './candidates';
+export { candidatesFromExport } from './candidates';
 export { createBackendServicesAuth, discoverTokenEndpoint } from './backend-auth';
 export type { BackendServicesAuth, BackendServicesOptions } from './backend-auth';
 export { staticToken } from '../fhir/http/access-token';

@@ -10,13 +10,13 @@ import { today } from '../usecases/screen';
 import { candidateSourceFor, type DiagnosisSourceOptions } from './candidates';
 import { cohortRunRequestSchema, runIdSchema, type CohortDefinition } from './definition';
 import { fhirMeasureReportWriter } from './fhir-measure-report';
-import { isLockHeld, listRunIds, readStoredRun, runPaths, type StoredRun } from './journal/run-dir';
-import { readRunState } from './journal/run-state';
+import { isLockHeld, listRunIds, readStoredRun, runPaths, type RunPaths, type StoredRun } from './journal/run-dir';
+import { readRunState, type RunState } from './journal/run-state';
 import { newRunId } from './run-id';
 import { runCohort, trialDigest, type CohortProgress, type CohortRunResult } from './run/run-cohort';
 import { queuedScreening, type QueueTarget } from './queue/queued-screening';
 import { buildSummary, readStoredSummary } from './summary/build';
-import type { CohortSummary } from './summary/types';
+import type { CohortSummary, RunStatus } from './summary/types';
 import type { CandidateSource } from './types';
 
 export interface CohortServiceDeps {
@@ -173,15 +173,18 @@ export function createCohortService(deps: CohortServiceDeps): CohortService {
     return { runId, entry, firstProgress };
   };
 
-  const viewFromDisk = async (runId: string): Promise<CohortRunView> => {
+  const storedRun = (runId: string): { paths: RunPaths; stored: StoredRun } => {
     const paths = runPaths(deps.dataDir, runIdSchema.parse(runId));
     const stored = readStoredRun(paths);
     if (!stored) throw new EligoError('ERR_NOT_FOUND', `no cohort run ${runId}`, { where: 'runId' });
-    const trial = deps.catalog.trials.get(stored.definition.trial);
-    const sameTrial = trial !== undefined && trialDigest(trial) === stored.trialDigest;
-    const state = await readRunState(paths.journal, sameTrial ? trial.criteria : undefined);
-    // No end line: a process holding the lock is still running it, otherwise it was cut short.
-    const status = state.end?.status ?? (isLockHeld(paths) ? 'running' : 'interrupted');
+    return { paths, stored };
+  };
+
+  const viewFromDisk = async (runId: string): Promise<CohortRunView> => {
+    const { paths, stored } = storedRun(runId);
+    // Outcome counts only: the view shows no criterion counts, so the trial is not needed.
+    const state = await readRunState(paths.journal, undefined);
+    const status = diskStatus(paths, state);
     return {
       runId,
       trial: stored.definition.trial,
@@ -230,17 +233,15 @@ export function createCohortService(deps: CohortServiceDeps): CohortService {
     },
 
     async summary(runId) {
-      const paths = runPaths(deps.dataDir, runIdSchema.parse(runId));
-      const stored = readStoredRun(paths);
-      if (!stored) throw new EligoError('ERR_NOT_FOUND', `no cohort run ${runId}`, { where: 'runId' });
+      const { paths, stored } = storedRun(runId);
       const entry = active.get(runId);
       const final = entry ? undefined : readStoredSummary(paths);
       if (final) return final;
-      const trial = service.trialOf(runId);
+      const trial = getTrial(deps.catalog, stored.definition.trial);
       if (trialDigest(trial) !== stored.trialDigest) {
         throw new EligoError('ERR_ARGUMENT_INVALID', `trial ${trial.id} changed since cohort run ${runId} started and the run never completed: no summary`, { where: 'runId' });
       }
-      const status = entry ? entry.progress.status : (await viewFromDisk(runId)).status;
+      const status = entry ? entry.progress.status : diskStatus(paths, await readRunState(paths.journal, undefined));
       return buildSummary({ dataDir: deps.dataDir, paths, stored, trial, status, now: now() });
     },
 
@@ -281,12 +282,15 @@ export function createCohortService(deps: CohortServiceDeps): CohortService {
     },
 
     trialOf(runId) {
-      const stored = readStoredRun(runPaths(deps.dataDir, runIdSchema.parse(runId)));
-      if (!stored) throw new EligoError('ERR_NOT_FOUND', `no cohort run ${runId}`, { where: 'runId' });
-      return getTrial(deps.catalog, stored.definition.trial);
+      return getTrial(deps.catalog, storedRun(runId).stored.definition.trial);
     },
   };
   return service;
+}
+
+/** A run not active in this process: its journal's end, else running (a live process holds its lock) or interrupted. */
+function diskStatus(paths: RunPaths, state: RunState): RunStatus {
+  return state.end?.status ?? (isLockHeld(paths) ? 'running' : 'interrupted');
 }
 
 function isFinal(status: CohortProgress['status']): boolean {

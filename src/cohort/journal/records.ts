@@ -63,7 +63,3 @@ export type PatientRecord = ScreenedRecord | FailedRecord;
 export type EndRecord = z.infer<typeof endRecordSchema>;
 export type SelectedRecord = z.infer<typeof selectedRecordSchema>;
 export type JournalRecord = z.infer<typeof journalRecordSchema>;
-
-export function isPatientRecord(record: JournalRecord): record is PatientRecord {
-  return record.type === 'screened' || record.type === 'failed';
-}

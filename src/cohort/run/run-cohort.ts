@@ -147,8 +147,16 @@ function checkedDefinition(input: CohortDefinition, deps: CohortRunDeps): Cohort
   return definition;
 }
 
+const digests = new WeakMap<CompiledTrial, string>();
+
+/** The trial's criteria as text, hashed once per compiled trial (compiled trials are never changed). */
 export function trialDigest(trial: CompiledTrial): string {
-  return createHash('sha256').update(JSON.stringify(trial.def)).digest('hex');
+  let digest = digests.get(trial);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(JSON.stringify(trial.def)).digest('hex');
+    digests.set(trial, digest);
+  }
+  return digest;
 }
 
 /** A new run is recorded; an existing one must be the same run (same definition, same trial text). */

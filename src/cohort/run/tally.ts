@@ -3,8 +3,6 @@ import type { CriterionDef } from '../../mapping/schema';
 import type { Outcome } from '../../report/types';
 import type { PatientRecord } from '../journal/records';
 
-export const OUTCOMES: readonly Outcome[] = ['eligible', 'potential-candidate', 'ineligible'];
-
 export interface CohortCounts {
   screened: number;
   failed: number;

@@ -181,7 +181,8 @@ function parseBody(text: string): unknown {
   }
 }
 
-function networkCode(error: unknown): string {
+/** The network error's code (ECONNREFUSED, ...) for messages, else its message. */
+export function networkCode(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
   if (typeof cause?.code === 'string') return cause.code;
   return error instanceof Error ? error.message : 'network error';
