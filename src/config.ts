@@ -1,9 +1,11 @@
 import { parseConfig } from './errors/parse-config';
 import path from 'node:path';
 import { z } from 'zod';
+import { queueNameSchema } from './cohort/queue/keys';
 import { SCREENING_RESOURCE_TYPES } from './input/resource-types';
 
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+/** A yes/no environment variable: true, false, 1 or 0. */
+export const envBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 /** Read access to what screening reads, and to Groups (Group-level export). */
 const DEFAULT_BULK_SCOPE = ['Group', ...SCREENING_RESOURCE_TYPES].map((type) => `system/${type}.rs`).join(' ');
 const port = z.coerce.number().int().min(0).max(65535);
@@ -29,7 +31,7 @@ export const configSchema = z.object({
   ELIGO_SANDBOX_PORT: port.default(8082),
   /** Comma-separated files or folders seeding the embedded FHIR server. */
   ELIGO_SEED: z.string().optional(),
-  ELIGO_WRITE_BACK: bool.default(false),
+  ELIGO_WRITE_BACK: envBool.default(false),
   ELIGO_MAPPINGS_DIR: z.string().optional(),
   ELIGO_DATA_DIR: z.string().default('.eligo'),
   /** SMART Backend Services client for Bulk Data $export (with ELIGO_BULK_PRIVATE_KEY_FILE); without it, ELIGO_FHIR_TOKEN is used. */
@@ -44,7 +46,7 @@ export const configSchema = z.object({
   ELIGO_BULK_SCOPE: z.string().min(1).default(DEFAULT_BULK_SCOPE),
   /** Cohort runs of the API and the schedules are screened by `eligo worker` processes through this Redis (BullMQ). */
   ELIGO_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
-  ELIGO_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'a queue name: letters, digits, "_" and "-"').optional(),
+  ELIGO_QUEUE_NAME: queueNameSchema.optional(),
   ELIGO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -52,6 +54,11 @@ export type Config = z.infer<typeof configSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parseConfig(configSchema, env, 'configuration', 'environment');
+}
+
+/** ELIGO_SEED as a list of files and folders, or the demo data when it is not set. */
+export function seedPaths(seed: string | undefined): string[] {
+  return seed ? seed.split(',').map((p) => p.trim()).filter(Boolean) : defaultSeed();
 }
 
 /** The demo data the embedded server starts with: the examples, and the Synthea samples when present. */

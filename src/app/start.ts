@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { cdsConfigFromEnv } from '../cdshooks';
 import { loadCohortConfig } from '../cohort';
-import { defaultSeed, type Config } from '../config';
+import { seedPaths, type Config } from '../config';
 import { createApp } from '../http/create-app';
 import type { Logger } from '../log';
 import { loadCatalog, type Catalog } from '../mapping/compile';
@@ -58,7 +58,7 @@ export async function startService(config: Config, log: Logger, env: NodeJS.Proc
   let hooks: SandboxFhirHooks | undefined;
   let fhirBaseUrl = config.ELIGO_FHIR_BASE_URL;
   if (!fhirBaseUrl) {
-    const seed = config.ELIGO_SEED ? config.ELIGO_SEED.split(',').map((p) => p.trim()).filter(Boolean) : defaultSeed();
+    const seed = seedPaths(config.ELIGO_SEED);
     // The sandbox's hooks serve .well-known/smart-configuration on the embedded server; reads stay open for the service itself.
     hooks = new SandboxFhirHooks();
     embeddedFhir = await startEmbeddedFhir(seed, log, { port: config.ELIGO_EMBEDDED_FHIR_PORT, host: config.ELIGO_HOST, hooks });

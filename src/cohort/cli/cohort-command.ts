@@ -8,7 +8,7 @@ import { startEmbeddedFhir } from '../../app/start';
 import { fhirPorts } from '../../app/fhir-ports';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../../cli/exit-codes';
 import type { CliIo } from '../../cli/io';
-import { defaultSeed, loadConfig } from '../../config';
+import { loadConfig, seedPaths } from '../../config';
 import { EligoError, isEligoError, type EligoErrorCode } from '../../errors/eligo-error';
 import { loadCatalog } from '../../mapping/compile';
 import { connectRedis, type Redis } from '../queue';
@@ -121,7 +121,7 @@ async function run(argv: string[], io: CliIo, options: CohortCommandEnv): Promis
 
   if (values.queue !== undefined && !values.fhir) throw usage('--queue needs --fhir: the workers read patients from that server');
   const redis: Redis | undefined = values.queue === undefined ? undefined : connectRedis(values.queue, 'eligo-cohort');
-  const embedded = values.fhir ? undefined : await startEmbeddedFhir(seedPaths(env));
+  const embedded = values.fhir ? undefined : await startEmbeddedFhir(seedPaths(config.ELIGO_SEED));
   try {
     const fhirBaseUrl = values.fhir ?? (embedded as NonNullable<typeof embedded>).baseUrl;
     // The embedded server is open: the configured token or Backend Services client is for --fhir only.
@@ -257,10 +257,6 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw usage(`${flag} must be a whole number from 1 to 64`);
   return n;
-}
-
-function seedPaths(env: NodeJS.ProcessEnv): string[] {
-  return env.ELIGO_SEED ? env.ELIGO_SEED.split(',').map((p) => p.trim()).filter(Boolean) : defaultSeed();
 }
 
 function usage(message: string): EligoError {

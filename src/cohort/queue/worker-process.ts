@@ -10,23 +10,29 @@ import { connectRedis, describeRedisUrl } from './redis';
 import { startScreeningWorker } from './worker';
 import type { ScreeningWorker } from './worker';
 
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-
 /** A worker process's configuration, from the environment (the service's own variables where they mean the same). */
 export const workerConfigSchema = configSchema
-  .pick({ ELIGO_BULK_CLIENT_ID: true, ELIGO_BULK_PRIVATE_KEY_FILE: true, ELIGO_BULK_KEY_ALG: true, ELIGO_BULK_KEY_ID: true, ELIGO_BULK_TOKEN_URL: true, ELIGO_BULK_SCOPE: true })
+  .pick({
+    ELIGO_FHIR_TOKEN: true,
+    ELIGO_FHIR_TIMEOUT_MS: true,
+    ELIGO_FHIR_RETRIES: true,
+    ELIGO_WRITE_BACK: true,
+    ELIGO_MAPPINGS_DIR: true,
+    ELIGO_BULK_CLIENT_ID: true,
+    ELIGO_BULK_PRIVATE_KEY_FILE: true,
+    ELIGO_BULK_KEY_ALG: true,
+    ELIGO_BULK_KEY_ID: true,
+    ELIGO_BULK_TOKEN_URL: true,
+    ELIGO_BULK_SCOPE: true,
+  })
   .extend({
-  /** redis://[user:password@]host:port/db (rediss:// for TLS). */
-  ELIGO_REDIS_URL: z.string().min(1),
-  ELIGO_QUEUE_NAME: queueNameSchema.default(DEFAULT_QUEUE_NAME),
-  ELIGO_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-  ELIGO_WORKER_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,80}$/).optional(),
-  ELIGO_FHIR_BASE_URL: z.url(),
-  ELIGO_FHIR_TOKEN: z.string().min(1).optional(),
-  ELIGO_FHIR_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
-  ELIGO_FHIR_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
-  ELIGO_WRITE_BACK: bool.default(false),
-  ELIGO_MAPPINGS_DIR: z.string().optional(),
+    /** redis://[user:password@]host:port/db (rediss:// for TLS). */
+    ELIGO_REDIS_URL: z.string().min(1),
+    ELIGO_QUEUE_NAME: queueNameSchema.default(DEFAULT_QUEUE_NAME),
+    ELIGO_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    ELIGO_WORKER_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,80}$/).optional(),
+    /** Required here: a worker has no embedded server to fall back on. */
+    ELIGO_FHIR_BASE_URL: z.url(),
   });
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;

@@ -2,10 +2,10 @@ import { Cron } from 'croner';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { EligoError } from '../../errors/eligo-error';
-import { readConfiguredFile } from '../../errors/parse-config';
+import { parseConfig, readConfiguredFile } from '../../errors/parse-config';
 import { serverSelectionSchema } from '../definition';
 
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+import { envBool } from '../../config';
 
 const cronSchema = z.string().superRefine((pattern, ctx) => {
   try {
@@ -57,9 +57,9 @@ export const cohortEnvSchema = z.object({
   /** How ICD prefixes are searched: ask the server (auto), always `code:below`, or explicit codes. */
   ELIGO_COHORT_PREFIX_SEARCH: z.enum(['auto', 'below', 'codes']).default('auto'),
   /** Also search Conditions recorded only as text (`code:text`) for the value sets' names. */
-  ELIGO_COHORT_TEXT_SEARCH: bool.default(true),
+  ELIGO_COHORT_TEXT_SEARCH: envBool.default(true),
   /** Resume runs a crash left unfinished when the service starts. */
-  ELIGO_COHORT_RESUME: bool.default(true),
+  ELIGO_COHORT_RESUME: envBool.default(true),
 });
 
 export interface CohortConfig {
@@ -76,9 +76,7 @@ export interface CohortConfig {
  * `knownTrials` when given.
  */
 export function loadCohortConfig(env: NodeJS.ProcessEnv = process.env, knownTrials?: ReadonlySet<string>): CohortConfig {
-  const parsed = cohortEnvSchema.safeParse(env);
-  if (!parsed.success) throw configError(parsed.error.issues, (path) => path.map(String).join('.'));
-  const vars = parsed.data;
+  const vars = parseConfig(cohortEnvSchema, env, 'configuration', 'environment');
   const schedules: CohortConfig['schedules'] = [];
   if (vars.ELIGO_COHORT_SCHEDULE?.trim()) {
     const entries = parseScheduleString(vars.ELIGO_COHORT_SCHEDULE);
