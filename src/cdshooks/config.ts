@@ -1,9 +1,8 @@
-import { parseConfig } from '../errors/parse-config';
+import { httpUrlSetting as httpUrl, parseConfig } from '../errors/parse-config';
 import { z } from 'zod';
 import { EligoError } from '../errors/eligo-error';
 import { LAUNCH_PATH } from '../smart/paths';
 
-const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 
 /** An EHR allowed to call the service: the `iss` of its JWTs and where its keys are. */
 export const cdsIssuerSchema = z.strictObject({

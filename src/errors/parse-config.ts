@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { EligoError } from './eligo-error';
 
 /**
@@ -23,3 +23,6 @@ export function readConfiguredFile(variable: string, file: string): string {
     throw new EligoError('ERR_CONFIG_INVALID', `invalid configuration: ${variable}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { where: variable });
   }
 }
+
+/** An http(s) URL setting, kept without trailing slashes so paths can be appended. */
+export const httpUrlSetting = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));

@@ -1,4 +1,4 @@
-import { scopeAllows } from './scopes';
+import { scopeAllows } from '../smart/scopes';
 
 /** What an access token grants, as the sandbox's FHIR server checks it. */
 export interface TokenGrant {

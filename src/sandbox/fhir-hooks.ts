@@ -1,6 +1,7 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { decide, type PatientOf, type TokenGrant } from './fhir-access';
+import { sameSecret } from '../smart/cookies';
 
 /** How the sandbox answers "what does this token grant?"; undefined for unknown or expired tokens. */
 export type TokenLookup = (token: string) => Promise<TokenGrant | undefined>;
@@ -78,10 +79,4 @@ export class SandboxFhirHooks {
 
 function outcome(code: string, diagnostics: string): Record<string, unknown> {
   return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] };
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }

@@ -17,17 +17,3 @@ export const SANDBOX_RESOURCE_SCOPES: readonly string[] = ['patient', 'user'].fl
 );
 
 export const SANDBOX_OIDC_SCOPES: readonly string[] = ['openid', 'fhirUser', 'launch', 'launch/patient', 'offline_access', 'online_access'];
-
-/** "patient/Observation.rs" -> can it do `letter` on `type`? v1 read/write/* understood. */
-export function scopeAllows(scopes: ReadonlySet<string>, type: string, letter: 'c' | 'r' | 'u' | 'd' | 's'): boolean {
-  for (const scope of scopes) {
-    const match = /^(patient|user)\/([A-Za-z*]+)\.([a-z*]+)$/.exec(scope);
-    if (!match || (match[2] !== type && match[2] !== '*')) continue;
-    const perms = match[3] as string;
-    if (perms === '*') return true;
-    if (perms === 'read' && (letter === 'r' || letter === 's')) return true;
-    if (perms === 'write' && (letter === 'c' || letter === 'u' || letter === 'd')) return true;
-    if (/^c?r?u?d?s?$/.test(perms) && perms.includes(letter)) return true;
-  }
-  return false;
-}

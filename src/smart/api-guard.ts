@@ -57,5 +57,10 @@ export function createSmartApiGuard(ctx: SmartContext, options: ApiGuardOptions 
       sendOutcome(res, status, outcome);
     });
   };
-  return [parseJson, guard];
+  // Only the screen route's body is read here (the guard checks its patient); every other route keeps its own parser and size limit.
+  const parseScreenBody: RequestHandler = (req, res, next) => {
+    if (req.method === 'POST' && SCREEN_ROUTE.test(req.path)) parseJson(req, res, next);
+    else next();
+  };
+  return [parseScreenBody, guard];
 }

@@ -1,8 +1,7 @@
-import { parseConfig } from '../errors/parse-config';
+import { httpUrlSetting as httpUrl, parseConfig } from '../errors/parse-config';
 import { z } from 'zod';
 import { EligoError } from '../errors/eligo-error';
 
-const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 
 /** One EHR allowed to launch eligo: its FHIR base URL (the `iss`) and eligo's registration there. */
 export const smartClientSchema = z.strictObject({

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { isHttps, type SmartConfig } from './config';
 
@@ -41,4 +42,11 @@ export function readCookie(req: Request, name: string): string | undefined {
     return /^[A-Za-z0-9_-]{1,128}$/.test(value) ? value : undefined;
   }
   return undefined;
+}
+
+/** Compares a secret a request carries (CSRF token, API key) with the expected one in constant time. */
+export function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }

@@ -2,7 +2,7 @@ import express, { type Request, type Router } from 'express';
 import { EligoError } from '../errors/eligo-error';
 import { htmlErrorHandler } from '../web/problem-page';
 import type { SmartContext } from './context';
-import { clearCookie, launchCookieName, readCookie, sessionCookieName, setCookie } from './cookies';
+import { clearCookie, launchCookieName, readCookie, sameSecret, sessionCookieName, setCookie } from './cookies';
 import { beginLaunch, completeLaunch } from './launch-flow';
 import { APP_PATH } from './paths';
 import { sessionOf } from './require-session';
@@ -42,7 +42,7 @@ export function createSmartRouter(ctx: SmartContext): Router {
     const session = await sessionOf(ctx, req);
     if (session) {
       const sent = (req.body as Record<string, unknown> | undefined)?.csrf;
-      if (sent !== session.csrfToken) throw new EligoError('ERR_FORBIDDEN', 'the form is stale or came from another site; reload the page', { where: 'csrf' });
+      if (typeof sent !== 'string' || !sameSecret(sent, session.csrfToken)) throw new EligoError('ERR_FORBIDDEN', 'the form is stale or came from another site; reload the page', { where: 'csrf' });
       await endSession(ctx, session.id);
     }
     clearCookie(res, config, sessionCookieName(config));

@@ -1,20 +1,8 @@
+import { SCREENING_RESOURCE_TYPES } from '../input/resource-types';
 import type { SmartConfig } from './config';
 
 /** Everything screening reads (CONVENTIONS.md "Inputs"), as SMART v2 read+search scopes. */
-export const READ_SCOPES: readonly string[] = [
-  'patient/Patient.rs',
-  'patient/Observation.rs',
-  'patient/Condition.rs',
-  'patient/MedicationStatement.rs',
-  'patient/MedicationRequest.rs',
-  'patient/MedicationAdministration.rs',
-  'patient/Medication.rs',
-  'patient/Immunization.rs',
-  'patient/Procedure.rs',
-  'patient/DiagnosticReport.rs',
-  'patient/AllergyIntolerance.rs',
-  'patient/ResearchSubject.rs',
-];
+export const READ_SCOPES: readonly string[] = SCREENING_RESOURCE_TYPES.map((type) => `patient/${type}.rs`);
 
 /**
  * What write-back touches: the subject and the report note for the patient, their Provenance,
@@ -43,17 +31,24 @@ export function requestedScopes(kind: LaunchKind, config: Pick<SmartConfig, 'wri
  */
 export function grantsWriteBack(granted: string | undefined): boolean {
   const scopes = new Set((granted ?? '').split(/\s+/).filter(Boolean));
-  const can = (context: string, type: string, letter: string): boolean =>
-    [...scopes].some((s) => {
-      const match = /^(patient|user|system)\/([A-Za-z*]+)\.([a-z*]+)$/.exec(s);
-      // A user/ scope covers the patient's data too; system/ scopes belong to backend services.
-      if (!match || (match[1] !== context && !(context === 'patient' && match[1] === 'user'))) return false;
-      if (match[2] !== type && match[2] !== '*') return false;
-      const perms = match[3] as string;
-      if (perms === '*') return true;
-      if (perms === 'write') return 'cud'.includes(letter);
-      if (perms === 'read') return 'rs'.includes(letter);
-      return /^c?r?u?d?s?$/.test(perms) && perms.includes(letter);
-    });
-  return can('patient', 'ResearchSubject', 'c') && can('patient', 'ResearchSubject', 'u') && can('patient', 'DocumentReference', 'c');
+  return scopeAllows(scopes, 'ResearchSubject', 'c') && scopeAllows(scopes, 'ResearchSubject', 'u') && scopeAllows(scopes, 'DocumentReference', 'c');
 }
+
+/**
+ * "patient/Observation.rs" -> can it do `letter` on `type`? v1 read/write/* understood. A user/
+ * scope covers the patient's data too; system/ scopes belong to backend services and count
+ * for nothing here.
+ */
+export function scopeAllows(scopes: ReadonlySet<string>, type: string, letter: 'c' | 'r' | 'u' | 'd' | 's'): boolean {
+  for (const scope of scopes) {
+    const match = /^(patient|user)\/([A-Za-z*]+)\.([a-z*]+)$/.exec(scope);
+    if (!match || (match[2] !== type && match[2] !== '*')) continue;
+    const perms = match[3] as string;
+    if (perms === '*') return true;
+    if (perms === 'read' && (letter === 'r' || letter === 's')) return true;
+    if (perms === 'write' && (letter === 'c' || letter === 'u' || letter === 'd')) return true;
+    if (/^c?r?u?d?s?$/.test(perms) && perms.includes(letter)) return true;
+  }
+  return false;
+}
+

@@ -29,11 +29,6 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): SafeHtml
   return new SafeHtml(out);
 }
 
-/** For trusted constant markup (the stylesheet link, generated SVG built with `html`). */
-export function joinHtml(parts: readonly SafeHtml[], separator = ''): SafeHtml {
-  return new SafeHtml(parts.map((p) => p.text).join(separator));
-}
-
 /** An href only for http(s) URLs; anything else (javascript:, data:) is dropped. */
 export function safeHref(url: string): string | undefined {
   try {

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Router } from 'express';
 import type { Patient } from '@medplum/fhirtypes';
 import { z } from 'zod';
@@ -20,6 +19,7 @@ import { screenSessionPatient, type SessionScreeningDeps } from './screen-sessio
 import { securityHeaders } from './security-headers';
 import { REPORT_CSS } from './styles';
 import { trendsForReport } from './trends';
+import { sameSecret } from '../smart/cookies';
 
 export interface WebDeps extends SessionScreeningDeps {
   smart: SmartContext;
@@ -157,11 +157,5 @@ function safeOrigin(url: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
