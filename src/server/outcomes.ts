@@ -1,4 +1,4 @@
-import { badRequest, gone, isOperationOutcome, notFound, OperationOutcomeError, preconditionFailed } from '@medplum/core';
+import { badRequest, forbidden, gone, isOperationOutcome, notFound, OperationOutcomeError, preconditionFailed, tooManyRequests, unauthorized } from '@medplum/core';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 
 /**
@@ -20,6 +20,18 @@ export function goneError(text: string): OperationOutcomeError {
 
 export function preconditionFailedError(text: string): OperationOutcomeError {
   return new OperationOutcomeError(withText(preconditionFailed, text));
+}
+
+export function unauthorizedError(text: string): OperationOutcomeError {
+  return new OperationOutcomeError(withText(unauthorized, text));
+}
+
+export function forbiddenError(text: string): OperationOutcomeError {
+  return new OperationOutcomeError(withText(forbidden, text));
+}
+
+export function tooManyRequestsError(text: string): OperationOutcomeError {
+  return new OperationOutcomeError(withText(tooManyRequests, text));
 }
 
 export function badRequestError(text: string, expression?: string): OperationOutcomeError {

@@ -8,6 +8,7 @@ import { executeSearch } from './search/execute';
 import type { SearchSettings } from './search/execute';
 import { assertKnownResourceType } from './search/parse-query';
 import type { ResourceStore } from './store/resource-store';
+import { clone } from './store/resource-store';
 
 export interface RepositoryContext {
   /** The base URL links and fullUrls use (per request: the address the client used). */
@@ -96,7 +97,7 @@ export class EmbeddedRepository extends FhirRepository<undefined> {
         },
         response: { status: v.resource ? '200' : '204', etag: `W/"${v.versionId}"`, lastModified: v.lastUpdated },
       };
-      if (v.resource) e.resource = JSON.parse(JSON.stringify(v.resource)) as WithId<T>;
+      if (v.resource) e.resource = clone(v.resource) as WithId<T>;
       return e;
     });
     return { resourceType: 'Bundle', type: 'history', total: entry.length, entry };

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import type { JWTPayload } from 'jose';
-import { forbiddenError, unauthorizedError } from './bulk-outcomes';
+import { forbiddenError, unauthorizedError } from '../outcomes';
 
 /**
  * Tokens the server accepts for $export: JWT access tokens from one SMART Backend Services

@@ -10,13 +10,16 @@ import type { RawQuery } from '../search/parse-query';
 import type { ResourceStore } from '../store/resource-store';
 import { assertScopesAllow, createTokenCheck } from './access-token';
 import type { AccessTokenRequirement, TokenCheck, TokenHolder } from './access-token';
-import { tooManyRequestsError } from './bulk-outcomes';
+import { tooManyRequestsError } from '../outcomes';
 import { runExportJob } from './export-job';
 import type { ExportJob, JobSettings } from './export-job';
 import { parseExportParameters } from './export-parameters';
 import type { ExportScope } from './export-scope';
 import { versionAt } from './point-in-time';
 import { smartConfiguration } from './smart-configuration';
+import { baseUrlOf } from '../http/app';
+// The client's manifest type: the server writes what the client reads.
+import type { BulkManifest, ManifestFile } from '../../bulk/manifest';
 
 export interface BulkExportOptions {
   /** Where job folders are made. Default: the system temp folder. */
@@ -81,9 +84,7 @@ export function createBulkExport(store: ResourceStore, options: BulkExportOption
   const running = new Set<Promise<void>>();
   const expiry = new Map<string, NodeJS.Timeout>();
 
-  const baseUrlOf = (req: Request): string => (options.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}`).replace(/\/+$/, '');
-
-  const authenticate = async (req: Request): Promise<TokenHolder | undefined> => (checkToken ? checkToken(req.get('authorization'), baseUrlOf(req)) : undefined);
+  const authenticate = async (req: Request): Promise<TokenHolder | undefined> => (checkToken ? checkToken(req.get('authorization'), baseUrlOf(req, options.publicBaseUrl)) : undefined);
 
   const jobFor = async (req: Request, jobId: string): Promise<ExportJob> => {
     const holder = await authenticate(req);
@@ -117,7 +118,7 @@ export function createBulkExport(store: ResourceStore, options: BulkExportOption
     const job: ExportJob = {
       id: randomUUID(),
       owner: holder?.client,
-      requestUrl: `${baseUrlOf(req)}${req.url}`,
+      requestUrl: `${baseUrlOf(req, options.publicBaseUrl)}${req.url}`,
       transactionTime: new Date().toISOString(),
       dir: await mkdtemp(join(options.workDir ?? tmpdir(), 'eligo-export-')),
       controller: new AbortController(),
@@ -138,7 +139,7 @@ export function createBulkExport(store: ResourceStore, options: BulkExportOption
         if (jobs.has(job.id)) expiry.set(job.id, setTimeout(() => void forget(job).catch(() => undefined), retentionMs).unref());
       });
     running.add(run);
-    res.status(202).set('Content-Location', `${baseUrlOf(req)}/$export-status/${job.id}`).type('application/fhir+json');
+    res.status(202).set('Content-Location', `${baseUrlOf(req, options.publicBaseUrl)}/$export-status/${job.id}`).type('application/fhir+json');
     res.send(JSON.stringify(information(`export ${job.id} started; poll the Content-Location`)));
   };
 
@@ -168,18 +169,18 @@ export function createBulkExport(store: ResourceStore, options: BulkExportOption
         sendOutcome(res, job.failure ?? information('the export failed'), 500);
         return;
       case 'completed': {
-        const base = `${baseUrlOf(req)}/$export-file/${job.id}`;
+        const base = `${baseUrlOf(req, options.publicBaseUrl)}/$export-file/${job.id}`;
         res.status(200).type('application/json');
         res.set('Expires', new Date((job.finishedMs ?? Date.now()) + retentionMs).toUTCString());
-        res.send(
-          JSON.stringify({
-            transactionTime: job.transactionTime,
-            request: job.requestUrl,
-            requiresAccessToken: checkToken !== undefined,
-            output: job.output.map((f) => ({ type: f.type, url: `${base}/${f.name}`, count: f.count })),
-            error: job.errors.map((f) => ({ type: f.type, url: `${base}/${f.name}`, count: f.count })),
-          }),
-        );
+        const toFile = (f: { type: string; name: string; count: number }): ManifestFile => ({ type: f.type, url: `${base}/${f.name}`, count: f.count });
+        const manifest = {
+          transactionTime: job.transactionTime,
+          request: job.requestUrl,
+          requiresAccessToken: checkToken !== undefined,
+          output: job.output.map(toFile),
+          error: job.errors.map(toFile),
+        } satisfies BulkManifest;
+        res.send(JSON.stringify(manifest));
         return;
       }
     }

@@ -3,7 +3,8 @@ import type { Filter } from '@medplum/core';
 import type { Parameters, ParametersParameter } from '@medplum/fhirtypes';
 import { badRequestError, notSupportedError } from '../outcomes';
 import { referenceKey } from '../store/references';
-import { parseSearchQuery } from '../search/parse-query';
+import { rawQuery } from '../http/preconditions';
+import { parseSearchQuery, valuesOf } from '../search/parse-query';
 import type { RawQuery } from '../search/parse-query';
 import { defaultExportTypes, isExportableType } from './compartment';
 
@@ -37,7 +38,7 @@ export function parseExportParameters(query: RawQuery, body: unknown): ExportPar
     values.set(name, [...(values.get(name) ?? []), value]);
   };
   for (const [name, raw] of Object.entries(query)) {
-    for (const value of raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]) add(name, value);
+    for (const value of valuesOf(raw)) add(name, value);
   }
   for (const parameter of parametersOf(body)) add(parameter.name ?? '', parameterValue(parameter));
 
@@ -92,11 +93,9 @@ function parseTypeFilters(filters: readonly string[], types: readonly string[]):
     if (question <= 0) throw badRequestError(`_typeFilter "${text}" is not of the form Type?param=value`);
     const type = text.slice(0, question);
     if (!types.includes(type)) throw badRequestError(`_typeFilter names ${type}, which this export does not include (_type)`);
-    const raw: RawQuery = {};
-    for (const [name, value] of new URLSearchParams(text.slice(question + 1))) {
+    const raw = rawQuery(text.slice(question + 1));
+    for (const name of Object.keys(raw)) {
       if (NOT_IN_TYPE_FILTER.has(name.split(':')[0] ?? name)) throw notSupportedError(`_typeFilter cannot use ${name}`);
-      const existing = raw[name];
-      raw[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
     }
     const filtersOfOne = parseSearchQuery(type, raw).filters ?? [];
     if (filtersOfOne.length === 0) throw badRequestError(`_typeFilter "${text}" has no search parameter`);

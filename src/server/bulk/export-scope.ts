@@ -1,11 +1,12 @@
 import type { Group, OperationOutcome } from '@medplum/fhirtypes';
+import type { ExportRequest } from '../../bulk/export-request';
 import type { ResourceStore } from '../store/resource-store';
 import { referenceKey } from '../store/references';
 import { errorLine } from './bulk-outcomes';
 import { versionAt } from './point-in-time';
 
-/** Whose data an export holds. */
-export type ExportScope = { kind: 'patient' } | { kind: 'group'; groupId: string };
+/** Whose data an export holds: the level a client asks for. */
+export type ExportScope = ExportRequest['level'];
 
 export interface ScopePatients {
   ids: string[];

@@ -46,7 +46,7 @@ export function createFhirApp(settings: FhirAppSettings): Express {
   for (const handler of settings.middleware) fhir.use(handler);
 
   fhir.get('/metadata', (req, res) => {
-    const baseUrl = baseUrlOf(req, settings);
+    const baseUrl = baseUrlOf(req, settings.publicBaseUrl);
     let statement = capabilityCache.get(baseUrl);
     if (!statement) {
       statement = buildCapabilityStatement({ ...settings, baseUrl, startedAt });
@@ -63,7 +63,7 @@ export function createFhirApp(settings: FhirAppSettings): Express {
 }
 
 async function handle(req: Request, res: Response, settings: FhirAppSettings): Promise<void> {
-  const baseUrl = baseUrlOf(req, settings);
+  const baseUrl = baseUrlOf(req, settings.publicBaseUrl);
   try {
     assertJsonAccepted(req);
     if (!METHODS.has(req.method)) throw notSupportedError(`${req.method} is not supported`);
@@ -109,8 +109,9 @@ async function handle(req: Request, res: Response, settings: FhirAppSettings): P
   }
 }
 
-function baseUrlOf(req: Request, settings: FhirAppSettings): string {
-  if (settings.publicBaseUrl) return settings.publicBaseUrl.replace(/\/+$/, '');
+/** The server's base URL as clients see it: the configured public one, else the request's host and mount path. */
+export function baseUrlOf(req: Request, publicBaseUrl: string | undefined): string {
+  if (publicBaseUrl) return publicBaseUrl.replace(/\/+$/, '');
   return `${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}`;
 }
 

@@ -5,6 +5,7 @@ import { EligoError } from '../../errors/eligo-error';
 import type { EmbeddedRepository } from '../repository';
 import type { ResourceStore } from '../store/resource-store';
 import { rewriteReferences } from '../../input/references';
+import { clone } from '../store/resource-store';
 
 export type LoadInput = Resource | readonly Resource[] | Bundle;
 
@@ -99,7 +100,7 @@ async function loadPlainWrites(store: ResourceStore, bundle: Bundle, owned: bool
   });
   return store.transaction(async () => {
     for (const { resource, id } of planned) {
-      const copy = owned ? resource : (JSON.parse(JSON.stringify(resource)) as Resource);
+      const copy = owned ? resource : clone(resource);
       rewriteReferences(copy, map);
       copy.id = id;
       count(result, store.write(copy as Resource & { id: string }, { owned: true }));

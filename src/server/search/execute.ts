@@ -6,6 +6,7 @@ import { referenceKey } from '../store/references';
 import { evaluateParameter, matchesFilters, referenceFilterKeys, sortKey } from './match';
 import { requireSearchParameter } from './parameters';
 import { assertSupportedSearch } from './parse-query';
+import { clone } from '../store/resource-store';
 
 export interface SearchSettings {
   /** Absolute base of the server as the client addressed it, for fullUrl and paging links. */
@@ -99,7 +100,7 @@ function compareKeys(a: number | string | undefined, b: number | string | undefi
 function toEntry(resource: Resource, baseUrl: string, mode: 'match' | 'include'): BundleEntry {
   return {
     fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id ?? ''}`,
-    resource: JSON.parse(JSON.stringify(resource)) as Resource,
+    resource: clone(resource),
     search: { mode },
   };
 }

@@ -14,11 +14,16 @@ const PASSED_THROUGH = new Set(['_count', '_offset', '_sort', '_total', '_includ
  * naming the parameter: an empty Bundle for a search it did not understand would read as
  * "the patient has none".
  */
+/** A query parameter's values as a list, however the query parser gave them (absent, one, several). */
+export function valuesOf(raw: string | string[] | undefined): string[] {
+  return raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+}
+
 export function parseSearchQuery(resourceType: string, raw: RawQuery): SearchRequest {
   assertKnownResourceType(resourceType);
   const cleaned: Record<string, string[]> = {};
   for (const [key, rawValue] of Object.entries(raw)) {
-    const values = rawValue === undefined ? [] : Array.isArray(rawValue) ? rawValue : [rawValue];
+    const values = valuesOf(rawValue);
     const [name, modifier] = splitKey(key);
     if (PASSED_THROUGH.has(name)) {
       add(cleaned, key, values);

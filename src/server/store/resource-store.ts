@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { goneError, notFoundError, preconditionFailedError } from '../outcomes';
 import { ReferenceIndex } from './reference-index';
+import { SerialQueue } from '../http/serial-queue';
 
 /** One version of a resource; `resource` is undefined for a deletion. */
 export interface StoredVersion {
@@ -30,7 +31,7 @@ export class ResourceStore {
   private creationCounter = 0;
   /** The journal of the transaction the current async flow runs in, if any. */
   private readonly journal = new AsyncLocalStorage<JournalEntry[]>();
-  private transactionTail: Promise<unknown> = Promise.resolve();
+  private readonly transactions = new SerialQueue();
 
   newId(): string {
     return randomUUID();
@@ -137,9 +138,7 @@ export class ResourceStore {
         throw error;
       }
     };
-    const next = this.transactionTail.then(run, run);
-    this.transactionTail = next.catch(() => undefined);
-    return next;
+    return this.transactions.run(run);
   }
 
   private versionCount(resourceType: string, id: string): number {
@@ -178,6 +177,7 @@ export class ResourceStore {
   }
 }
 
-function clone<T>(value: T): T {
+/** A deep copy of JSON data (resources), so callers never share the store's objects. */
+export function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
