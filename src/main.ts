@@ -3,7 +3,7 @@ import { startService } from './app/start';
 import { loadConfig } from './config';
 import { isEligoError } from './errors/eligo-error';
 import { createLogger } from './log';
-import { screenPatient } from './usecases/screen-patient';
+import { screenPatientForTrials } from './usecases/screen-patient';
 
 /** The only file that listens: `npm start`. */
 async function main(): Promise<void> {
@@ -39,13 +39,18 @@ async function screenDemoPopulation(service: Awaited<ReturnType<typeof startServ
   // The examples are written for screening on 2026-06-15 with leukapheresis on 2026-07-01.
   const asOf = process.env.ELIGO_DEMO_AS_OF ?? '2026-06-15';
   const leukapheresisDate = process.env.ELIGO_DEMO_LEUKAPHERESIS ?? '2026-07-01';
-  for (const trial of service.catalog.trials.values()) {
-    const counts: Record<string, number> = {};
-    for (const id of ids) {
-      const { report } = await screenPatient({ source: service.ports.source }, trial, id, { asOf, leukapheresisDate });
-      counts[report.outcome] = (counts[report.outcome] ?? 0) + 1;
+  const trials = [...service.catalog.trials.values()];
+  const counts = new Map(trials.map((trial) => [trial.id, {} as Record<string, number>]));
+  // Each patient is read once and screened for every trial.
+  for (const id of ids) {
+    const { results } = await screenPatientForTrials({ source: service.ports.source }, trials, id, { asOf, leukapheresisDate });
+    for (const { trial, report } of results) {
+      const byOutcome = counts.get(trial.id) as Record<string, number>;
+      byOutcome[report.outcome] = (byOutcome[report.outcome] ?? 0) + 1;
     }
-    const shown = Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ');
+  }
+  for (const trial of trials) {
+    const shown = Object.entries(counts.get(trial.id) ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
     process.stdout.write(`  ${trial.id}: screened ${ids.length} demo patients as of ${asOf} (leukapheresis ${leukapheresisDate}): ${shown}\n`);
   }
 }

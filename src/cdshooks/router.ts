@@ -6,7 +6,7 @@ import type { Catalog } from '../mapping/compile';
 import { loggableError } from '../smart/safe-error';
 import type { PatientSource } from '../usecases/ports';
 import { today } from '../usecases/screen';
-import { screenPatient } from '../usecases/screen-patient';
+import { screenPatientForTrials } from '../usecases/screen-patient';
 import { cardsFor } from './cards';
 import { appLaunchUrl, SERVICE_ID, serviceUrl, type CdsConfig } from './config';
 import { discoveryDocument } from './discovery';
@@ -40,11 +40,7 @@ export function createCdsHooksRouter(deps: CdsHooksDeps): Router {
     const data = await patientData(request, caller.issuer);
     const source: PatientSource = { label: data.from, fetchPatientResources: () => Promise.resolve({ resources: data.resources as Resource[], warnings: data.warnings }) };
     const options = { asOf: today(deps.now()) };
-    const results = [];
-    for (const trial of deps.catalog.trials.values()) {
-      const { report } = await screenPatient({ source }, trial, request.context.patientId, options);
-      results.push({ trial, report });
-    }
+    const { results } = await screenPatientForTrials({ source }, [...deps.catalog.trials.values()], request.context.patientId, options);
     const cards = cardsFor(results, appLaunchUrl(deps.config), deps.config.serviceBaseUrl);
     deps.log.info({ event: 'cds.patient_view', from: data.from, skipped: data.skipped, cards: cards.length }, 'patient-view answered');
     res.json({ cards });

@@ -1,13 +1,12 @@
-import type { Patient, Resource } from '@medplum/fhirtypes';
-import { createFhirSource, writeBack, type FetchedPatientResources, type FhirSource, type FhirSourceOptions } from '../fhir';
+import type { Patient } from '@medplum/fhirtypes';
+import { createFhirSource, writeBack, type FhirSource, type FhirSourceOptions } from '../fhir';
 import type { Catalog, CompiledTrial } from '../mapping/compile';
-import { normalise } from '../record/normalise';
 import type { PatientRecord } from '../record/types';
 import type { ReportStore } from '../report/store';
 import type { EligibilityReport } from '../report/types';
 import type { PatientSource, ReportWriter } from '../usecases/ports';
 import type { ScreenOptions } from '../usecases/screen';
-import { screenPatient } from '../usecases/screen-patient';
+import { screenPatientForTrials } from '../usecases/screen-patient';
 import type { ActiveSession } from '../smart/session';
 import { SERVICE_VERSION } from '../version';
 
@@ -31,8 +30,8 @@ export interface SessionScreening {
 }
 
 /**
- * Screens the launched patient for the given trials through the screenPatient use case, with
- * the session's token. The patient's data is read once and shared by every trial.
+ * Screens the launched patient for the given trials through the shared use case, with the
+ * session's token. The patient's data is read and normalised once for every trial.
  */
 export async function screenSessionPatient(
   deps: SessionScreeningDeps,
@@ -42,23 +41,13 @@ export async function screenSessionPatient(
 ): Promise<SessionScreening> {
   const target: FhirTarget = { baseUrl: session.iss, bearerToken: session.accessToken };
   const fhir = createFhirSource({ ...deps.fhirOptions, ...target });
-  let fetched: Promise<FetchedPatientResources> | undefined;
-  const source: PatientSource = {
-    label: fhir.baseUrl,
-    fetchPatientResources: (patientId) => (fetched ??= fhir.fetchPatientResources(patientId)),
-  };
+  const source: PatientSource = { label: fhir.baseUrl, fetchPatientResources: (patientId) => fhir.fetchPatientResources(patientId) };
   const writer = options.writeBack ? sessionWriter(fhir, session) : undefined;
-  const results: SessionScreening['results'] = [];
-  for (const trial of trials) {
-    const result = await screenPatient({ source, ...(deps.reports ? { reports: deps.reports } : {}), ...(writer ? { writer } : {}) }, trial, session.patient, options);
-    results.push({ trial, report: result.report, ...(result.written ? { written: result.written } : {}) });
-  }
-  const data = await (fetched ??= fhir.fetchPatientResources(session.patient));
-  const resources = data.resources as Resource[];
-  const patient = resources.find((r): r is Patient => r.resourceType === 'Patient');
+  const screening = await screenPatientForTrials({ source, ...(deps.reports ? { reports: deps.reports } : {}), ...(writer ? { writer } : {}) }, trials, session.patient, options);
+  const patient = screening.resources.find((r): r is Patient => r.resourceType === 'Patient');
   return {
-    results,
-    record: normalise(resources),
+    results: screening.results,
+    record: screening.record,
     ...(patient ? { patient } : {}),
   };
 }
