@@ -3,7 +3,6 @@ import { createBulkClient } from '../bulk';
 import { createCohortService, startCohortScheduler, type CohortConfig, type CohortScheduler, type CohortService } from '../cohort';
 import type { Config } from '../config';
 import type { Logger } from '../log';
-import type { AccessTokenProvider } from '../fhir/http/access-token';
 import type { Catalog } from '../mapping/compile';
 import type { ReportStore } from '../report/store';
 import { connectRedis, type QueueTarget } from '../cohort/queue';
@@ -15,9 +14,6 @@ export interface CohortRuntimeInput {
   cohortConfig: CohortConfig;
   catalog: Catalog;
   ports: FhirPorts;
-  fhirBaseUrl: string;
-  /** The FHIR server's tokens (accessTokensFromConfig), shared with `ports`. */
-  accessTokens?: AccessTokenProvider;
   reports?: ReportStore;
   log?: Logger;
   now?: () => Date;
@@ -46,8 +42,9 @@ export function createCohortRuntime(input: CohortRuntimeInput, options: { schedu
   const redis = input.queue || !input.config.ELIGO_REDIS_URL ? undefined : connectRedis(input.config.ELIGO_REDIS_URL, 'eligo-service');
   redis?.on('error', (error: Error) => input.log?.warn({ err: error.message }, 'Redis connection problem'));
   const queue: QueueTarget | undefined = input.queue ?? (redis ? { redis, ...(input.config.ELIGO_QUEUE_NAME ? { queueName: input.config.ELIGO_QUEUE_NAME } : {}) } : undefined);
-  const auth = input.accessTokens;
-  const bulk = createBulkClient({ baseUrl: input.fhirBaseUrl, timeoutMs: input.config.ELIGO_FHIR_TIMEOUT_MS, retries: input.config.ELIGO_FHIR_RETRIES, ...(auth ? { auth } : {}) });
+  // Bulk Data from the same server, with the same credentials.
+  const auth = input.ports.accessTokens;
+  const bulk = createBulkClient({ baseUrl: input.ports.fhir.baseUrl, timeoutMs: input.config.ELIGO_FHIR_TIMEOUT_MS, retries: input.config.ELIGO_FHIR_RETRIES, ...(auth ? { auth } : {}) });
   const service = createCohortService({
     catalog: input.catalog,
     dataDir: path.resolve(input.dataDir ?? input.config.ELIGO_DATA_DIR),

@@ -1,11 +1,16 @@
+import type { Config } from '../config';
 import { createFhirSource, writeBack, type FhirSource, type FhirSourceOptions } from '../fhir';
+import type { AccessTokenProvider } from '../fhir/http/access-token';
 import type { PatientSource, ReportWriter } from '../usecases/ports';
 import { SERVICE_VERSION } from '../version';
+import { accessTokensFromConfig, type AccessTokenConfig } from './access-tokens';
 
 export interface FhirPorts {
   fhir: FhirSource;
   source: PatientSource;
   writer: ReportWriter;
+  /** The credentials the client sends, for the Bulk Data client to share. */
+  accessTokens?: AccessTokenProvider;
 }
 
 /** The FHIR client behind the use cases' ports: one source for reads and write-back. */
@@ -20,5 +25,18 @@ export function fhirPorts(options: Pick<FhirSourceOptions, 'baseUrl' | 'bearerTo
         return { written: result.written };
       },
     },
+    ...(options.accessTokens ? { accessTokens: options.accessTokens } : {}),
   };
+}
+
+export type FhirClientConfig = AccessTokenConfig & Pick<Config, 'ELIGO_FHIR_TIMEOUT_MS' | 'ELIGO_FHIR_RETRIES'>;
+
+/**
+ * The ports for a FHIR server as configured: timeouts, retries and credentials (the fixed
+ * token or SMART Backend Services). `open`: the embedded server, which takes none; the
+ * configured credentials are for the configured server only.
+ */
+export function fhirPortsFromConfig(config: FhirClientConfig, baseUrl: string, options: { open?: boolean } = {}): FhirPorts {
+  const accessTokens = options.open ? undefined : accessTokensFromConfig(config, baseUrl);
+  return fhirPorts({ baseUrl, timeoutMs: config.ELIGO_FHIR_TIMEOUT_MS, retries: config.ELIGO_FHIR_RETRIES, ...(accessTokens ? { accessTokens } : {}) });
 }

@@ -10,9 +10,8 @@ import { FileReportStore } from '../report/store';
 import { SandboxFhirHooks, startSandbox, type RunningSandbox } from '../sandbox';
 import { createFhirServer, loadFhirFiles, withStableIds, type RunningFhirServer } from '../server';
 import { createSmartContext, FileSmartStorage, parseSmartConfig, smartConfigFromEnv } from '../smart';
-import { accessTokensFromConfig } from './access-tokens';
 import { createCohortRuntime, type CohortRuntime } from './cohort';
-import { fhirPorts, type FhirPorts } from './fhir-ports';
+import { fhirPortsFromConfig, type FhirPorts } from './fhir-ports';
 
 export interface RunningService {
   url: string;
@@ -65,9 +64,7 @@ export async function startService(config: Config, log: Logger, env: NodeJS.Proc
     fhirBaseUrl = embeddedFhir.baseUrl;
   }
   const fhirOptions = { timeoutMs: config.ELIGO_FHIR_TIMEOUT_MS, retries: config.ELIGO_FHIR_RETRIES };
-  // The embedded server is open; an external one gets the configured token or Backend Services.
-  const accessTokens = embeddedFhir ? undefined : accessTokensFromConfig(config, fhirBaseUrl);
-  const ports = fhirPorts({ baseUrl: fhirBaseUrl, ...fhirOptions, ...(accessTokens ? { accessTokens } : {}) });
+  const ports = fhirPortsFromConfig(config, fhirBaseUrl, { open: embeddedFhir !== undefined });
   const dataDir = path.resolve(config.ELIGO_DATA_DIR);
   const reports = new FileReportStore(path.join(dataDir, 'reports'));
   const smartConfig =
@@ -75,7 +72,7 @@ export async function startService(config: Config, log: Logger, env: NodeJS.Proc
     parseSmartConfig({ appBaseUrl: publicUrl, clients: [{ iss: fhirBaseUrl, clientId: 'eligo' }], writeBack: config.ELIGO_WRITE_BACK });
   const smart = createSmartContext(smartConfig, log, { storage: new FileSmartStorage(path.join(dataDir, 'sessions')) });
   const cds = cdsConfigFromEnv();
-  const cohort = createCohortRuntime({ config, cohortConfig, catalog, ports, fhirBaseUrl, ...(accessTokens ? { accessTokens } : {}), reports, log }, { schedule: true });
+  const cohort = createCohortRuntime({ config, cohortConfig, catalog, ports, reports, log }, { schedule: true });
   const app = createApp({
     catalog,
     reports,

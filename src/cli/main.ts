@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { cohortCommand } from '../cohort/cli/cohort-command';
 import { EligoError, isEligoError } from '../errors/eligo-error';
 import { getTrial, loadCatalog } from '../mapping/compile';
+import { loadConfig } from '../config';
 import { checkScreenOptions, today } from '../usecases/screen';
 import { SERVICE_VERSION } from '../version';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes';
@@ -119,11 +120,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         const patients = values.patient ?? [];
         if (patients.length === 0) throw new EligoError('ERR_ARGUMENT_INVALID', '--patient is required with --fhir', { where: '--patient' });
         const trial = getTrial(loadCatalog(values.mappings), trialId);
-        const token = process.env.ELIGO_FHIR_TOKEN;
-        return screenFromFhir(
-          { trial, baseUrl: values.fhir, patients, options, format, writeBack: values['write-back'] === true, ...(token ? { bearerToken: token } : {}) },
-          io,
-        );
+        return screenFromFhir({ trial, baseUrl: values.fhir, patients, options, format, writeBack: values['write-back'] === true, config: loadConfig(process.env) }, io);
       }
       if (values['write-back']) throw new EligoError('ERR_ARGUMENT_INVALID', '--write-back needs --fhir (files have no server to write to)', { where: '--write-back' });
       if (bundles.length === 0) throw new EligoError('ERR_ARGUMENT_INVALID', '--bundle or --fhir is required (FHIR files, or a FHIR server)', { where: '--bundle' });

@@ -1,4 +1,4 @@
-import { fhirPorts } from '../app/fhir-ports';
+import { fhirPortsFromConfig, type FhirClientConfig } from '../app/fhir-ports';
 import type { CompiledTrial } from '../mapping/compile';
 import { screenPatient } from '../usecases/screen-patient';
 import type { ScreenOptions } from '../usecases/screen';
@@ -13,13 +13,13 @@ export interface ScreenFhirArgs {
   options: ScreenOptions;
   format: OutputFormat;
   writeBack: boolean;
-  /** From ELIGO_FHIR_TOKEN: a token on the command line would show in the process list. */
-  bearerToken?: string;
+  /** Timeouts and credentials from the environment (ELIGO_FHIR_TOKEN or Backend Services): a token on the command line would show in the process list. */
+  config: FhirClientConfig;
 }
 
 /** Screens patients straight from a FHIR server, optionally writing the result back. */
 export async function screenFromFhir(args: ScreenFhirArgs, io: CliIo): Promise<number> {
-  const ports = fhirPorts({ baseUrl: args.baseUrl, ...(args.bearerToken ? { bearerToken: args.bearerToken } : {}) });
+  const ports = fhirPortsFromConfig(args.config, args.baseUrl);
   const printer = new ReportPrinter(args.format, io, args.trial);
   const progress = new Progress(io, `screening ${args.trial.id} from ${ports.fhir.baseUrl}`);
   for (const patientId of args.patients) {

@@ -2,10 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ZodError } from 'zod';
-import { accessTokensFromConfig } from '../../app/access-tokens';
 import { createCohortRuntime } from '../../app/cohort';
 import { startEmbeddedFhir } from '../../app/start';
-import { fhirPorts } from '../../app/fhir-ports';
+import { fhirPortsFromConfig } from '../../app/fhir-ports';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from '../../cli/exit-codes';
 import type { CliIo } from '../../cli/io';
 import { loadConfig, seedPaths } from '../../config';
@@ -124,10 +123,8 @@ async function run(argv: string[], io: CliIo, options: CohortCommandEnv): Promis
   const embedded = values.fhir ? undefined : await startEmbeddedFhir(seedPaths(config.ELIGO_SEED));
   try {
     const fhirBaseUrl = values.fhir ?? (embedded as NonNullable<typeof embedded>).baseUrl;
-    // The embedded server is open: the configured token or Backend Services client is for --fhir only.
-    const accessTokens = values.fhir ? accessTokensFromConfig(config, fhirBaseUrl) : undefined;
     const runConfig = { ...config, ELIGO_WRITE_BACK: true };
-    const ports = fhirPorts({ baseUrl: fhirBaseUrl, timeoutMs: config.ELIGO_FHIR_TIMEOUT_MS, retries: config.ELIGO_FHIR_RETRIES, ...(accessTokens ? { accessTokens } : {}) });
+    const ports = fhirPortsFromConfig(config, fhirBaseUrl, { open: !values.fhir });
     // --write-back on the command line is the user's explicit ask, so the writer is always there; the run's definition decides.
     const { service } = createCohortRuntime(
       {
@@ -135,8 +132,6 @@ async function run(argv: string[], io: CliIo, options: CohortCommandEnv): Promis
         cohortConfig,
         catalog,
         ports,
-        fhirBaseUrl,
-        ...(accessTokens ? { accessTokens } : {}),
         now: io.now,
         ...(concurrency || redis ? { concurrency: concurrency ?? 32 } : {}),
         ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),

@@ -1,7 +1,6 @@
 import { parseConfig } from '../../errors/parse-config';
 import { z } from 'zod';
-import { accessTokensFromConfig } from '../../app/access-tokens';
-import { fhirPorts } from '../../app/fhir-ports';
+import { fhirPortsFromConfig } from '../../app/fhir-ports';
 import { configSchema } from '../../config';
 import type { Logger } from '../../log';
 import { loadCatalog } from '../../mapping/compile';
@@ -53,13 +52,7 @@ export async function startWorkerFromEnv(env: NodeJS.ProcessEnv, log: Logger): P
   const catalog = loadCatalog(config.ELIGO_MAPPINGS_DIR);
   const redisName = describeRedisUrl(config.ELIGO_REDIS_URL);
   // The same credentials as the service: a fixed token, or SMART Backend Services.
-  const accessTokens = accessTokensFromConfig(config, config.ELIGO_FHIR_BASE_URL);
-  const ports = fhirPorts({
-    baseUrl: config.ELIGO_FHIR_BASE_URL,
-    timeoutMs: config.ELIGO_FHIR_TIMEOUT_MS,
-    retries: config.ELIGO_FHIR_RETRIES,
-    ...(accessTokens ? { accessTokens } : {}),
-  });
+  const ports = fhirPortsFromConfig(config, config.ELIGO_FHIR_BASE_URL);
   const redis = connectRedis(config.ELIGO_REDIS_URL, 'eligo-worker');
   redis.on('error', (error: Error) => log.warn({ redis: redisName, err: error.message }, 'Redis connection problem'));
   const worker = startScreeningWorker({
