@@ -4,8 +4,8 @@ import type { ServerCapabilities } from './capabilities';
 import { mapLimit } from './concurrency';
 import type { FhirHttp } from './http/fhir-http';
 import { httpError } from './http/fhir-http';
-import { describeRequest, displayBaseUrl } from './http/describe-request';
-import { asBundle, collectPages } from './paging';
+import { displayBaseUrl } from './http/describe-request';
+import { searchEntries } from './paging';
 import { readMany } from './read-many';
 
 export interface CodeQuery {
@@ -35,11 +35,7 @@ export async function searchPatientIds(
   if ('group' in query) return groupMembers(http, query.group, new Set());
   const urls = conditionSearchUrls(query.conditionCodes, settings.pageSize);
   const reads = await readMany(http, capabilities, urls, settings.concurrency);
-  const pages = await mapLimit(reads, settings.concurrency, async (read) => {
-    const label = describeRequest('GET', read.url, http.baseUrl);
-    if (read.status < 200 || read.status >= 300) throw httpError(http, { method: 'GET', url: read.url, idempotent: true, label }, read);
-    return collectPages(http, asBundle(http, read.body, label), label);
-  });
+  const pages = await mapLimit(reads, settings.concurrency, (read) => searchEntries(http, read));
   const ids = new Set<string>();
   for (const entries of pages) {
     for (const entry of entries) {

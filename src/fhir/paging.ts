@@ -1,8 +1,9 @@
 import { EligoError } from '../errors/eligo-error';
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import type { FhirHttp } from './http/fhir-http';
-import { sendOk } from './http/fhir-http';
-import { displayBaseUrl } from './http/describe-request';
+import { httpError, sendOk } from './http/fhir-http';
+import { describeRequest, displayBaseUrl } from './http/describe-request';
+import type { ReadResult } from './read-many';
 
 const MAX_PAGES = 10_000;
 
@@ -27,6 +28,13 @@ export async function collectPages(http: FhirHttp, first: Bundle, label: string)
     page = asBundle(http, response.body, label);
     entries.push(...(page.entry ?? []));
   }
+}
+
+/** Every entry of one search readMany sent: a non-2xx answer is the search's error, every page followed. */
+export async function searchEntries(http: FhirHttp, read: ReadResult): Promise<BundleEntry[]> {
+  const label = describeRequest('GET', read.url, http.baseUrl);
+  if (read.status < 200 || read.status >= 300) throw httpError(http, { method: 'GET', url: read.url, idempotent: true, label }, read);
+  return collectPages(http, asBundle(http, read.body, label), label);
 }
 
 export function asBundle(http: FhirHttp, body: unknown, label: string): Bundle {

@@ -6,9 +6,9 @@ import type { ServerCapabilities } from './capabilities';
 import { mapLimit } from './concurrency';
 import { httpError } from './http/fhir-http';
 import type { FhirHttp } from './http/fhir-http';
-import { describeRequest, displayBaseUrl } from './http/describe-request';
+import { displayBaseUrl } from './http/describe-request';
 import { missingMedicationReferences, readMedications } from './medications';
-import { asBundle, collectPages } from './paging';
+import { searchEntries } from './paging';
 import { readMany } from './read-many';
 import type { ReadResult } from './read-many';
 
@@ -65,11 +65,7 @@ export async function fetchPatientResources(
   const patient = requirePatient(http, patientRead, patientId);
 
   const found = new Map<string, Resource>();
-  const pages = await mapLimit(searchReads, settings.concurrency, async (read) => {
-    const label = describeRequest('GET', read.url, http.baseUrl);
-    if (read.status < 200 || read.status >= 300) throw httpError(http, { method: 'GET', url: read.url, idempotent: true, label }, read);
-    return collectPages(http, asBundle(http, read.body, label), label);
-  });
+  const pages = await mapLimit(searchReads, settings.concurrency, (read) => searchEntries(http, read));
   for (const entries of pages) addEntries(found, entries, warnings);
 
   const missing = missingMedicationReferences(found.values(), http.baseUrl, warnings);

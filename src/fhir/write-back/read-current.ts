@@ -1,9 +1,7 @@
-import type { BundleEntry, DocumentReference, Provenance, ResearchStudy, ResearchSubject, Resource } from '@medplum/fhirtypes';
+import type { DocumentReference, Provenance, ResearchStudy, ResearchSubject, Resource } from '@medplum/fhirtypes';
 import type { ServerCapabilities } from '../capabilities';
 import type { FhirHttp } from '../http/fhir-http';
-import { httpError } from '../http/fhir-http';
-import { describeRequest } from '../http/describe-request';
-import { asBundle, collectPages } from '../paging';
+import { searchEntries } from '../paging';
 import { readMany } from '../read-many';
 import { hasIdentifier, identifierQuery, reportIdentifier, subjectIdentifier, SYSTEMS, trialIdentifier } from './vocabulary';
 
@@ -80,12 +78,7 @@ export async function readCurrentState(
 async function readAll(http: FhirHttp, capabilities: ServerCapabilities, urls: string[], concurrency: number): Promise<Resource[][]> {
   const reads = await readMany(http, capabilities, urls, concurrency);
   return Promise.all(
-    reads.map(async (read) => {
-      const label = describeRequest('GET', read.url, http.baseUrl);
-      if (read.status < 200 || read.status >= 300) throw httpError(http, { method: 'GET', url: read.url, idempotent: true, label }, read);
-      const entries: BundleEntry[] = await collectPages(http, asBundle(http, read.body, label), label);
-      return entries.flatMap((e) => (e.resource ? [e.resource] : []));
-    }),
+    reads.map(async (read) => (await searchEntries(http, read)).flatMap((e) => (e.resource ? [e.resource] : []))),
   );
 }
 
