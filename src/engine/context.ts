@@ -1,11 +1,11 @@
 import type { CompiledTrial } from '../mapping/compile';
 import type { CriterionDef } from '../mapping/schema';
 import type { CompiledAnalyte } from '../mapping/terminology';
-import type { MedicationExposure, ObservationFact, PatientRecord } from '../record/types';
+import type { Concept, DataGap, DataKind, MedicationExposure, ObservationFact, PatientRecord } from '../record/types';
 import { dayOf, parseDuration, type Duration } from './dates';
 import type { RuleResult } from './result';
 
-const sharedIndexes = new WeakMap<object, WeakMap<PatientRecord, { asOfDay: number; index: Map<string, AnalyteResult[]> }>>();
+const sharedIndexes = new WeakMap<object, WeakMap<PatientRecord, { asOfDay: number; index: Map<string, AnalyteResult[]>; conflicts: DataGap[] }>>();
 
 export interface EvaluationOptions {
   /** The screening date, YYYY-MM-DD. */
@@ -35,6 +35,9 @@ export class EvalContext {
   private analyteIndex: Map<string, AnalyteResult[]> | undefined;
   private classifiedExposures: ClassifiedExposure[] | undefined;
   private readonly criterionResults = new Map<string, RuleResult>();
+  private allGaps: DataGap[] | undefined;
+  /** Results of one analyte at one moment that disagree with nothing to choose between them. */
+  private readonly resultConflicts: DataGap[] = [];
 
   constructor(
     readonly trial: CompiledTrial,
@@ -82,10 +85,12 @@ export class EvalContext {
       const perRecord = sharedIndexes.get(this.terminology) ?? new WeakMap();
       sharedIndexes.set(this.terminology, perRecord);
       const cached = perRecord.get(this.record);
-      if (cached && cached.asOfDay === this.asOfDay) this.analyteIndex = cached.index;
-      else {
+      if (cached && cached.asOfDay === this.asOfDay) {
+        this.analyteIndex = cached.index;
+        this.resultConflicts.push(...cached.conflicts);
+      } else {
         this.analyteIndex = this.buildAnalyteIndex();
-        perRecord.set(this.record, { asOfDay: this.asOfDay, index: this.analyteIndex });
+        perRecord.set(this.record, { asOfDay: this.asOfDay, index: this.analyteIndex, conflicts: this.resultConflicts });
       }
     }
     return this.analyteIndex.get(analyteKey) ?? [];
@@ -104,9 +109,55 @@ export class EvalContext {
         list.push({ fact, day, byText });
       }
     }
-    // Undated results sort last: they cannot be "the most recent".
-    for (const list of index.values()) list.sort((a, b) => (b.day ?? -Infinity) - (a.day ?? -Infinity));
+    for (const [key, list] of index) index.set(key, this.latestFirst(list));
     return index;
+  }
+
+  /**
+   * Newest first (CONVENTIONS.md "Which result is the latest"): by effective day, then moment
+   * (time and zone), then `issued`; undated results last, since they cannot be "the most
+   * recent". Of several results for one effective moment the correction (or the later issued)
+   * replaces the others; results that disagree with nothing to choose between them are a
+   * conflict, never settled by the order of the input.
+   */
+  private latestFirst(list: AnalyteResult[]): AnalyteResult[] {
+    list.sort(newestFirst);
+    const kept: AnalyteResult[] = [];
+    for (const r of list) {
+      const previous = kept[kept.length - 1];
+      if (!previous || previous.day === undefined || !sameMoment(previous.fact, r.fact)) {
+        kept.push(r);
+        continue;
+      }
+      // `previous` sorts first: a correction, or the later issued, or the same rank.
+      if (rank(previous.fact) === rank(r.fact) && previous.fact.issued === r.fact.issued && !sameValue(previous.fact, r.fact)) {
+        this.resultConflicts.push(conflictOf(previous.fact, r.fact));
+      }
+    }
+    return kept;
+  }
+
+  /** The record's gaps, plus what only the as-of date reveals: data dated after it, and conflicting results. */
+  gaps(): DataGap[] {
+    if (!this.allGaps) {
+      const future: DataGap[] = [];
+      const after = (kind: DataKind, reference: string, date: string | undefined, concept: Concept): void => {
+        const day = dayOf(date);
+        if (day !== undefined && day > this.asOfDay) {
+          future.push({ kind, severity: 'future', where: reference, reason: `${reference} is dated ${date?.slice(0, 10) ?? ''}, after the as-of date`, concept });
+        }
+      };
+      const r = this.record;
+      for (const c of r.conditions) after('Condition', c.reference, c.onset ?? c.recordedDate, c.code);
+      for (const p of r.procedures) after('Procedure', p.reference, p.date, p.code);
+      for (const i of r.immunizations) after('Immunization', i.reference, i.date, i.vaccine);
+      for (const m of r.medications) after(m.source, m.reference, m.start, m.concept);
+      for (const o of r.observations) if (o.value?.kind === 'coded') after('Observation', o.reference, o.date, o.value.concept);
+      // Conflicts between results are found while indexing them.
+      if (!this.analyteIndex) this.results('');
+      this.allGaps = [...r.gaps, ...future, ...this.resultConflicts];
+    }
+    return this.allGaps;
   }
 
   exposures(): ClassifiedExposure[] {
@@ -129,4 +180,40 @@ export class EvalContext {
     this.criterionResults.set(id, computed);
     return computed;
   }
+}
+
+const CORRECTING = new Set(['corrected', 'amended']);
+
+function rank(fact: ObservationFact): number {
+  return CORRECTING.has(fact.status) ? 1 : 0;
+}
+
+function newestFirst(a: AnalyteResult, b: AnalyteResult): number {
+  if (a.day !== b.day) return (b.day ?? -Infinity) - (a.day ?? -Infinity);
+  const byMoment = (b.fact.instant ?? -Infinity) - (a.fact.instant ?? -Infinity);
+  if (byMoment !== 0 && !Number.isNaN(byMoment)) return byMoment;
+  const byRank = rank(b.fact) - rank(a.fact);
+  if (byRank !== 0) return byRank;
+  const byIssued = (b.fact.issued ?? -Infinity) - (a.fact.issued ?? -Infinity);
+  return Number.isNaN(byIssued) ? 0 : byIssued;
+}
+
+function sameMoment(a: ObservationFact, b: ObservationFact): boolean {
+  if (a.instant !== undefined && b.instant !== undefined) return a.instant === b.instant;
+  return a.date === b.date;
+}
+
+function sameValue(a: ObservationFact, b: ObservationFact): boolean {
+  return JSON.stringify(a.value ?? null) === JSON.stringify(b.value ?? null) && a.valueProblem === b.valueProblem;
+}
+
+function conflictOf(a: ObservationFact, b: ObservationFact): DataGap {
+  const where = a.reference === b.reference ? a.reference : `${a.reference} and ${b.reference}`;
+  return {
+    kind: 'Observation',
+    severity: 'conflict',
+    where,
+    reason: `${where} report different results for the same moment (${a.date ?? 'undated'}) and neither corrects the other`,
+    concept: a.code,
+  };
 }

@@ -1,5 +1,6 @@
 import type { Rule } from '../mapping/schema';
 import type { EvalContext } from './context';
+import { withGaps } from './gaps';
 import { allOf, anyOf, atLeast, needsConfirmation, negate, result, type RuleResult } from './result';
 import { evaluateAllergy } from './rules/allergy';
 import { evaluateCockcroftGault } from './rules/cockcroft-gault';
@@ -16,6 +17,11 @@ import { evaluateTrend } from './rules/trend';
 const STATUS_TO_TRUTH = { met: 'true', not_met: 'false', unknown: 'unknown', review: 'review' } as const;
 
 export function evaluateRule(rule: Rule, ctx: EvalContext): RuleResult {
+  return withGaps(rule, evaluateOwnData(rule, ctx), ctx);
+}
+
+/** The rule's answer from the data the record has; `withGaps` then weighs what it lacks. */
+function evaluateOwnData(rule: Rule, ctx: EvalContext): RuleResult {
   switch (rule.kind) {
     case 'all':
       return allOf(rule.of.map((r) => evaluateRule(r, ctx)));

@@ -4,6 +4,7 @@ import type { PatientRecord } from '../record/types';
 import type { CriterionResult, EligibilityReport, Outcome } from '../report/types';
 import { EvalContext, type EvaluationOptions } from './context';
 import { evaluateRule, truthToStatus } from './evaluate-rule';
+import { dayOf } from './dates';
 import { result, type RuleResult } from './result';
 
 export type { EvaluationOptions } from './context';
@@ -67,19 +68,45 @@ export function outcomeOf(criteria: CriterionResult[]): Outcome {
 }
 
 /**
+ * What the Patient record itself decides (CONVENTIONS.md "The patient"): a patient recorded as
+ * deceased is ineligible whatever the criteria say; one whose linked records (Patient.link)
+ * were not read is at best a potential candidate, since the other record may hold what rules
+ * them out.
+ */
+function patientVerdict(record: PatientRecord, asOfDay: number): { outcome?: Outcome; cap?: Outcome; reasons: string[] } {
+  const reasons: string[] = [];
+  let outcome: Outcome | undefined;
+  const deathDay = dayOf(record.deceasedDate);
+  if (record.deceased === true && (deathDay === undefined || deathDay <= asOfDay)) {
+    outcome = 'ineligible';
+    reasons.push(record.deceasedDate ? `the patient is recorded as deceased (${record.deceasedDate.slice(0, 10)})` : 'the patient is recorded as deceased');
+  }
+  const unread = record.links.filter((l) => !record.linksRead.includes(l.reference));
+  let cap: Outcome | undefined;
+  if (unread.length > 0) {
+    cap = 'potential-candidate';
+    reasons.push(`the record links to ${unread.map((l) => `${l.reference} (${l.type})`).join(', ')}, whose data was not read`);
+  }
+  return { ...(outcome ? { outcome } : {}), ...(cap ? { cap } : {}), reasons };
+}
+
+/**
  * Evaluate every criterion of a compiled trial for one patient. Pure: no I/O, no clock —
  * the as-of date is an argument.
  */
 export function evaluate(trial: CompiledTrial, record: PatientRecord, options: EvaluationOptions, info: EngineInfo): EligibilityReport {
   const ctx = new EvalContext(trial, record, options, evaluateCriterionRule);
   const criteria = trial.criteria.map((c) => toCriterionResult(c, ctx.criterionResult(c.id)));
-  const outcome = outcomeOf(criteria);
+  const patient = patientVerdict(record, ctx.asOfDay);
+  const fromCriteria = outcomeOf(criteria);
+  const outcome = patient.outcome ?? (patient.cap !== undefined && fromCriteria === 'eligible' ? patient.cap : fromCriteria);
   const report: EligibilityReport = {
     trial: trial.id,
     trialVersion: trial.def.version,
     patient: record.patientReference,
     asOf: options.asOf,
     outcome,
+    ...(patient.reasons.length > 0 ? { outcomeReasons: patient.reasons } : {}),
     criteria,
     summary: {
       notMet: criteria.filter((c) => c.status === 'not_met' && c.resolvesOn === undefined).map((c) => c.id),

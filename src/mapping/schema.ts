@@ -20,6 +20,11 @@ export const codeEntrySchema = z
     prefix: codeText.optional(),
     range: z.tuple([codeText, codeText]).optional(),
     display: z.string().optional(),
+    /**
+     * Analyte codes only: the measurement this code is one of (CONVENTIONS.md "Like for like").
+     * Trends compare results of one series; codes without a series form one together.
+     */
+    series: z.string().min(1).optional(),
   })
   .strict()
   .refine((e) => [e.code, e.prefix, e.range].filter((x) => x !== undefined).length === 1, {

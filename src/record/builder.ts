@@ -1,4 +1,4 @@
-import type { Concept, IgnoredResource, PatientRecord } from './types';
+import type { Concept, DataGap, IgnoredResource, PatientRecord } from './types';
 
 /** The record being filled in, plus the two ways of setting data aside. */
 export interface RecordBuilder {
@@ -15,4 +15,12 @@ export function ignore(builder: RecordBuilder, reference: string, resourceType: 
   const item: IgnoredResource = { reference, resourceType, reason };
   if (concept) item.concept = concept;
   builder.record.ignored.push(item);
+}
+
+/** Data that is there but cannot be read: named in the warnings and kept as a gap (see DataGap). */
+export function unreadable(builder: RecordBuilder, kind: DataGap['kind'], where: string, reason: string, concept?: Concept): void {
+  warn(builder, where, `not read: ${reason}`);
+  const gap: DataGap = { kind, severity: 'unread', where, reason: `${where} could not be read: ${reason}` };
+  if (concept) gap.concept = concept;
+  builder.record.gaps.push(gap);
 }

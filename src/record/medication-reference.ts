@@ -1,4 +1,4 @@
-import { warn, type RecordBuilder } from './builder';
+import { unreadable, type RecordBuilder } from './builder';
 import { concept, list, obj, str } from './read';
 import { relativeReference } from './references';
 import type { Concept } from './types';
@@ -25,7 +25,8 @@ export function resolveMedication(builder: RecordBuilder, resource: Record<strin
   const medication = target === undefined ? undefined : findMedication(builder, resource, target);
   if (!medication) {
     if (target === undefined && display === undefined) return undefined;
-    warn(builder, reference, `medicationReference ${target ?? '(none)'} could not be resolved${display ? '; only its display text is known' : ''}`);
+    // What the Medication says is unknown: criteria about medications cannot rest on its absence.
+    unreadable(builder, 'Medication', reference, `its medicationReference ${target ?? '(none)'} could not be resolved${display ? `; only its display text "${display}" is known` : ''}`);
     return { concept: textConcept(display), ingredientConcepts: [], unresolved: target ?? '(no reference)' };
   }
   const ingredientConcepts: Concept[] = [];
@@ -45,7 +46,7 @@ export function resolveMedication(builder: RecordBuilder, resource: Record<strin
   }
   const own = concept(medication.code) ?? textConcept(display);
   if (own.codings.length === 0 && own.text === undefined && ingredientConcepts.length === 0) {
-    warn(builder, reference, `the Medication ${target ?? ''} it refers to has no code, text or ingredients`);
+    unreadable(builder, 'Medication', reference, `the Medication ${target ?? ''} it refers to has no code, text or ingredients`);
   }
   return { concept: own, ingredientConcepts };
 }

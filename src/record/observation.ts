@@ -1,11 +1,18 @@
 import { ignore, warn, type RecordBuilder } from './builder';
 import { normaliseInterpretation } from './interpretation';
 import { readValue } from './observation-value';
+import { parseFhirDateTime } from './fhir-date';
 import { concept, list, obj, range, str } from './read';
 import { judgeStatus, OBSERVATION_STATUS } from './statuses';
 import type { ObservationFact, RangeLite } from './types';
 
 const NORMAL_RANGE = 'normal';
+
+/** When the Observation says it was taken, and when it was issued: shared by its components. */
+interface When {
+  date: string | undefined;
+  issued: number | undefined;
+}
 
 /** An Observation becomes one fact, plus one per component (each with `componentIndex`). */
 export function addObservation(builder: RecordBuilder, resource: Record<string, unknown>, reference: string): void {
@@ -21,10 +28,12 @@ export function addObservation(builder: RecordBuilder, resource: Record<string, 
     return;
   }
   const date = str(resource.effectiveDateTime) ?? str(resource.effectiveInstant) ?? str(obj(resource.effectivePeriod)?.start);
+  const issuedText = str(resource.issued);
+  const when: When = { date, issued: issuedText === undefined ? undefined : parseFhirDateTime(issuedText)?.instant };
   const components = list(resource.component);
   const hasOwnResult = resource.dataAbsentReason !== undefined || hasValue(resource);
   if (hasOwnResult || components.length === 0) {
-    const fact = factOf(builder, resource, reference, code, status as string, date);
+    const fact = factOf(builder, resource, reference, code, status as string, when);
     builder.record.observations.push(fact);
   }
   for (let i = 0; i < components.length; i++) {
@@ -34,7 +43,7 @@ export function addObservation(builder: RecordBuilder, resource: Record<string, 
       warn(builder, reference, `component[${i}] skipped: no code`);
       continue;
     }
-    const fact = factOf(builder, component, reference, componentCode, status as string, date);
+    const fact = factOf(builder, component, reference, componentCode, status as string, when);
     fact.componentIndex = i;
     builder.record.observations.push(fact);
   }
@@ -46,14 +55,21 @@ function factOf(
   reference: string,
   code: ObservationFact['code'],
   status: string,
-  date: string | undefined,
+  { date, issued }: When,
 ): ObservationFact {
   const fact: ObservationFact = { reference, code, status, interpretation: normaliseInterpretation(holder.interpretation) };
-  if (date !== undefined) fact.date = date;
+  if (date !== undefined) {
+    fact.date = date;
+    const instant = parseFhirDateTime(date)?.instant;
+    if (instant !== undefined) fact.instant = instant;
+  }
+  if (issued !== undefined) fact.issued = issued;
   const value = readValue(holder);
   if (value !== undefined) {
-    if ('problem' in value) warn(builder, reference, `value not used: ${value.problem}`);
-    else fact.value = value;
+    if ('problem' in value) {
+      warn(builder, reference, `value not used: ${value.problem}`);
+      fact.valueProblem = value.problem;
+    } else fact.value = value;
   }
   const referenceRange = normalRange(holder.referenceRange);
   if (referenceRange) fact.referenceRange = referenceRange;

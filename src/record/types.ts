@@ -46,8 +46,14 @@ export interface ObservationFact {
   code: Concept;
   /** Effective date-time (start of a period), ISO 8601 as given. */
   date?: string;
+  /** The effective moment in epoch ms (time and zone counted), for choosing the latest result. */
+  instant?: number;
+  /** `issued` in epoch ms: orders results of the same effective moment. */
+  issued?: number;
   status: string;
   value?: ObservationValue;
+  /** Why the value that is there cannot be used (wrong type, unreadable): the result is unreadable, not absent. */
+  valueProblem?: string;
   referenceRange?: RangeLite;
   /** Normalised v3 ObservationInterpretation codes: H, HH, L, LL, A, AA, N, POS, NEG, IND, DET, ND... */
   interpretation: string[];
@@ -176,6 +182,44 @@ export interface RecordWarning {
   message: string;
 }
 
+/**
+ * The data kinds screening reads: one per resource type. `any` is for what could not even be
+ * typed (an entry without a resourceType): it may have been any of them.
+ */
+export type DataKind =
+  | 'Patient'
+  | 'Observation'
+  | 'Condition'
+  | 'MedicationStatement'
+  | 'MedicationRequest'
+  | 'MedicationAdministration'
+  | 'Medication'
+  | 'Immunization'
+  | 'Procedure'
+  | 'DiagnosticReport'
+  | 'AllergyIntolerance'
+  | 'ResearchSubject'
+  | 'any';
+
+/**
+ * Data that is missing from the record though it may exist (CONVENTIONS.md "Real EHR data"):
+ * - `unread`: a search not offered or answered with an OperationOutcome, a page or resource
+ *   that could not be read, a reference that could not be resolved. With a `concept`, only
+ *   criteria about that concept are concerned; without one, every criterion reading the kind.
+ * - `conflict`: two versions of one resource (or two Patient records) that disagree: what they
+ *   feed needs a person.
+ * - `future`: dated after the as-of date (found by the engine, which alone knows that date):
+ *   not current data, so an absence it would contradict goes to a person.
+ */
+export interface DataGap {
+  kind: DataKind;
+  severity: 'unread' | 'conflict' | 'future';
+  /** The resource, search or file concerned. */
+  where: string;
+  reason: string;
+  concept?: Concept;
+}
+
 export interface PatientRecord {
   patientId: string;
   patientReference: string;
@@ -184,6 +228,10 @@ export interface PatientRecord {
   deceased?: boolean;
   /** deceasedDateTime, when given. */
   deceasedDate?: string;
+  /** Other Patient records of the same person (Patient.link), as "Patient/<id>", with the link type. */
+  links: { reference: string; type: string }[];
+  /** Linked records whose data is in this record (followed on a server, or present in the same input). */
+  linksRead: string[];
   observations: ObservationFact[];
   conditions: ConditionFact[];
   medications: MedicationExposure[];
@@ -194,6 +242,8 @@ export interface PatientRecord {
   researchSubjects: ResearchSubjectFact[];
   ignored: IgnoredResource[];
   warnings: RecordWarning[];
+  /** What could not be read or disagrees; criteria that depend on it cannot be decided by its absence. */
+  gaps: DataGap[];
 }
 
 /** A record with no data yet: what normalising starts from (and what tests build on). */
@@ -211,5 +261,8 @@ export function blankRecord(patientId: string | undefined): PatientRecord {
     researchSubjects: [],
     ignored: [],
     warnings: [],
+    gaps: [],
+    links: [],
+    linksRead: [],
   };
 }

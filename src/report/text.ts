@@ -19,6 +19,7 @@ export function renderText(report: EligibilityReport, criterionText?: (id: strin
   const lines: string[] = [];
   lines.push(`${report.trial} · ${report.patient} · as of ${report.asOf}${report.leukapheresisDate ? ` · leukapheresis ${report.leukapheresisDate}` : ''}`);
   lines.push(`Outcome: ${report.outcome.toUpperCase()}`);
+  for (const reason of report.outcomeReasons ?? []) lines.push(`  because ${reason}`);
   const groups: [string, string[]][] = [
     ['Not met', report.summary.notMet],
     ['Awaiting washout', report.summary.awaitingWashout],

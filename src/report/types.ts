@@ -41,6 +41,11 @@ export interface EligibilityReport {
   asOf: string;
   leukapheresisDate?: string;
   outcome: Outcome;
+  /**
+   * Why the outcome is not the one the criteria alone give: the patient is recorded as
+   * deceased, or linked records of the same person could not be read.
+   */
+  outcomeReasons?: string[];
   criteria: CriterionResult[];
   /** Criterion ids grouped for a person: what blocks, what is missing, what to confirm. */
   summary: {

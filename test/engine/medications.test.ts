@@ -60,9 +60,11 @@ describe('medication exposure', () => {
     expect(r.status).toBe('met');
     expect(r.evidence[0]?.note).toContain('matched by display text');
   });
-  it('ignores a prescription written after the as-of date', () => {
+  it('does not count a prescription written after the as-of date, and sends the absence it contradicts to a person', () => {
     const later = medication('121191', '2026-07-01', '2026-07-02');
-    expect(judge({ kind: 'medication', classes: ['anti_cd20'] }, emptyRecord({ medications: [later] })).status).toBe('not_met');
+    const r = judge({ kind: 'medication', classes: ['anti_cd20'] }, emptyRecord({ medications: [later] }));
+    expect(r.status).toBe('review');
+    expect(r.explanation).toContain('after the as-of date');
   });
 });
 

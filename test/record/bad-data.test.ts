@@ -36,21 +36,29 @@ describe('normalise on resources with missing fields or wrong types', () => {
       ]),
     );
     for (const warning of record.warnings) expect(warning.message.length).toBeGreaterThan(5);
-    expect(record.ignored).toEqual([{ reference: 'Observation/status-is-number', resourceType: 'Observation', reason: 'no status', concept: { codings: [{ system: 'http://loinc.org', code: '2160-0' }] } }]);
+    expect(record.ignored).toEqual([]);
   });
 
-  it('keeps what is usable in an odd resource and drops only the odd part', () => {
+  it('keeps an unreadable resource as a gap in the record (CONVENTIONS.md "Real EHR data"), and the odd parts of a readable one out', () => {
     const record = normalise(patients[0]?.resources ?? []);
     const valueIsString = record.observations.find((o) => o.reference === 'Observation/value-is-string');
-    expect(valueIsString).toMatchObject({ status: 'final' });
+    expect(valueIsString).toMatchObject({ status: 'final', valueProblem: 'valueQuantity has no numeric value' });
     expect(valueIsString?.value).toBeUndefined();
-    const panel = record.observations.find((o) => o.reference === 'Observation/components-not-list');
-    expect(panel).toMatchObject({ code: { codings: [], text: 'panel' }, interpretation: [] });
-    expect(panel?.referenceRange).toBeUndefined();
-    expect(record.medications.find((m) => m.reference === 'MedicationRequest/bad-dates')).toMatchObject({ intervalBasis: 'unknown', concept: { text: 'prednisone' } });
+    const gaps = Object.fromEntries(record.gaps.map((g) => [g.where, g.reason]));
+    expect(gaps).toMatchObject({
+      'Observation/code-is-string': expect.stringContaining('code is not a CodeableConcept'),
+      'Observation/status-is-number': expect.stringContaining('status "5" is not a FHIR Observation status code'),
+      'Observation/components-not-list': expect.stringContaining('code is not a CodeableConcept'),
+      'Condition/no-code': expect.stringContaining('it has no code'),
+      'MedicationRequest/no-medication': expect.stringContaining('no medicationCodeableConcept or medicationReference'),
+      'MedicationRequest/bad-dates': expect.stringContaining('authoredOn "[object Object]" is not a valid FHIR date'),
+      'Immunization/no-vaccine': expect.stringContaining('no vaccineCode'),
+      'Procedure/performed-odd': expect.stringContaining('performedPeriod is not a Period'),
+      'ResearchSubject/no-status': expect.stringContaining('no status'),
+      'Patient/odd': expect.stringContaining('birthDate is not a valid FHIR date'),
+    });
+    expect(record.observations.find((o) => o.reference === 'Observation/components-not-list')).toBeUndefined();
     expect(record.allergies).toMatchObject([{ reference: 'AllergyIntolerance/reactions-odd', category: [], reactions: [{ manifestations: [] }] }]);
-    expect(record.procedures).toMatchObject([{ reference: 'Procedure/performed-odd', status: 'completed' }]);
-    expect(record.procedures[0]?.date).toBeUndefined();
     expect(record.reports).toMatchObject([{ reference: 'DiagnosticReport/report-odd', conclusionCodes: [], result: [] }]);
   });
 

@@ -21,10 +21,16 @@ describe('Observation and DiagnosticReport statuses (CONVENTIONS.md)', () => {
     ]);
   });
 
-  it('does not count an Observation with no status or an unheard-of one', () => {
-    const record = recordOf(observation('none', { status: undefined }), observation('odd', { status: 'draft' }));
+  it('reads an Observation with no status or an unheard-of one (codes are case-sensitive) as a gap, not as absent data', () => {
+    const record = recordOf(observation('none', { status: undefined }), observation('odd', { status: 'draft' }), observation('cased', { status: 'Final' }));
     expect(record.observations).toEqual([]);
-    expect(record.ignored.map((i) => i.reason)).toEqual(['no status', 'status draft is not one that counts']);
+    expect(record.ignored).toEqual([]);
+    expect(record.gaps.map((g) => [g.where, g.severity, g.reason])).toEqual([
+      ['Observation/none', 'unread', 'Observation/none could not be read: it has no status'],
+      ['Observation/odd', 'unread', 'Observation/odd could not be read: status "draft" is not a FHIR Observation status code'],
+      ['Observation/cased', 'unread', 'Observation/cased could not be read: status "Final" is not a FHIR Observation status code'],
+    ]);
+    expect(record.gaps.every((g) => g.concept?.codings[0]?.code === '2160-0')).toBe(true);
   });
 
   it.each(['final', 'amended', 'corrected'])('counts a DiagnosticReport with status %s', (status) => {

@@ -17,21 +17,19 @@ export function latestInLookback(
   analyte: CompiledAnalyte,
   lookbackText: string | undefined,
   anchor: 'asOf' | 'leukapheresis',
-): { ok: true; found: AnalyteResult } | { ok: false; outcome: RuleResult } {
+): { ok: true; found: AnalyteResult } | { ok: false; outcome: RuleResult; unreadable?: true } {
   const lookback = ctx.duration(lookbackText ?? analyte.def.lookback ?? DEFAULT_LOOKBACK);
   const anchorDay = Math.min(ctx.anchorDay(anchor), ctx.asOfDay);
   const windowStart = subtractDuration(anchorDay, lookback);
   const name = analyte.def.display;
   const all = ctx.results(analyte.key);
-  const usable = all.filter((r) => r.fact.value !== undefined);
-  if (usable.length === 0) {
-    const absent = all.find((r) => r.fact.dataAbsentReason !== undefined);
-    const why = absent ? `${name}: result without a value (${absent.fact.dataAbsentReason})` : `no ${name} result`;
-    return { ok: false, outcome: result('unknown', why, { missing: [name], evidence: absent ? [evidenceOf(absent.fact)] : [] }) };
-  }
-  const latest = usable[0] as AnalyteResult;
-  if (latest.day === undefined) {
-    return { ok: false, outcome: result('unknown', `${name}: result has no date`, { missing: [`${name} (dated)`], evidence: [evidenceOf(latest.fact)] }) };
+  const latest = all[0];
+  if (!latest) return { ok: false, outcome: result('unknown', `no ${name} result`, { missing: [name] }) };
+  // An undated result may be the newest: none of the others can be taken as the latest.
+  const undated = all.find((r) => r.day === undefined);
+  if (undated || latest.day === undefined) {
+    const evidence = [evidenceOf((undated ?? latest).fact)];
+    return { ok: false, unreadable: true, outcome: result('unknown', `${name}: a result has no date, so which is the latest cannot be told`, { missing: [`${name} (dated)`], evidence }) };
   }
   if (latest.day < windowStart) {
     return {
@@ -39,6 +37,20 @@ export function latestInLookback(
       outcome: result('unknown', `${name}: latest result on ${isoOfDay(latest.day)} is stale (older than ${formatDuration(lookback)} before ${isoOfDay(anchorDay)})`, {
         missing: [`${name} within ${formatDuration(lookback)} (stale)`],
         evidence: [evidenceOf(latest.fact, undefined, 'stale')],
+      }),
+    };
+  }
+  const { fact } = latest;
+  if (fact.dataAbsentReason !== undefined || (fact.value === undefined && fact.interpretation.length === 0)) {
+    // The latest result counts even when it cannot be read: an older one does not stand in for it.
+    // (A flag with no value is read by the range and positivity comparisons.)
+    const why = fact.dataAbsentReason ? `no value (${fact.dataAbsentReason})` : fact.valueProblem ?? 'no value';
+    return {
+      ok: false,
+      unreadable: true,
+      outcome: result('unknown', `${name}: the latest result, on ${isoOfDay(latest.day)}, cannot be used: ${why}`, {
+        missing: [`${name} in a usable form`],
+        evidence: [evidenceOf(fact, undefined, 'latest result')],
       }),
     };
   }
@@ -50,7 +62,8 @@ export function evaluateLab(rule: LabRule, ctx: EvalContext): RuleResult {
   if (rule.select === 'ever') return evaluateEver(rule, ctx, analyte);
   const latest = latestInLookback(ctx, analyte, rule.lookback, rule.anchor);
   if (!latest.ok) {
-    if (rule.absentIs === 'false') return result('false', `no recent ${analyte.def.display} result (${latest.outcome.explanation})`, { evidence: latest.outcome.evidence });
+    // "Absent is false" decides only on absence that was read: no result at all, or only old ones.
+    if (rule.absentIs === 'false' && !latest.unreadable) return result('false', `no recent ${analyte.def.display} result (${latest.outcome.explanation})`, { evidence: latest.outcome.evidence });
     return latest.outcome;
   }
   const { found } = latest;
@@ -72,11 +85,20 @@ export function evaluateLab(rule: LabRule, ctx: EvalContext): RuleResult {
 }
 
 function evaluateEver(rule: LabRule, ctx: EvalContext, analyte: CompiledAnalyte): RuleResult {
-  const results = ctx.results(analyte.key).filter((r) => r.fact.value !== undefined);
-  if (results.length === 0) return result('unknown', `no ${analyte.def.display} result`, { missing: [analyte.def.display] });
+  const all = ctx.results(analyte.key);
+  const results = all.filter((r) => r.fact.value !== undefined);
+  const unusable = all.find((r) => r.fact.value === undefined);
+  if (results.length === 0 && !unusable) return result('unknown', `no ${analyte.def.display} result`, { missing: [analyte.def.display] });
   const judged = results.map((r) => judge(rule, ctx, analyte, r));
   const hit = judged.find((j) => j.truth === 'true');
   if (hit) return hit;
+  if (unusable) {
+    // One that cannot be read might have been the qualifying one.
+    return result('unknown', `${analyte.def.display} result on ${unusable.fact.date?.slice(0, 10) ?? 'an unknown date'} cannot be used: ${unusable.fact.valueProblem ?? unusable.fact.dataAbsentReason ?? 'no value'}`, {
+      missing: [`${analyte.def.display} in a usable form`],
+      evidence: [evidenceOf(unusable.fact)],
+    });
+  }
   const open = judged.find((j) => j.truth !== 'false');
   if (open) return open;
   return result('false', `${results.length} ${analyte.def.display} result(s), none qualifying; latest: ${judged[0]?.explanation ?? ''}`, {

@@ -1,4 +1,7 @@
 import type { TrendRule } from '../../mapping/schema';
+import { canonicalCode, canonicalSystem } from '../../mapping/systems';
+import type { CompiledAnalyte } from '../../mapping/terminology';
+import type { ObservationFact } from '../../record/types';
 import type { EvalContext } from '../context';
 import { formatDuration, isoOfDay, subtractDuration } from '../dates';
 import { evidenceOf, formatReading, readNumeric, shown, type NumericReading } from '../lab-reading';
@@ -11,7 +14,10 @@ export function evaluateTrend(rule: TrendRule, ctx: EvalContext): RuleResult {
   const window = ctx.duration(rule.window);
   const from = subtractDuration(anchor, window);
   const name = analyte.def.display;
-  const inWindow = ctx.results(rule.analyte).filter((r) => r.day !== undefined && r.day >= from && r.day <= anchor && r.fact.value !== undefined);
+  const all = ctx.results(rule.analyte).filter((r) => r.day !== undefined && r.day >= from && r.day <= anchor);
+  // Like for like: the series of the latest result, never a mix of measurements.
+  const series = all[0] === undefined ? '' : seriesOf(all[0].fact, analyte);
+  const inWindow = all.filter((r) => seriesOf(r.fact, analyte) === series);
   const readings: { day: number; reading: NumericReading; r: (typeof inWindow)[number] }[] = [];
   for (const r of inWindow) {
     const reading = readNumeric(r.fact, analyte);
@@ -30,7 +36,8 @@ export function evaluateTrend(rule: TrendRule, ctx: EvalContext): RuleResult {
     }
     readings.push({ day: r.day as number, reading: reading.reading, r });
   }
-  const where = `within ${formatDuration(window)} before ${ctx.anchorName(rule.anchor)} (${isoOfDay(from)} to ${isoOfDay(anchor)})`;
+  const seriesNote = series === '' ? '' : ` (${series})`;
+  const where = `${seriesNote} within ${formatDuration(window)} before ${ctx.anchorName(rule.anchor)} (${isoOfDay(from)} to ${isoOfDay(anchor)})`;
   if (readings.length < 2 || readings[0]?.day === readings[readings.length - 1]?.day) {
     return result('unknown', `${name}: ${readings.length} result(s) ${where}; two on different dates are needed for a trend`, {
       evidence: readings.map((x) => evidenceOf(x.r.fact, x.reading)),
@@ -53,4 +60,16 @@ export function evaluateTrend(rule: TrendRule, ctx: EvalContext): RuleResult {
     `${name} ${verb} ${shown(change)}${unit} (${formatReading(earliest.reading)} on ${isoOfDay(earliest.day)} → ${formatReading(latest.reading)} on ${isoOfDay(latest.day)}); needed ${rule.inclusive ? '≥' : '>'} ${rule.by}${unit}`,
     { evidence: [evidenceOf(earliest.r.fact, earliest.reading, 'earliest in window'), evidenceOf(latest.r.fact, latest.reading, 'latest in window')] },
   );
+}
+
+/** The series (mapping `series`) of the analyte code the result carries; '' for the unlabelled codes. */
+function seriesOf(fact: ObservationFact, analyte: CompiledAnalyte): string {
+  for (const coding of fact.code.codings) {
+    if (coding.code === undefined) continue;
+    const system = canonicalSystem(coding.system);
+    const code = canonicalCode(system, coding.code);
+    const entry = analyte.def.codes.find((e) => e.code !== undefined && canonicalSystem(e.system) === system && canonicalCode(system, e.code) === code);
+    if (entry) return entry.series ?? '';
+  }
+  return '';
 }
