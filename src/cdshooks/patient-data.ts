@@ -6,6 +6,10 @@ import { groupResourcesByPatient, SCREENING_RESOURCE_TYPES } from '../input';
 import { fhirId } from '../smart/session';
 import type { CdsIssuer } from './config';
 import { PREFETCH } from './discovery';
+import { gapOfOutcome, searchedKind } from '../input/outcome-gaps';
+import type { DataGap } from '../record/types';
+
+const SCREENED_TYPES: ReadonlySet<string> = new Set(SCREENING_RESOURCE_TYPES);
 
 export const hookRequestSchema = z.looseObject({
   hook: z.literal('patient-view'),
@@ -34,6 +38,9 @@ export interface PatientData {
   skipped: number;
   /** What could not be had, for the report's warnings. */
   warnings: { where: string; message: string }[];
+  /** What could not be had, per data kind: criteria that depend on it are not decided by its absence. */
+  gaps: DataGap[];
+  linkedPatientsRead?: string[];
 }
 
 /**
@@ -55,11 +62,12 @@ export async function patientData(request: HookRequest, issuer: CdsIssuer): Prom
   if (request.fhirAuthorization.token_type.toLowerCase() !== 'bearer') throw new PatientDataUnavailable('fhirAuthorization is not a Bearer token');
   const source = createFhirSource({ baseUrl: server, bearerToken: request.fhirAuthorization.access_token, timeoutMs: 8000, retries: 1 });
   const fetched = await source.fetchPatientResources(request.context.patientId);
-  return { resources: fetched.resources as Resource[], from: 'fhirServer', skipped: 0, warnings: fetched.warnings };
+  return { resources: fetched.resources as Resource[], from: 'fhirServer', skipped: 0, warnings: fetched.warnings, gaps: fetched.gaps ?? [], linkedPatientsRead: fetched.linkedPatientsRead ?? [] };
 }
 
 function readPrefetch(prefetch: Record<string, unknown>, patientId: string): PatientData | undefined {
   const collected: Resource[] = [];
+  const gaps: DataGap[] = [];
   let skipped = 0;
   for (const key of Object.keys(PREFETCH)) {
     const value = prefetch[key] as { resourceType?: unknown; entry?: { resource?: Resource }[]; link?: { relation?: string }[] } | null | undefined;
@@ -77,6 +85,8 @@ function readPrefetch(prefetch: Record<string, unknown>, patientId: string): Pat
       if (!entry.resource) continue;
       if (entry.resource.resourceType === 'OperationOutcome') {
         skipped++;
+        const gap = gapOfOutcome(searchedKind(PREFETCH[key], SCREENED_TYPES), entry.resource, `prefetch ${key}`);
+        if (gap) gaps.push(gap);
         continue;
       }
       collected.push(entry.resource);
@@ -88,5 +98,5 @@ function readPrefetch(prefetch: Record<string, unknown>, patientId: string): Pat
   const outcomes = skipped;
   skipped += Math.max(0, collected.length - mine.resources.length);
   const warnings = outcomes > 0 ? [{ where: 'prefetch', message: `${outcomes} OperationOutcome entr${outcomes === 1 ? 'y' : 'ies'} in the prefetch searches were set aside` }] : [];
-  return { resources: mine.resources as Resource[], from: 'prefetch', skipped, warnings };
+  return { resources: mine.resources as Resource[], from: 'prefetch', skipped, warnings, gaps };
 }

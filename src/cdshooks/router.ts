@@ -38,7 +38,7 @@ export function createCdsHooksRouter(deps: CdsHooksDeps): Router {
     const caller = await verifier.verify(req.get('authorization'));
     const request = hookRequestSchema.parse(req.body);
     const data = await patientData(request, caller.issuer);
-    const source: PatientSource = { label: data.from, fetchPatientResources: () => Promise.resolve({ resources: data.resources as Resource[], warnings: data.warnings }) };
+    const source: PatientSource = { label: data.from, fetchPatientResources: () => Promise.resolve({ resources: data.resources as Resource[], warnings: data.warnings, gaps: data.gaps, ...(data.linkedPatientsRead ? { linkedPatientsRead: data.linkedPatientsRead } : {}) }) };
     const options = { asOf: today(deps.now()) };
     const { results } = await screenPatientForTrials({ source }, [...deps.catalog.trials.values()], request.context.patientId, options);
     const cards = cardsFor(results, appLaunchUrl(deps.config), deps.config.serviceBaseUrl);

@@ -80,7 +80,7 @@ export async function screenFiles(args: ScreenFilesArgs, io: CliIo): Promise<num
   const progress = new Progress(io, `screening ${args.trial.id}`);
   let screened = 0;
   for await (const group of reader) {
-    printer.print(screenResources(args.trial, group.resources, args.options));
+    printer.print(screenResources(args.trial, group, args.options));
     screened += 1;
     progress.tick();
   }

@@ -1,6 +1,9 @@
 import { EligoError } from '../errors/eligo-error';
 import { SCREENING_RESOURCE_TYPES } from '../input/resource-types';
+import { gapOfOutcome } from '../input/outcome-gaps';
 import type { PatientResources } from '../input/types';
+import { parseReference } from '../record/references';
+import type { DataGap, DataKind } from '../record/types';
 import type { BundleEntry, Patient, Resource } from '@medplum/fhirtypes';
 import type { ServerCapabilities } from './capabilities';
 import { mapLimit } from './concurrency';
@@ -45,16 +48,20 @@ export async function fetchPatientResources(
   capabilities: ServerCapabilities,
   patientId: string,
   settings: FetchSettings,
+  followLinks = true,
 ): Promise<FetchedPatientResources> {
   if (!ID.test(patientId)) {
     throw new EligoError('ERR_ARGUMENT_INVALID', 'a patient id is 1-64 letters, digits, "-" or "."', { where: 'patientId' });
   }
   const startTrips = http.roundTrips;
   const warnings: FetchWarning[] = [];
+  const gaps: DataGap[] = [];
   const searches: { type: string; url: string }[] = [];
   for (const type of SEARCHED_TYPES) {
     if (!capabilities.canSearch(type)) {
-      warnings.push({ where: type, message: `the server does not offer ${type} search; none were read` });
+      const message = `the server does not offer ${type} search; none were read`;
+      warnings.push({ where: type, message });
+      gaps.push({ kind: type as DataKind, severity: 'unread', where: type, reason: `${type} data was not read: the server does not offer ${type} search` });
       continue;
     }
     searches.push({ type, url: `${type}?${patientParameter(capabilities, type)}=${encodeURIComponent(patientId)}&_count=${settings.pageSize}` });
@@ -66,20 +73,52 @@ export async function fetchPatientResources(
 
   const found = new Map<string, Resource>();
   const pages = await mapLimit(searchReads, settings.concurrency, (read) => searchEntries(http, read));
-  for (const entries of pages) addEntries(found, entries, warnings);
+  pages.forEach((entries, i) => addEntries(found, entries, warnings, gaps, searches[i]?.type as DataKind));
 
   const missing = missingMedicationReferences(found.values(), http.baseUrl, warnings);
   const medications = await readMedications(http, capabilities, missing, settings, warnings);
   for (const medication of medications) found.set(`Medication/${medication.id ?? ''}`, medication);
 
   found.delete(`Patient/${patientId}`);
+  const resources: Resource[] = [patient, ...found.values()];
+  const linkedPatientsRead: string[] = [];
+  if (followLinks) {
+    // Patient.link: the linked records are the same person, so their data counts too (CONVENTIONS.md "The patient").
+    for (const linkedId of linkedPatientIds(patient, http.baseUrl)) {
+      try {
+        const linked = await fetchPatientResources(http, capabilities, linkedId, settings, false);
+        resources.push(...linked.resources);
+        warnings.push(...linked.warnings);
+        gaps.push(...(linked.gaps ?? []));
+        linkedPatientsRead.push(linkedId);
+      } catch (error) {
+        if (!(error instanceof EligoError)) throw error;
+        warnings.push({ where: `Patient/${linkedId}`, message: `the linked Patient record could not be read (${error.code})` });
+      }
+    }
+  }
   return {
     patientId,
-    resources: [patient, ...found.values()],
+    resources,
     source: displayBaseUrl(http.baseUrl),
     warnings,
+    gaps,
+    linkedPatientsRead,
     roundTrips: http.roundTrips - startTrips,
   };
+}
+
+/** Ids of the Patients `link`ed from this one that live on the same server (others cannot be read with its token). */
+function linkedPatientIds(patient: Patient, baseUrl: string): string[] {
+  const ids: string[] = [];
+  for (const link of patient.link ?? []) {
+    const reference = link.other?.reference;
+    if (reference === undefined) continue;
+    const local = reference.startsWith(`${baseUrl.replace(/\/+$/, '')}/`) ? reference.slice(baseUrl.replace(/\/+$/, '').length + 1) : reference;
+    const key = parseReference(local);
+    if (key?.resourceType === 'Patient' && key.id !== patient.id && ID.test(key.id) && !/^[a-z]+:/i.test(local)) ids.push(key.id);
+  }
+  return [...new Set(ids)];
 }
 
 /** R4 ResearchSubject's patient parameter is `individual` (`patient` is its alias); others use `patient`. */
@@ -105,16 +144,16 @@ function requirePatient(http: FhirHttp, read: ReadResult | undefined, patientId:
   return patient;
 }
 
-function addEntries(found: Map<string, Resource>, entries: readonly BundleEntry[], warnings: FetchWarning[]): void {
+function addEntries(found: Map<string, Resource>, entries: readonly BundleEntry[], warnings: FetchWarning[], gaps: DataGap[], kind: DataKind): void {
   for (const entry of entries) {
     const resource = entry.resource;
     if (!resource) continue;
     if (resource.resourceType === 'OperationOutcome' || entry.search?.mode === 'outcome') {
-      const text = (resource as { issue?: { details?: { text?: string }; diagnostics?: string }[] }).issue
-        ?.map((i) => i.details?.text ?? i.diagnostics)
-        .filter(Boolean)
-        .join('; ');
-      warnings.push({ where: 'search', message: `the server reported: ${text ?? 'an OperationOutcome without text'}` });
+      const gap = gapOfOutcome(kind, resource, `${kind} search`);
+      if (gap) {
+        gaps.push(gap);
+        warnings.push({ where: `${kind} search`, message: gap.reason });
+      }
       continue;
     }
     if (resource.id) found.set(`${resource.resourceType}/${resource.id}`, resource);

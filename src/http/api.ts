@@ -74,7 +74,7 @@ export function createApiRouter(deps: ApiDeps): Router {
         const why = errors.map((e) => e.message).join('; ');
         throw new EligoError('ERR_INPUT_INVALID', `the Bundle must hold exactly one patient, found ${patients.length}${why ? ` (${why})` : ''}`, { where: 'bundle' });
       }
-      const report = screenResources(trial, (patients[0] as (typeof patients)[number]).resources, options);
+      const report = screenResources(trial, patients[0] as (typeof patients)[number], options);
       await deps.reports.save(report);
       res.json(report);
       return;

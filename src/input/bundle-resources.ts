@@ -1,8 +1,12 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { obj, str } from '../record/read';
+import { list, obj, str } from '../record/read';
+import type { DataGap } from '../record/types';
+import { gapOfOutcome, searchedKind } from './outcome-gaps';
+import { SCREENING_RESOURCE_TYPES } from './resource-types';
 import type { InputFileError } from './types';
 import { rewriteReferences } from './references';
 
+const SCREENED_TYPES: ReadonlySet<string> = new Set(SCREENING_RESOURCE_TYPES);
 const READABLE_BUNDLE_TYPES = new Set(['collection', 'searchset', 'transaction', 'batch', 'document']);
 /** Bundles of bundles (a collection of patient Bundles) are flattened this deep. */
 const MAX_NESTING = 3;
@@ -19,6 +23,7 @@ export function resourcesOfBundle(
   file: string,
   errors: InputFileError[],
   keep?: ReadonlySet<string>,
+  gaps: DataGap[] = [],
 ): Resource[] | undefined {
   const bundle = obj(value);
   if (!bundle || typeof bundle.resourceType !== 'string') {
@@ -36,7 +41,7 @@ export function resourcesOfBundle(
   }
   const resources: Resource[] = [];
   const urnTargets = new Map<string, string>();
-  collectEntries({ file, errors, resources, urnTargets, keep }, bundle, '', 0);
+  collectEntries({ file, errors, resources, urnTargets, keep, gaps }, bundle, '', 0);
   if (urnTargets.size > 0) {
     for (const resource of resources) rewriteReferences(resource, urnTargets);
   }
@@ -49,10 +54,14 @@ interface Collector {
   resources: Resource[];
   urnTargets: Map<string, string>;
   keep: ReadonlySet<string> | undefined;
+  /** What the file itself says is missing (OperationOutcome entries) or could not be read. */
+  gaps: DataGap[];
 }
 
 function collectEntries(collector: Collector, bundle: Record<string, unknown>, prefix: string, depth: number): void {
-  const { file, errors, resources, urnTargets, keep } = collector;
+  const { file, errors, resources, urnTargets, keep, gaps } = collector;
+  const selfLink = list(bundle.link).map(obj).find((l) => l?.relation === 'self');
+  const kind = searchedKind(str(selfLink?.url), SCREENED_TYPES);
   const entries = bundle.entry;
   if (entries === undefined) return;
   if (!Array.isArray(entries)) {
@@ -71,9 +80,15 @@ function collectEntries(collector: Collector, bundle: Record<string, unknown>, p
     const type = str(resource?.resourceType);
     if (!resource || type === undefined) {
       errors.push({ file, location, message: 'entry.resource has no resourceType' });
+      gaps.push({ kind: 'any', severity: 'unread', where: `${file} ${location}`, reason: `${file} ${location} could not be read: it has no resourceType` });
       continue;
     }
-    if (type === 'OperationOutcome') continue; // search and prefetch notes, not patient data
+    if (type === 'OperationOutcome') {
+      // A search answered with an OperationOutcome did not give everything it was asked for.
+      const gap = gapOfOutcome(kind, resource, `${file} ${location}`);
+      if (gap) gaps.push(gap);
+      continue;
+    }
     if (type === 'Bundle') {
       if (depth < MAX_NESTING) collectEntries(collector, resource, `${location}.resource.`, depth + 1);
       else errors.push({ file, location, message: 'Bundle nested too deep; not read' });

@@ -1,5 +1,6 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { patientIdOf } from '../record/patient-link';
+import type { DataGap } from '../record/types';
 import { obj, str } from '../record/read';
 import { resourcesOfBundle } from './bundle-resources';
 import { attachMedications } from './medications';
@@ -25,16 +26,17 @@ export interface GroupResult {
 export function groupResourcesByPatient(input: Bundle | readonly Resource[], options: GroupOptions = {}): GroupResult {
   const source = options.source ?? 'request';
   const errors: InputFileError[] = [];
+  const gaps: DataGap[] = [];
   const keep = typeFilter(options.resourceTypes);
   let resources: readonly Resource[];
   if (Array.isArray(input)) {
     resources = keep === undefined ? input : input.filter((r) => keep.has(str(obj(r)?.resourceType) ?? ''));
   } else {
-    const fromBundle = resourcesOfBundle(input, source, errors, keep);
+    const fromBundle = resourcesOfBundle(input, source, errors, keep, gaps);
     if (!fromBundle) return { patients: [], errors };
     resources = fromBundle;
   }
-  return { patients: groupResources(resources, source, errors), errors };
+  return { patients: withGaps(groupResources(resources, source, errors), gaps), errors };
 }
 
 /** Groups by Patient id; Medications are attached to the patients whose resources name them. */
@@ -69,6 +71,12 @@ export function groupResources(resources: readonly Resource[], source: string, e
     attachMedications(group, catalog);
     patients.push({ patientId, resources: group, source });
   }
+  return patients;
+}
+
+/** A file's gaps belong to every patient read from it: which of them the missing data was about cannot be told. */
+export function withGaps(patients: PatientResources[], gaps: readonly DataGap[]): PatientResources[] {
+  if (gaps.length > 0) for (const patient of patients) patient.gaps = [...(patient.gaps ?? []), ...gaps];
   return patients;
 }
 

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { resourcesOfBundle } from './bundle-resources';
 import { findInputFiles } from './files';
-import { groupResources } from './group';
+import type { DataGap } from '../record/types';
+import { groupResources, withGaps } from './group';
 import { describeIoError, readNdjsonPatients } from './ndjson';
 import { typeFilter } from './resource-types';
 import type { InputFileError, PatientResources, ReadOptions } from './types';
@@ -87,8 +88,9 @@ async function readBundleFile(file: string, keep: ReadonlySet<string> | undefine
     errors.push({ file, message: `not JSON (${error instanceof Error ? error.message : String(error)})` });
     return [];
   }
-  const resources = resourcesOfBundle(parsed, file, errors, keep);
-  return resources ? groupResources(resources, file, errors) : [];
+  const gaps: DataGap[] = [];
+  const resources = resourcesOfBundle(parsed, file, errors, keep, gaps);
+  return resources ? withGaps(groupResources(resources, file, errors), gaps) : [];
 }
 
 function ndjsonSource(files: readonly string[]): string {

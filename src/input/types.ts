@@ -1,4 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
+import type { DataGap } from '../record/types';
 
 /** One patient's resources as read from the input, ready for `normalise`. */
 export interface PatientResources {
@@ -11,6 +12,13 @@ export interface PatientResources {
   resources: Resource[];
   /** Where they came from: the Bundle file, the NDJSON files, or the caller's label. */
   source: string;
+  /**
+   * What the reader knows it could not read for this patient: a type the server does not
+   * search, an OperationOutcome in a searchset, an entry with no resourceType.
+   */
+  gaps?: DataGap[];
+  /** Linked Patient ids (Patient.link) whose resources the reader added. */
+  linkedPatientsRead?: string[];
 }
 
 /** Something in the input that could not be read. Names the file (and place in it), never patient data. */

@@ -28,6 +28,11 @@ export interface NormaliseOptions {
   linkedPatientsRead?: readonly string[];
 }
 
+/** The reader's findings about a patient's resources, as normalise takes them. */
+export function normaliseOptionsOf(read: { gaps?: readonly DataGap[]; linkedPatientsRead?: readonly string[] }): NormaliseOptions {
+  return { ...(read.gaps ? { gaps: read.gaps } : {}), ...(read.linkedPatientsRead ? { linkedPatientsRead: read.linkedPatientsRead } : {}) };
+}
+
 type Handler = (builder: RecordBuilder, resource: Record<string, unknown>, reference: string) => void;
 
 const HANDLERS: Readonly<Record<string, Handler>> = {

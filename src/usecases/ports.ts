@@ -1,11 +1,11 @@
-import type { Resource } from '@medplum/fhirtypes';
 import type { CompiledTrial } from '../mapping/compile';
+import type { PatientResources } from '../input/types';
 import type { EligibilityReport } from '../report/types';
 
 /** Where a patient's FHIR data comes from: a FHIR server (src/fhir) or anything shaped alike. */
 export interface PatientSource {
   /** Every resource CONVENTIONS.md lists for the patient; throws ERR_PATIENT_NOT_FOUND for an unknown id. */
-  fetchPatientResources(patientId: string): Promise<{ resources: Resource[]; warnings: { where: string; message: string }[] }>;
+  fetchPatientResources(patientId: string): Promise<Pick<PatientResources, 'resources' | 'gaps' | 'linkedPatientsRead'> & { warnings: { where: string; message: string }[] }>;
   /** A label for messages: the server base URL. */
   readonly label: string;
 }

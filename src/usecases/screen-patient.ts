@@ -1,7 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { EligoError } from '../errors/eligo-error';
 import type { CompiledTrial } from '../mapping/compile';
-import { normalise } from '../record/normalise';
+import { normalise, normaliseOptionsOf } from '../record/normalise';
 import type { PatientRecord } from '../record/types';
 import type { EligibilityReport } from '../report/types';
 import type { ReportStore } from '../report/store';
@@ -52,7 +52,7 @@ export async function screenPatientForTrials(
   options: ScreenOptions & { writeBack?: boolean },
 ): Promise<PatientScreening> {
   const fetched = await deps.source.fetchPatientResources(patientId);
-  const record = normalise(fetched.resources);
+  const record = normalise(fetched.resources, normaliseOptionsOf(fetched));
   const results: PatientScreening['results'] = [];
   for (const trial of trials) {
     const report = screenRecord(trial, record, options);

@@ -3,7 +3,8 @@ import { evaluate } from '../engine/evaluate';
 import { isIsoDate } from '../engine/dates';
 import { EligoError } from '../errors/eligo-error';
 import { getTrial, type Catalog, type CompiledTrial } from '../mapping/compile';
-import { normalise } from '../record/normalise';
+import type { PatientResources } from '../input/types';
+import { normalise, normaliseOptionsOf } from '../record/normalise';
 import type { PatientRecord } from '../record/types';
 import type { EligibilityReport } from '../report/types';
 import { SERVICE_VERSION } from '../version';
@@ -31,9 +32,10 @@ export function screenRecord(trial: CompiledTrial, record: PatientRecord, option
   return evaluate(trial, record, checkScreenOptions(options), { version: SERVICE_VERSION });
 }
 
-/** One patient's resources (Patient first or anywhere) to a report. */
-export function screenResources(trial: CompiledTrial, resources: Resource[], options: ScreenOptions): EligibilityReport {
-  return screenRecord(trial, normalise(resources), options);
+/** One patient's resources (Patient first or anywhere), with what the reader could not read, to a report. */
+export function screenResources(trial: CompiledTrial, patient: Resource[] | PatientResources, options: ScreenOptions): EligibilityReport {
+  const record = Array.isArray(patient) ? normalise(patient) : normalise(patient.resources, normaliseOptionsOf(patient));
+  return screenRecord(trial, record, options);
 }
 
 export function trialFor(catalog: Catalog, trialId: string): CompiledTrial {
