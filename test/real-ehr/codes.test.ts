@@ -102,3 +102,12 @@ describe('allergies by their code whatever their category', () => {
     expect(r.explanation).toContain('recorded only by name');
   });
 });
+
+describe('codes the mapping lists as not meaning the finding', () => {
+  it('does not read a family history of cancer (Z80.3) as a cancer by its display', () => {
+    const r = criterionFhir('ssc-cart', 'ssc.exc.malignancy', [
+      conditionOf('fh-1', { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'Z80.3', display: 'Family history of malignant neoplasm of breast' }] }),
+    ]);
+    expect(r.status).toBe('met');
+  });
+});
