@@ -196,8 +196,8 @@ export function rangeLimit(
   const range = fact.referenceRange;
   let bound = side === 'high' ? range?.high : range?.low;
   let from = 'referenceRange';
-  if (!bound && !range?.low && !range?.high && range?.text !== undefined) {
-    // Only the text: read it ("7-35 U/L", "< 35"); a text that does not parse is no limit.
+  if (!bound && range?.text !== undefined) {
+    // No coded limit on this side: read the text ("7-35 U/L", "< 35"); a text that does not parse is no limit.
     const parsed = parseRangeText(range.text);
     const value = side === 'high' ? parsed?.high : parsed?.low;
     if (parsed && value !== undefined) {
