@@ -39,8 +39,14 @@ export const valueSetSchema = z
     description: z.string().optional(),
     codes: z.array(codeEntrySchema).default([]),
     exclude: z.array(codeEntrySchema).default([]),
-    /** Lower-case phrases matched against code.text and coding.display, marked as a text match. */
-    names: z.array(z.string().min(2)).default([]),
+    /**
+     * Lower-case phrases matched against code.text and coding.display, marked as a text match.
+     * A text match alone is `review`; `{ name, decisive: true }` marks a name that decides by itself
+     * (for data that has no standard code, see CONVENTIONS.md "Data with no standard code").
+     */
+    names: z.array(z.union([z.string().min(2), z.object({ name: z.string().min(2), decisive: z.boolean().default(false) }).strict()])).default([]),
+    /** Names that decide by themselves, as `{ name, decisive: true }` does (the usual names of data with no standard code). */
+    decisiveNames: z.array(z.string().min(2)).default([]),
     /** Other value sets whose members belong here too. */
     include: z.array(z.string()).default([]),
   })
@@ -63,6 +69,16 @@ export const analyteSchema = z
     lookback: durationSchema.optional(),
     /** Why a non-standard code was chosen, for analytes with no standard code. */
     note: z.string().optional(),
+    /** Values outside [min, max] (in `unit`, after conversion) are implausible: the result is `unknown`. */
+    plausible: z.object({ min: z.number(), max: z.number() }).strict().optional(),
+    /** The unit a result with no unit is read in (INR, scores); without it a unit-less value is `unknown`. */
+    unitlessAs: z.string().optional(),
+    /**
+     * Conversions from another scale into `unit` that are not unit arithmetic (HbA1c IFCC mmol/mol
+     * to NGSP %): value in `unit` = multiply × value + add. Conversions between dimensionless units
+     * happen only through these.
+     */
+    conversions: z.array(z.object({ from: z.string().min(1), multiply: z.number(), add: z.number().default(0), source: z.string().optional() }).strict()).default([]),
   })
   .strict();
 export type AnalyteDef = z.infer<typeof analyteSchema>;

@@ -38,14 +38,16 @@ export function canonicalSystem(system: string | undefined): string {
 }
 
 /**
- * Codes compare without case or dots for ICD (M32.14 == M3214) and exactly otherwise,
- * because EHRs send ICD-10-CM both ways.
+ * The written form a code is compared in. ICD-10 codes compare without their dot (M32.14 ==
+ * M3214) and CVX codes without leading zeros ("3" == "03"), because EHRs send them both ways;
+ * otherwise codes compare exactly, case included (codes are case-sensitive).
  */
 export function canonicalCode(system: string, code: string): string {
   const trimmed = code.trim();
   if (system === SYSTEM_ALIASES.icd10cm || system === SYSTEM_ALIASES.icd10 || system === SYSTEM_ALIASES.icd10pcs) {
-    return trimmed.replace(/\./g, '').toUpperCase();
+    return trimmed.replace(/\./g, '');
   }
+  if (system === SYSTEM_ALIASES.cvx && /^\d+$/.test(trimmed)) return trimmed.replace(/^0+(?=\d)/, '');
   if (system === SYSTEM_ALIASES.orphanet) return trimmed.replace(/^ORPHA:/i, '');
   return trimmed;
 }

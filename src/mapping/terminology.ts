@@ -7,7 +7,11 @@ export interface ConceptMatch {
   byText: boolean;
   /** The coding or text that matched, for evidence. */
   matched: string;
+  /** A text match on a name the mapping marks decisive: it decides like a code. */
+  decisive?: boolean;
 }
+
+export type NameEntry = string | { name: string; decisive?: boolean };
 
 /** A compiled value set: exact codes in a Set, prefixes and ranges in short lists, names lower-cased. */
 export class CodeMatcher {
@@ -15,19 +19,29 @@ export class CodeMatcher {
   private readonly prefixes: { system: string; prefix: string }[] = [];
   private readonly ranges: { system: string; from: string; to: string }[] = [];
   private readonly excluded: CodeMatcher | undefined;
-  /** Code systems the set lists codes in: a coding in one of them is authoritative, so its text is not searched. */
-  private readonly systems = new Set<string>();
   readonly names: string[];
+  /** Names (lower-cased) whose text match decides by itself. */
+  readonly decisiveNames = new Set<string>();
+  /**
+   * Whether a coding is listed anywhere in the mapping (any value set, its exclusions, any analyte).
+   * A concept with such a coding is decided by its code; only concepts whose codes the mapping does
+   * not list at all are matched by their text. Set by the Terminology; alone, a set knows its own codes.
+   */
+  knownElsewhere: (coding: CodingLite) => boolean = () => false;
 
-  constructor(entries: CodeEntry[], names: string[], exclude: CodeEntry[] = []) {
+  constructor(entries: CodeEntry[], names: NameEntry[], exclude: CodeEntry[] = []) {
     for (const entry of entries) this.add(entry);
-    this.names = names.map((n) => n.toLowerCase());
+    this.names = [];
+    for (const n of names) {
+      const name = (typeof n === 'string' ? n : n.name).toLowerCase();
+      this.names.push(name);
+      if (typeof n !== 'string' && n.decisive) this.decisiveNames.add(name);
+    }
     this.excluded = exclude.length > 0 ? new CodeMatcher(exclude, []) : undefined;
   }
 
   private add(entry: CodeEntry): void {
     const system = canonicalSystem(entry.system);
-    this.systems.add(system);
     if (entry.code !== undefined) this.exact.add(`${system}|${canonicalCode(system, entry.code)}`);
     if (entry.prefix !== undefined) this.prefixes.push({ system, prefix: canonicalCode(system, entry.prefix) });
     if (entry.range !== undefined) {
@@ -37,17 +51,23 @@ export class CodeMatcher {
 
   merge(other: CodeMatcher): void {
     for (const key of other.exact) this.exact.add(key);
-    for (const system of other.systems) this.systems.add(system);
     this.prefixes.push(...other.prefixes);
     this.ranges.push(...other.ranges);
     this.names.push(...other.names);
+    for (const name of other.decisiveNames) this.decisiveNames.add(name);
   }
 
   matchesCoding(coding: CodingLite): boolean {
     if (coding.code === undefined) return false;
+    if (this.excluded?.matchesCoding(coding)) return false;
+    return this.listsCoding(coding);
+  }
+
+  /** The coding is one of this set's codes, prefixes or ranges (exclusions not applied). */
+  listsCoding(coding: CodingLite): boolean {
+    if (coding.code === undefined) return false;
     const system = canonicalSystem(coding.system);
     const code = canonicalCode(system, coding.code);
-    if (this.excluded?.matchesCoding(coding)) return false;
     if (this.exact.has(`${system}|${code}`)) return true;
     for (const p of this.prefixes) if (p.system === system && code.startsWith(p.prefix)) return true;
     for (const r of this.ranges) {
@@ -60,10 +80,16 @@ export class CodeMatcher {
     return false;
   }
 
+  /** Listed here, in this set's exclusions, or anywhere else in the mapping. */
+  private known(coding: CodingLite): boolean {
+    return this.listsCoding(coding) || (this.excluded?.listsCoding(coding) ?? false) || this.knownElsewhere(coding);
+  }
+
   /**
-   * Code match first. The text fallback serves local codes and text-only data: a coding in a
-   * system this set lists codes in already answered (M34.1 is not "systemic sclerosis,
-   * unstated" even though its display contains those words).
+   * Code match first. The text fallback serves local codes, codes the mapping does not list and
+   * text-only data: a concept with a coding the mapping lists somewhere is decided by that code
+   * (M34.1 is not "systemic sclerosis, unstated" even though its display contains those words),
+   * whatever its system.
    */
   match(concept: Concept): ConceptMatch | undefined {
     // Criteria ask the same value set about the same concept many times per patient.
@@ -83,14 +109,14 @@ export class CodeMatcher {
       }
     }
     if (this.names.length === 0) return undefined;
-    if (concept.codings.some((c) => c.code !== undefined && this.systems.has(canonicalSystem(c.system)))) return undefined;
+    if (concept.codings.some((c) => c.code !== undefined && this.known(c))) return undefined;
     const texts: string[] = [];
     if (concept.text) texts.push(concept.text.toLowerCase());
     for (const c of concept.codings) if (c.display) texts.push(c.display.toLowerCase());
     for (const text of texts) {
-      if (this.excluded && this.excluded.names.some((n) => text.includes(n))) continue;
+      if (this.excluded && this.excluded.names.some((n) => containsPhrase(text, n))) continue;
       for (const name of this.names) {
-        if (containsPhrase(text, name)) return { byText: true, matched: text };
+        if (containsPhrase(text, name)) return { byText: true, matched: text, ...(this.decisiveNames.has(name) ? { decisive: true } : {}) };
       }
     }
     return undefined;
@@ -167,7 +193,10 @@ export class Terminology {
     }
     for (const [key, def] of Object.entries(file.valueSets)) {
       this.valueSetDefs.set(key, def);
-      this.valueSets.set(key, new CodeMatcher(def.codes, def.names, def.exclude));
+      const matcher = new CodeMatcher(def.codes, [...def.names, ...def.decisiveNames.map((name) => ({ name, decisive: true }))], def.exclude);
+      matcher.knownElsewhere = (coding) => this.isListed(coding);
+      this.valueSets.set(key, matcher);
+      this.listed.push(new CodeMatcher([...def.codes, ...def.exclude], []));
     }
     // Includes are resolved after all sets exist, so file order does not matter.
     for (const [key, def] of Object.entries(file.valueSets)) {
@@ -200,6 +229,17 @@ export class Terminology {
       this.classMembers.set(key, members);
       this.classAtcPrefixes.set(key, atc);
     }
+  }
+
+  /** Every value set's codes and exclusions, for "is this code listed anywhere in the mapping". */
+  private readonly listed: CodeMatcher[] = [];
+
+  /** The coding is listed in some value set (or its exclusions) or analyte of the mapping. */
+  isListed(coding: CodingLite): boolean {
+    if (coding.code === undefined) return false;
+    const system = canonicalSystem(coding.system);
+    if (this.analyteByCode.has(`${system}|${canonicalCode(system, coding.code)}`)) return true;
+    return this.listed.some((m) => m.listsCoding(coding));
   }
 
   private readonly analyteMemo = new WeakMap<Concept, { key: string; byText: boolean }[]>();

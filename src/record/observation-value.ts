@@ -50,6 +50,8 @@ const QUALITATIVE_WORDS: Readonly<Record<string, boolean>> = {
   absent: false,
 };
 
+/** "11-20 /HPF", "55 - 60 %", "2 to 5": a range of plain non-negative numbers, then an optional unit. */
+const RANGE = /^(\d+(?:\.\d+)?)\s*(?:-|–|—|to)\s*(\d+(?:\.\d+)?)(?:\s*([A-Za-zµμ%[{/][^\s]*))?$/;
 const COMPARATOR_PREFIX = /^(<=|>=|≤|≥|<|>)\s*/;
 const TITER = /^(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)$/;
 const NUMBER_WITH_UNIT = /^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)(?:\s*([A-Za-zµμ%[{/][^\s]*))?$/;
@@ -77,7 +79,8 @@ export function readValue(holder: Record<string, unknown>): ValueReading {
     const text = str(holder.valueDateTime) ?? str(holder.valueTime);
     return text === undefined ? { problem: 'valueDateTime is not a string' } : { kind: 'string', text };
   }
-  for (const key of ['valueRange', 'valuePeriod', 'valueSampledData', 'valueAttachment']) {
+  if (holder.valueRange !== undefined) return rangeValue(holder.valueRange);
+  for (const key of ['valuePeriod', 'valueSampledData', 'valueAttachment']) {
     if (holder[key] !== undefined) return { problem: `${key} is not read` };
   }
   return undefined;
@@ -94,6 +97,24 @@ function quantityValue(value: unknown): ValueReading {
   if (comp !== undefined) out.comparator = comp;
   else if (q.comparator !== undefined) return { problem: `valueQuantity has an unknown comparator "${String(q.comparator)}"` };
   return out;
+}
+
+/** valueRange: both ends give a range; one end an open interval (">= low", "<= high"). */
+function rangeValue(value: unknown): ValueReading {
+  const r = obj(value);
+  const low = obj(r?.low);
+  const high = obj(r?.high);
+  const lo = num(low?.value);
+  const hi = num(high?.value);
+  const loUnit = low ? quantityUnit(low) : undefined;
+  const hiUnit = high ? quantityUnit(high) : undefined;
+  if (lo !== undefined && hi !== undefined) {
+    if (loUnit !== hiUnit || lo > hi) return { problem: 'valueRange ends differ in unit or are reversed' };
+    return { kind: 'range', low: lo, high: hi, ...(loUnit === undefined ? {} : { unit: loUnit }) };
+  }
+  if (lo !== undefined) return { kind: 'quantity', value: lo, comparator: '>=', ...(loUnit === undefined ? {} : { unit: loUnit }) };
+  if (hi !== undefined) return { kind: 'quantity', value: hi, comparator: '<=', ...(hiUnit === undefined ? {} : { unit: hiUnit }) };
+  return { problem: 'valueRange has neither a low nor a high value' };
 }
 
 function ratioValue(value: unknown): ValueReading {
@@ -119,11 +140,18 @@ function codedValue(c: Concept): ObservationValue {
   return { kind: 'coded', concept: c };
 }
 
-/** "<0.5", ">1:1280", "1:640", "Positive", "Not detected", "12.5 mg/dL"; otherwise a plain string. */
+/** "<0.5", ">1:1280", "1:640", "11-20 /HPF", "Positive", "Not detected", "12.5 mg/dL"; otherwise a plain string. */
 export function parseResultString(raw: string): ObservationValue {
   const text = raw.trim();
   const qualitative = QUALITATIVE_WORDS[text.toLowerCase()];
   if (qualitative !== undefined) return { kind: 'qualitative', positive: qualitative, text };
+  const range = RANGE.exec(text);
+  if (range) {
+    const low = Number(range[1]);
+    const high = Number(range[2]);
+    if (low <= high) return { kind: 'range', low, high, ...(range[3] === undefined ? {} : { unit: range[3] }) };
+    return { kind: 'string', text };
+  }
   let rest = text;
   let comp: Comparator | undefined;
   const prefix = COMPARATOR_PREFIX.exec(rest);

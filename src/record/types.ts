@@ -26,6 +26,8 @@ export type ObservationValue =
    */
   | { kind: 'ratio'; numerator: number; denominator: number; comparator?: Comparator }
   | { kind: 'coded'; concept: Concept }
+  /** A range as sites send it ("11-20 /HPF", "55-60 %", valueRange): some value from low to high. */
+  | { kind: 'range'; low: number; high: number; unit?: string }
   /**
    * A qualitative result read from a string or code (Positive, Negative, Detected...).
    * `concept` is the coded value it was read from, when it was coded.

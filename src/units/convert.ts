@@ -103,7 +103,11 @@ function buildPlan(fromUnit: string, toUnit: string, molarMass: number | undefin
   }
 
   const direct = tryUcum(from, to, molarMass);
-  if (direct.ok) return direct.plan;
+  if (direct.ok) {
+    const scales = differentDimensionlessScales(from, to);
+    if (scales) return impossible(`"${fromUnit}" and "${toUnit}" are different dimensionless scales; they convert only where the analyte's mapping declares how`);
+    return direct.plan;
+  }
   const arbitrary = withArbitraryUnitsAsOrdinary(from, to, molarMass);
   if (arbitrary) return arbitrary;
   const enzyme = withInternationalUnitAsEnzymeUnit(from, to, molarMass);
@@ -179,14 +183,77 @@ function isPureAnnotation(ucumCode: string): boolean {
   return /^\{[^{}]*\}$/.test(ucumCode);
 }
 
+/**
+ * The annotations that name a kind of result: a standalone one ({titer}, {INR}, the {1.73_m2} of
+ * eGFR). One attached to a unit atom (mg/g{creat}, "g of creatinine") only says what was weighed
+ * and does not change the unit (CONVENTIONS "Values as sites send them").
+ */
 function significantAnnotations(ucumCode: string): string {
-  const found = ucumCode.match(/\{[^{}]*\}/g);
+  const found = standaloneAnnotations(ucumCode);
   if (!found) return '';
   return found
     .map((a) => a.toLowerCase())
     .filter((a) => !COUNT_ANNOTATIONS.has(a))
     .sort()
     .join('');
+}
+
+function standaloneAnnotations(ucumCode: string): string[] | null {
+  const out: string[] = [];
+  for (const m of ucumCode.matchAll(/\{[^{}]*\}/g)) {
+    const before = m.index === 0 ? '' : ucumCode[m.index - 1];
+    if (before === '' || before === '/' || before === '.' || before === '(') out.push(m[0]);
+  }
+  return out.length > 0 ? out : null;
+}
+
+/** The unit with annotations attached to an atom removed (mg/g{creat} is mg/g). */
+export function withoutAttachedAnnotations(ucumCode: string): string {
+  return ucumCode.replace(/\{[^{}]*\}/g, (a, at: number) => {
+    const before = at === 0 ? '' : ucumCode[at - 1];
+    return before === '' || before === '/' || before === '.' || before === '(' ? a : '';
+  });
+}
+
+/** A unit as eligo compares it: the UCUM code for the spelling, attached annotations dropped. */
+export function unitKey(unit: string): string {
+  return withoutAttachedAnnotations(toUcum(unit));
+}
+
+const dimensionless = new Map<string, boolean>();
+function isDimensionless(ucumCode: string): boolean {
+  let known = dimensionless.get(ucumCode);
+  if (known === undefined) {
+    const r = ucum.convertUnitTo(ucumCode, 1, '1');
+    known = r.status === 'succeeded' && r.toVal !== null;
+    dimensionless.set(ucumCode, known);
+  }
+  return known;
+}
+
+/** Base atoms a metric prefix may stand before, for "the same ratio at another scale" (mg/g and g/g). */
+const PREFIXABLE = new Set(['g', 'mol', 'L', 'l', 'eq', 'm', 's', 'U', 'kat', '[IU]']);
+const PREFIXES = ['da', 'k', 'h', 'd', 'c', 'm', 'u', 'n', 'p', 'f'];
+
+function scaleKind(ucumCode: string): string {
+  return ucumCode
+    .replace(/\{[^{}]*\}/g, '')
+    .replace(/\[[^\]]*\]|[A-Za-z%']+/g, (atom) => {
+      if (PREFIXABLE.has(atom)) return atom;
+      const prefix = PREFIXES.find((p) => atom.startsWith(p) && PREFIXABLE.has(atom.slice(p.length)));
+      return prefix === undefined ? atom : atom.slice(prefix.length);
+    })
+    .replace(/[-+\d*^]+/g, '');
+}
+
+/**
+ * Both units are dimensionless in UCUM but measure on different scales (%, mmol/mol, a plain
+ * ratio): UCUM's arithmetic would turn HbA1c 65 mmol/mol into 6.5 %, which is not the clinical
+ * relation. Only the same ratio with other prefixes (mg/mg and g/g) is a unit conversion.
+ */
+function differentDimensionlessScales(from: string, to: string): boolean {
+  if (!isDimensionless(from) || !isDimensionless(to)) return false;
+  return scaleKind(from) !== scaleKind(to);
 }
 
 function bracketAtoms(ucumCode: string): string[] {

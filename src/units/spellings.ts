@@ -53,8 +53,11 @@ const SUPERSCRIPT_DIGITS: Readonly<Record<string, string>> = {
 
 /** "x10E3/uL", "10^3/uL", "10**3/uL", "×10³/µL" (after superscripts are made digits). */
 const POWER_OF_TEN = /^[x×]?10(?:\^|\*\*|\*|[eE])(\d{1,2})(?=\/|$)/;
-/** "K/uL" and "M/uL" are thousands and millions per µL in US lab reports, never kelvin or molar. */
-const THOUSANDS_MILLIONS = /^([KkM])\/(.+)$/;
+/**
+ * "K/uL" and "M/uL" are thousands and millions per µL in US lab reports, never kelvin or molar;
+ * "thou/mm3" and "mill/mm3" (Meditech, reference labs) the same, spelt out.
+ */
+const THOUSANDS_MILLIONS = /^([KkM]|thou|Thou|THOU|mill|Mill|MILL)\/(.+)$/;
 /** "cells/uL", "cells/mm3": a count annotation, dimensionless in UCUM. */
 const CELLS = /(^|\/)cells?(?=\/|$)/i;
 /** "IU/L", "mIU/mL", "uIU/mL": the international unit is written [IU] in UCUM. */
@@ -90,7 +93,7 @@ function rewrite(unit: string): string {
   const power = POWER_OF_TEN.exec(u);
   if (power) u = `10*${power[1] ?? ''}${u.slice(power[0].length)}`;
   const thousands = THOUSANDS_MILLIONS.exec(u);
-  if (thousands) u = `${thousands[1] === 'M' ? '10*6' : '10*3'}/${thousands[2] ?? ''}`;
+  if (thousands) u = `${thousands[1] === 'M' || thousands[1]?.toLowerCase() === 'mill' ? '10*6' : '10*3'}/${thousands[2] ?? ''}`;
   u = u.replace(CELLS, '$1{cells}');
   u = u.replace(INTERNATIONAL_UNIT, '$1$2[IU]');
   u = u.replace(EQUIVALENTS, '$1$2eq');

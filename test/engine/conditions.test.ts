@@ -12,9 +12,10 @@ describe('diagnoses', () => {
     expect(judge(rule, emptyRecord({ conditions: [condition(ICD10, 'C50.911')] })).status).toBe('met');
     expect(judge(rule, emptyRecord({ conditions: [condition(ICD10, 'D50.9')] })).status).toBe('not_met');
   });
-  it('falls back to the text, marking it', () => {
+  it('falls back to the text, marking it, and asks a person to confirm a match by name alone', () => {
+    // CONVENTIONS "Codes the mapping does not list": a text match alone is review (was met).
     const r = judge({ kind: 'condition', valueSets: ['sle'] }, emptyRecord({ conditions: [{ ...condition('urn:local', 'L1'), code: { codings: [{ system: 'urn:local', code: 'L1' }], text: 'Systemic lupus erythematosus, flare' } }] }));
-    expect(r.status).toBe('met');
+    expect(r.status).toBe('review');
     expect(r.evidence[0]?.note).toContain('matched by display text');
   });
   it('separates active from resolved conditions', () => {

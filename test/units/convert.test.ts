@@ -210,3 +210,26 @@ describe('toUcum and unitProblem', () => {
     expect(unitProblem('widgets')).toContain('widgets');
   });
 });
+
+describe('dimensionless scales and unit annotations (CONVENTIONS "Conversions between scales")', () => {
+  it('refuses to move between different dimensionless scales, which UCUM would do by ratio arithmetic', () => {
+    expect(refusal(65, 'mmol/mol', '%')).toMatch(/different dimensionless scales/);
+    expect(refusal(0.55, '1', '%')).toMatch(/different dimensionless scales/);
+    expect(refusal(55, '%', 'mg/g')).toMatch(/different dimensionless scales/);
+  });
+
+  it('still converts the same ratio written with other prefixes', () => {
+    expect(converted(850, 'mg/g', 'mg/mg')).toBe(0.85);
+  });
+
+  it('ignores an annotation attached to a unit atom, but not a standalone one', () => {
+    expect(converted(850, 'mg/g{creat}', 'mg/g')).toBe(850);
+    expect(converted(850, 'mg/g{creat}', 'mg/mg')).toBe(0.85);
+    expect(refusal(60, 'mL/min/{1.73_m2}', 'mL/min')).toMatch(/different things/);
+  });
+
+  it('reads thou/mm3 and mill/mm3 as thousands and millions', () => {
+    expect(converted(180, 'thou/mm3', '10*9/L')).toBe(180);
+    expect(converted(4.5, 'mill/mm3', '10*12/L')).toBe(4.5);
+  });
+});

@@ -35,7 +35,7 @@ export function diagnosisQuery(trial: CompiledTrial): DiagnosisQuery {
     // Compile-time checks make this unreachable; fail closed rather than search for nothing.
     if (!def) throw new EligoError('ERR_MAPPING_INVALID', `trial ${trial.id} names an unknown candidate value set "${key}"`, { where: trial.file });
     for (const entry of def.codes) addEntry(query, entry, trial);
-    query.names.push(...def.names);
+    query.names.push(...def.names.map((n) => (typeof n === 'string' ? n : n.name)), ...def.decisiveNames);
     for (const included of def.include) visit(included);
   };
   for (const key of trial.def.candidateValueSets) visit(key);

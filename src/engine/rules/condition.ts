@@ -3,11 +3,12 @@ import type { EvidenceItem } from '../../report/types';
 import type { EvalContext } from '../context';
 import { dayOf, formatDuration, isoOfDay, lastDayOf, subtractDuration } from '../dates';
 import { result, type RuleResult } from '../result';
-import { conceptLabel, matchAny, valueSetNames } from './match';
+import { conceptLabel, confirmTextOnly, matchAny, valueSetNames, type MatchKind } from './match';
 
 interface Found {
   label: string;
   evidence: EvidenceItem;
+  match: MatchKind;
 }
 
 const TEXT_NOTE = 'matched by display text, not by code';
@@ -43,7 +44,7 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
     if (condition.onset ?? condition.recordedDate) evidence.date = (condition.onset ?? condition.recordedDate ?? '').slice(0, 10);
     const notes = [status, ...(condition.abatement ? [`abated ${condition.abatement.slice(0, 10)}`] : []), ...(m.byText ? [TEXT_NOTE] : [])];
     evidence.note = notes.join('; ');
-    found.push({ label: `${label} (${status}${evidence.date ? `, since ${evidence.date}` : ''})`, evidence });
+    found.push({ label: `${label} (${status}${evidence.date ? `, since ${evidence.date}` : ''})`, evidence, match: m });
   }
 
   if (rule.includeFindings) {
@@ -57,7 +58,7 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
       const label = conceptLabel(fact.value.concept, m.matched);
       const evidence: EvidenceItem = { reference: fact.reference, value: label, note: m.byText ? `finding; ${TEXT_NOTE}` : 'finding' };
       if (fact.date) evidence.date = fact.date.slice(0, 10);
-      found.push({ label: `${label} (finding${evidence.date ? ` ${evidence.date}` : ''})`, evidence });
+      found.push({ label: `${label} (finding${evidence.date ? ` ${evidence.date}` : ''})`, evidence, match: m });
     }
   }
 
@@ -67,5 +68,6 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
   if (found.length === 0) return result('false', `no ${qualifier}${names} recorded${where}`);
   const shown = found.slice(0, 4).map((f) => f.label);
   const more = found.length > 4 ? ` and ${found.length - 4} more` : '';
-  return result('true', `${names}${where}: ${shown.join(', ')}${more}`, { evidence: found.map((f) => f.evidence) });
+  const outcome = result('true', `${names}${where}: ${shown.join(', ')}${more}`, { evidence: found.map((f) => f.evidence) });
+  return confirmTextOnly(outcome, found.map((f) => f.match), names);
 }

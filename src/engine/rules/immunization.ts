@@ -3,12 +3,13 @@ import type { EvidenceItem } from '../../report/types';
 import type { EvalContext } from '../context';
 import { dayOf, formatDuration, isoOfDay, subtractDuration } from '../dates';
 import { result, type RuleResult } from '../result';
-import { matchAny } from './match';
+import { confirmTextOnly, matchAny, type MatchKind } from './match';
 
 export interface MatchedImmunization {
   day: number | undefined;
   label: string;
   evidence: EvidenceItem;
+  match: MatchKind;
 }
 
 export function immunizationsIn(ctx: EvalContext, valueSets: string[]): MatchedImmunization[] {
@@ -23,7 +24,7 @@ export function immunizationsIn(ctx: EvalContext, valueSets: string[]): MatchedI
     const evidence: EvidenceItem = { reference: imm.reference, value: label };
     if (imm.date) evidence.date = imm.date.slice(0, 10);
     if (m.byText) evidence.note = 'matched by display text, not by code';
-    out.push({ day, label, evidence });
+    out.push({ day, label, evidence, match: m });
   }
   return out;
 }
@@ -40,7 +41,8 @@ export function evaluateImmunization(rule: ImmunizationRule, ctx: EvalContext): 
   }
   const names = rule.valueSets.map((v) => ctx.terminology.valueSetDefs.get(v)?.display ?? v).join(' or ');
   if (found.length === 0) return result('false', `no ${names}${where}`);
-  return result('true', `${names}${where}: ${found.map((f) => `${f.label} (${f.day === undefined ? 'undated' : isoOfDay(f.day)})`).join(', ')}`, {
+  const outcome = result('true', `${names}${where}: ${found.map((f) => `${f.label} (${f.day === undefined ? 'undated' : isoOfDay(f.day)})`).join(', ')}`, {
     evidence: found.map((f) => f.evidence),
   });
+  return confirmTextOnly(outcome, found.map((f) => f.match), names);
 }

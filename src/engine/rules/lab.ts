@@ -1,10 +1,9 @@
 import type { LabRule } from '../../mapping/schema';
 import type { CompiledAnalyte } from '../../mapping/terminology';
 import type { ObservationFact } from '../../record/types';
-import { convertQuantity } from '../../units/convert';
 import type { AnalyteResult, EvalContext } from '../context';
 import { formatDuration, isoOfDay, subtractDuration } from '../dates';
-import { compareReading, describeValue, evidenceOf, formatReading, readNumeric, round, shown, type NumericReading } from '../lab-reading';
+import { compareReading, describeValue, evidenceOf, formatReading, readNumeric, round, shown, toAnalyteUnit, type NumericReading } from '../lab-reading';
 import { result, type RuleResult, type Truth } from '../result';
 import { exposuresOf } from './medication';
 
@@ -86,8 +85,10 @@ export function evaluateLab(rule: LabRule, ctx: EvalContext): RuleResult {
 
 function evaluateEver(rule: LabRule, ctx: EvalContext, analyte: CompiledAnalyte): RuleResult {
   const all = ctx.results(analyte.key);
-  const results = all.filter((r) => r.fact.value !== undefined);
-  const unusable = all.find((r) => r.fact.value === undefined);
+  // A result with only an interpretation flag (an H with no value) is a result (CONVENTIONS "Values as sites send them").
+  const readable = (r: AnalyteResult): boolean => r.fact.value !== undefined || r.fact.interpretation.length > 0;
+  const results = all.filter(readable);
+  const unusable = all.find((r) => !readable(r));
   if (results.length === 0 && !unusable) return result('unknown', `no ${analyte.def.display} result`, { missing: [analyte.def.display] });
   const judged = results.map((r) => judge(rule, ctx, analyte, r));
   const hit = judged.find((j) => j.truth === 'true');
@@ -131,7 +132,12 @@ function judge(rule: LabRule, ctx: EvalContext, analyte: CompiledAnalyte, found:
     if (flagged !== undefined) {
       return decided(flagged, `${name} ${flagged ? '' : 'not '}${direction === 'low' ? 'below' : 'above'} range on ${date} (interpretation ${fact.interpretation.join(',')})`, [evidenceOf(fact, undefined, textNote)]);
     }
-    const reading = readNumeric(fact, analyte);
+    if (direction === 'high') {
+      // "POSITIVE" is above the cut-off and "Negative" is not; neither says "below range".
+      const word = qualitativeOf(fact, ctx);
+      if (word) return decided(word.positive, `${name} ${word.positive ? 'above' : 'not above'} range on ${date} (${word.reason})`, [evidenceOf(fact, undefined, textNote)]);
+    }
+    const reading = readNumeric(fact, analyte, { allowRange: true });
     if (!reading.ok) return unreadable(name, fact, date, reading.reason, textNote);
     const limit = rangeLimit(fact, analyte, direction);
     if (!limit.ok) return unreadable(name, fact, date, limit.reason, textNote);
@@ -142,18 +148,18 @@ function judge(rule: LabRule, ctx: EvalContext, analyte: CompiledAnalyte, found:
       [evidenceOf(fact, reading.reading, joinNotes(textNote, limit.assumed ? `assumed ${direction === 'low' ? 'lower' : 'upper'} limit ${limit.value} ${analyte.def.unit}` : undefined))],
     );
   }
-  const reading = readNumeric(fact, analyte);
+  const reading = readNumeric(fact, analyte, { allowRange: true });
   if (!reading.ok) return unreadable(name, fact, date, reading.reason, textNote);
   if ('uln' in compare) {
     const limit = rangeLimit(fact, analyte, 'high');
     if (!limit.ok) return unreadable(name, fact, date, limit.reason, textNote);
     const threshold = compare.uln * limit.value;
     const holds = compareReading(reading.reading, compare.op, threshold);
-    const multiple = shown(reading.reading.value / limit.value);
+    const multiple = `${shown(reading.reading.value / limit.value)}${reading.reading.high === undefined ? '' : `-${shown(reading.reading.high / limit.value)}`}`;
     return decided(
       holds,
       `${name} ${formatReading(reading.reading)} on ${date} = ${multiple}×ULN (ULN ${shown(limit.value)}${limit.assumed ? ', assumed' : ''}; needed ${compare.op} ${compare.uln}×ULN)`,
-      [evidenceOf(fact, reading.reading, joinNotes(textNote, limit.assumed ? `assumed upper limit ${limit.value} ${analyte.def.unit}` : `ULN ${round(limit.value)} ${analyte.def.unit} from referenceRange`))],
+      [evidenceOf(fact, reading.reading, joinNotes(textNote, limit.assumed ? `assumed upper limit ${limit.value} ${analyte.def.unit}` : `ULN ${round(limit.value)} ${analyte.def.unit} from ${limit.from ?? 'referenceRange'}`))],
     );
   }
   const threshold = thresholdInAnalyteUnit(compare.value, compare.unit, analyte);
@@ -181,8 +187,27 @@ function unreadable(name: string, fact: ObservationFact, date: string, reason: s
 }
 
 export function thresholdInAnalyteUnit(value: number, unit: string, analyte: CompiledAnalyte): { ok: true; value: number } | { ok: false; reason: string } {
-  if (unit === analyte.def.unit) return { ok: true, value };
-  return convertQuantity(value, unit, analyte.def.unit, analyte.def.molarMass);
+  return toAnalyteUnit(value, unit, analyte);
+}
+
+/** referenceRange.text as labs send it when low/high are absent: "7-35 U/L", "< 35", ">= 60 mL/min". */
+export function parseRangeText(text: string): { low?: number; high?: number; unit?: string } | undefined {
+  const t = text.trim().replace(/[µμ]/g, 'u');
+  const unitPart = '(?:\\s*([A-Za-z%[{/][^\\s]*))?';
+  const between = new RegExp(`^(\\d+(?:\\.\\d+)?)\\s*(?:-|–|—|to)\\s*(\\d+(?:\\.\\d+)?)${unitPart}$`, 'i').exec(t);
+  if (between) {
+    const low = Number(between[1]);
+    const high = Number(between[2]);
+    if (!(low <= high)) return undefined;
+    return { low, high, ...(between[3] ? { unit: between[3] } : {}) };
+  }
+  const bound = new RegExp(`^(<=|>=|≤|≥|<|>)\\s*(\\d+(?:\\.\\d+)?)${unitPart}$`).exec(t);
+  if (bound) {
+    const value = Number(bound[2]);
+    const upper = bound[1]?.startsWith('<') || bound[1] === '≤';
+    return { ...(upper ? { high: value } : { low: value }), ...(bound[3] ? { unit: bound[3] } : {}) };
+  }
+  return undefined;
 }
 
 /** The result's own reference limit (converted), else the mapping's assumed one. */
@@ -190,12 +215,24 @@ export function rangeLimit(
   fact: ObservationFact,
   analyte: CompiledAnalyte,
   side: 'low' | 'high',
-): { ok: true; value: number; assumed: boolean } | { ok: false; reason: string } {
-  const bound = side === 'high' ? fact.referenceRange?.high : fact.referenceRange?.low;
+): { ok: true; value: number; assumed: boolean; from?: string } | { ok: false; reason: string } {
+  const range = fact.referenceRange;
+  let bound = side === 'high' ? range?.high : range?.low;
+  let from = 'referenceRange';
+  if (!bound && range?.text !== undefined) {
+    // No coded limit on this side: read the text ("7-35 U/L", "< 35"); a text that does not parse is no limit.
+    const parsed = parseRangeText(range.text);
+    const value = side === 'high' ? parsed?.high : parsed?.low;
+    if (parsed && value !== undefined) {
+      bound = { value, ...(parsed.unit ? { unit: parsed.unit } : {}) };
+      from = `referenceRange.text "${range.text}"`;
+    }
+  }
   if (bound) {
-    const unit = bound.unit ?? (fact.value?.kind === 'quantity' ? fact.value.unit : undefined) ?? analyte.def.unit;
-    const converted = unit === analyte.def.unit ? { ok: true as const, value: bound.value } : convertQuantity(bound.value, unit, analyte.def.unit, analyte.def.molarMass);
-    if (converted.ok) return { ok: true, value: converted.value, assumed: false };
+    const valueUnit = fact.value?.kind === 'quantity' || fact.value?.kind === 'range' ? fact.value.unit : undefined;
+    const unit = bound.unit ?? valueUnit ?? analyte.def.unit;
+    const converted = toAnalyteUnit(bound.value, unit, analyte);
+    if (converted.ok) return { ok: true, value: converted.value, assumed: false, from };
     return { ok: false, reason: `reference range unit: ${converted.reason}` };
   }
   const fallback = side === 'high' ? analyte.def.defaultUpperLimit : analyte.def.defaultLowerLimit;
@@ -204,6 +241,9 @@ export function rangeLimit(
 }
 
 const HIGH_FLAGS = new Set(['H', 'HH', 'HU', '>']);
+/** A positive or detected result is above its cut-off, a negative one is not (for "above range"). */
+const POSITIVE_ONLY_FLAGS = new Set(['POS', 'DET']);
+const NEGATIVE_ONLY_FLAGS = new Set(['NEG', 'ND']);
 const LOW_FLAGS = new Set(['L', 'LL', 'LU', '<']);
 const POSITIVE_FLAGS = new Set(['POS', 'DET', 'A', 'AA', 'H', 'HH', 'R']);
 const NEGATIVE_FLAGS = new Set(['NEG', 'ND', 'N', 'NR']);
@@ -215,6 +255,25 @@ function interpretationSays(fact: ObservationFact, direction: 'low' | 'high'): b
   if (fact.interpretation.includes('N')) return false;
   const other = direction === 'low' ? HIGH_FLAGS : LOW_FLAGS;
   if (fact.interpretation.some((f) => other.has(f))) return false;
+  if (direction === 'high') {
+    if (fact.interpretation.some((f) => POSITIVE_ONLY_FLAGS.has(f))) return true;
+    if (fact.interpretation.some((f) => NEGATIVE_ONLY_FLAGS.has(f))) return false;
+  }
+  return undefined;
+}
+
+/** A qualitative, boolean or coded positive/negative value, read without numbers. */
+function qualitativeOf(fact: ObservationFact, ctx: EvalContext): { positive: boolean; reason: string } | undefined {
+  const v = fact.value;
+  if (v?.kind === 'qualitative') return { positive: v.positive, reason: `reported "${v.text}"` };
+  if (v?.kind === 'boolean') return { positive: v.value, reason: `reported ${String(v.value)}` };
+  if (v?.kind === 'coded') {
+    // Negative first: "not detected" contains "detected".
+    const negative = ctx.terminology.valueSets.get('negative_result')?.match(v.concept);
+    if (negative) return { positive: false, reason: `coded ${negative.matched}` };
+    const positive = ctx.terminology.valueSets.get('positive_result')?.match(v.concept);
+    if (positive) return { positive: true, reason: `coded ${positive.matched}` };
+  }
   return undefined;
 }
 
@@ -225,18 +284,11 @@ function positivity(
   ctx: EvalContext,
 ): { value: boolean | undefined; reason: string; note?: string; reading?: NumericReading } {
   const v = fact.value;
-  if (v?.kind === 'qualitative') return { value: v.positive, reason: `reported "${v.text}"` };
-  if (v?.kind === 'boolean') return { value: v.value, reason: `reported ${String(v.value)}` };
-  if (v?.kind === 'coded') {
-    // Negative first: "not detected" contains "detected".
-    const negative = ctx.terminology.valueSets.get('negative_result')?.match(v.concept);
-    if (negative) return { value: false, reason: `coded ${negative.matched}` };
-    const positive = ctx.terminology.valueSets.get('positive_result')?.match(v.concept);
-    if (positive) return { value: true, reason: `coded ${positive.matched}` };
-  }
+  const word = qualitativeOf(fact, ctx);
+  if (word) return { value: word.positive, reason: word.reason };
   if (fact.interpretation.some((f) => POSITIVE_FLAGS.has(f))) return { value: true, reason: `interpretation ${fact.interpretation.join(',')}` };
   if (fact.interpretation.some((f) => NEGATIVE_FLAGS.has(f))) return { value: false, reason: `interpretation ${fact.interpretation.join(',')}` };
-  const reading = readNumeric(fact, analyte);
+  const reading = readNumeric(fact, analyte, { allowRange: true });
   if (reading.ok) {
     const limit = rangeLimit(fact, analyte, 'high');
     if (!limit.ok) return { value: undefined, reason: limit.reason };

@@ -1,6 +1,7 @@
 import type { Concept } from '../../record/types';
 import type { ConceptMatch } from '../../mapping/terminology';
 import type { EvalContext } from '../context';
+import type { RuleResult } from '../result';
 
 /** The first of the value sets that matches the concept. */
 export function matchAny(ctx: EvalContext, valueSets: string[], concept: Concept): (ConceptMatch & { valueSet: string }) | undefined {
@@ -18,4 +19,29 @@ export function valueSetNames(ctx: EvalContext, valueSets: string[]): string {
 
 export function conceptLabel(concept: Concept, fallback: string): string {
   return concept.text ?? concept.codings.find((c) => c.display)?.display ?? fallback;
+}
+
+/** How a record matched, as far as "does a person need to confirm it" goes. */
+export interface MatchKind {
+  byText: boolean;
+  decisive?: boolean;
+  /** The text that matched, for the confirmation request. */
+  matched?: string;
+}
+
+/** Matched by a name alone, which the mapping does not mark decisive. */
+export function textOnly(m: MatchKind): boolean {
+  return m.byText && !m.decisive;
+}
+
+/**
+ * A finding shown only by names (code.text, coding.display) of codes the mapping does not list
+ * is data a person confirms, not a decision: true becomes review, unless a code (or a name the
+ * mapping marks decisive) also shows it.
+ */
+export function confirmTextOnly(outcome: RuleResult, matches: MatchKind[], what: string): RuleResult {
+  if (outcome.truth !== 'true' || matches.length === 0 || !matches.every(textOnly)) return outcome;
+  const texts = [...new Set(matches.map((m) => m.matched).filter((t): t is string => !!t))].slice(0, 3);
+  const reason = `${what} recorded only by name, not by a listed code${texts.length > 0 ? ` ("${texts.join('", "')}")` : ''}: confirm it is one`;
+  return { ...outcome, truth: 'review', confirm: [...outcome.confirm, reason], explanation: `${outcome.explanation} (to confirm: ${reason})` };
 }

@@ -3,13 +3,13 @@ import type { EvidenceItem } from '../../report/types';
 import type { EvalContext } from '../context';
 import { dayOf, formatDuration, isoOfDay, subtractDuration } from '../dates';
 import { result, type RuleResult } from '../result';
-import { conceptLabel, matchAny, valueSetNames } from './match';
+import { conceptLabel, confirmTextOnly, matchAny, textOnly, valueSetNames, type MatchKind } from './match';
 
 export function evaluateProcedure(rule: ProcedureRule, ctx: EvalContext): RuleResult {
   const anchor = ctx.anchorDay(rule.anchor);
   const within = rule.within ? ctx.duration(rule.within) : undefined;
   const from = within ? subtractDuration(anchor, within) : undefined;
-  const found: { day: number | undefined; label: string; evidence: EvidenceItem }[] = [];
+  const found: { day: number | undefined; label: string; evidence: EvidenceItem; match: MatchKind }[] = [];
   for (const p of ctx.record.procedures) {
     const m = matchAny(ctx, rule.valueSets, p.code);
     if (!m) continue;
@@ -19,7 +19,7 @@ export function evaluateProcedure(rule: ProcedureRule, ctx: EvalContext): RuleRe
     const label = conceptLabel(p.code, m.matched);
     const evidence: EvidenceItem = { reference: p.reference, value: label, note: `status ${p.status}${m.byText ? '; matched by display text, not by code' : ''}` };
     if (p.date) evidence.date = p.date.slice(0, 10);
-    found.push({ day, label, evidence });
+    found.push({ day, label, evidence, match: m });
   }
   const names = valueSetNames(ctx, rule.valueSets);
   const where = within ? ` within ${formatDuration(within)} before ${ctx.anchorName(rule.anchor)}` : '';
@@ -37,10 +37,14 @@ export function evaluateProcedure(rule: ProcedureRule, ctx: EvalContext): RuleRe
     }
     const holds = best >= rule.minCount;
     const spacing = gap ? ` at intervals of at most ${formatDuration(gap)}` : '';
-    return result(holds ? 'true' : 'false', `${best} ${names}${spacing}${where} (${rule.minCount} needed)`, { evidence: found.map((f) => f.evidence) });
+    const outcome = result(holds ? 'true' : 'false', `${best} ${names}${spacing}${where} (${rule.minCount} needed)`, { evidence: found.map((f) => f.evidence) });
+    // The count is decided by codes only if it holds without the name-only matches.
+    const byName = found.filter((f) => textOnly(f.match)).map((f) => f.match);
+    return byName.length > 0 ? confirmTextOnly(outcome, byName, names) : outcome;
   }
   if (found.length === 0) return result('false', `no ${names} recorded${where}`);
-  return result('true', `${names}${where}: ${found.slice(0, 4).map((f) => `${f.label} (${f.day === undefined ? 'undated' : isoOfDay(f.day)})`).join(', ')}`, {
+  const outcome = result('true', `${names}${where}: ${found.slice(0, 4).map((f) => `${f.label} (${f.day === undefined ? 'undated' : isoOfDay(f.day)})`).join(', ')}`, {
     evidence: found.map((f) => f.evidence),
   });
+  return confirmTextOnly(outcome, found.map((f) => f.match), names);
 }
