@@ -118,9 +118,14 @@ function isLeaf(rule: Rule): rule is LeafRule {
 
 /** The rule's answer in the light of the record's gaps. */
 export function withGaps(rule: Rule, answer: RuleResult, ctx: EvalContext): RuleResult {
-  if (!isLeaf(rule) || answer.truth === 'unknown') return answer;
+  if (!isLeaf(rule)) return answer;
   const gaps = ctx.gaps().filter((g) => concerns(rule, g, ctx));
   if (gaps.length === 0) return answer;
+  if (answer.truth === 'unknown') {
+    // Already undecided: say what else is missing, since that is what a coordinator goes to fix.
+    const why = describe(gaps.filter((g) => g.severity !== 'future'));
+    return why === '' ? answer : { ...answer, explanation: `${answer.explanation}; ${why}`, missing: [...answer.missing, why] };
+  }
   const how = dependence(rule);
   const rests = (truth: RuleResult['truth']): boolean => {
     if (truth === 'review') return how === 'latest';
