@@ -1,3 +1,4 @@
+import { STRICT_ROUTING } from '../http/routing';
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import type { Resource } from '@medplum/fhirtypes';
 import { errorHandler, errorToOutcome, sendOutcome } from '../http/operation-outcome';
@@ -25,7 +26,7 @@ export interface CdsHooksDeps {
  * (patient-view cards), POST /eligo-patient-view/feedback. Calls need the EHR's JWT.
  */
 export function createCdsHooksRouter(deps: CdsHooksDeps): Router {
-  const router = express.Router();
+  const router = express.Router(STRICT_ROUTING);
   const verifier = new CdsJwtVerifier(deps.config, serviceUrl(deps.config));
   router.use(cors);
   router.use(express.json({ limit: '20mb', type: ['application/json', 'application/fhir+json'] }));

@@ -1,3 +1,4 @@
+import { STRICT_ROUTING } from './routing';
 import express, { type Request, type Router } from 'express';
 import type { Bundle } from '@medplum/fhirtypes';
 import { z } from 'zod';
@@ -44,7 +45,7 @@ function param(req: Request, name: string): string {
 
 /** The JSON API: the same use cases as the CLI. Errors reach the one OperationOutcome handler. */
 export function createApiRouter(deps: ApiDeps): Router {
-  const router = express.Router();
+  const router = express.Router(STRICT_ROUTING);
   router.use(express.json({ limit: '50mb', type: ['application/json', 'application/fhir+json'] }));
 
   router.get('/trials', (_req, res) => {
@@ -74,9 +75,9 @@ export function createApiRouter(deps: ApiDeps): Router {
         const why = errors.map((e) => e.message).join('; ');
         throw new EligoError('ERR_INPUT_INVALID', `the Bundle must hold exactly one patient, found ${patients.length}${why ? ` (${why})` : ''}`, { where: 'bundle' });
       }
-      const report = screenResources(trial, patients[0] as (typeof patients)[number], options);
-      await deps.reports.save(report);
-      res.json(report);
+      // Not stored: the Bundle's Patient id is the caller's word, and a stored report is read as a
+      // server patient's (it would let anyone overwrite another patient's report).
+      res.json(screenResources(trial, patients[0] as (typeof patients)[number], options));
       return;
     }
     if (!deps.source) throw new EligoError('ERR_ARGUMENT_INVALID', 'no FHIR server is configured; post a bundle instead', { where: 'patientId' });

@@ -26,6 +26,9 @@ export interface AppDeps extends ApiDeps {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Before any route: the app's own router is built with these (see STRICT_ROUTING).
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });

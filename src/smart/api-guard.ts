@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { errorToOutcome, sendOutcome } from '../http/operation-outcome';
+import { guardPath } from '../http/routing';
 import { loggableError } from './safe-error';
 import { EligoError } from '../errors/eligo-error';
 import type { SmartContext } from './context';
@@ -33,12 +34,15 @@ export function createSmartApiGuard(ctx: SmartContext, options: ApiGuardOptions 
     }
     const session = await sessionOf(ctx, req);
     if (!session) throw new EligoError('ERR_UNAUTHORIZED', 'the SMART session is unknown or has ended; launch eligo again', { where: 'session' });
-    if (COHORT_ROUTE.test(req.path)) throw new EligoError('ERR_FORBIDDEN', 'a SMART session is for the launched patient; cohort runs are not open to it', { where: 'session' });
-    const report = REPORT_ROUTE.exec(req.path);
-    if (report && decodeURIComponent(report[1] as string) !== session.patient) {
+    const path = guardPath(req.path);
+    // A path that does not even decode cannot be checked: refused rather than passed on.
+    if (path === undefined) throw new EligoError('ERR_FORBIDDEN', 'the request path cannot be read', { where: 'path' });
+    if (COHORT_ROUTE.test(path)) throw new EligoError('ERR_FORBIDDEN', 'a SMART session is for the launched patient; cohort runs are not open to it', { where: 'session' });
+    const report = REPORT_ROUTE.exec(path);
+    if (report && report[1] !== session.patient.toLowerCase()) {
       throw new EligoError('ERR_FORBIDDEN', 'this session may only read the launched patient', { where: 'patientId' });
     }
-    if (req.method === 'POST' && SCREEN_ROUTE.test(req.path)) {
+    if (req.method === 'POST' && SCREEN_ROUTE.test(path)) {
       const body = (req.body ?? {}) as { patientId?: unknown; bundle?: unknown; writeBack?: unknown };
       if (body.bundle !== undefined || body.patientId !== session.patient) {
         throw new EligoError('ERR_FORBIDDEN', 'this session may only screen the launched patient', { where: 'patientId' });
@@ -59,7 +63,7 @@ export function createSmartApiGuard(ctx: SmartContext, options: ApiGuardOptions 
   };
   // Only the screen route's body is read here (the guard checks its patient); every other route keeps its own parser and size limit.
   const parseScreenBody: RequestHandler = (req, res, next) => {
-    if (req.method === 'POST' && SCREEN_ROUTE.test(req.path)) parseJson(req, res, next);
+    if (req.method === 'POST' && SCREEN_ROUTE.test(guardPath(req.path) ?? '')) parseJson(req, res, next);
     else next();
   };
   return [parseScreenBody, guard];

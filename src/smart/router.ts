@@ -1,3 +1,4 @@
+import { STRICT_ROUTING } from '../http/routing';
 import express, { type Request, type Router } from 'express';
 import { EligoError } from '../errors/eligo-error';
 import { htmlErrorHandler } from '../web/problem-page';
@@ -14,7 +15,7 @@ import { endSession } from './sessions';
  * URI), POST /logout. Errors are pages for a person, not JSON.
  */
 export function createSmartRouter(ctx: SmartContext): Router {
-  const router = express.Router();
+  const router = express.Router(STRICT_ROUTING);
   const { config } = ctx;
 
   router.get('/launch', async (req, res) => {

@@ -1,3 +1,4 @@
+import { STRICT_ROUTING } from '../http/routing';
 import express, { type Request, type Router } from 'express';
 import type { Patient } from '@medplum/fhirtypes';
 import { z } from 'zod';
@@ -41,14 +42,14 @@ const writeBackForm = z.object({ csrf: z.string().min(1), trial: trialParam, asO
  * Every route but the stylesheet needs a SMART session, and knows only its patient.
  */
 export function createWebRouter(deps: WebDeps): Router {
-  const router = express.Router();
+  const router = express.Router(STRICT_ROUTING);
   const frame = deps.smart.config.frameAncestors;
 
   router.get('/assets/report.css', (_req, res) => {
     res.set({ 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }).type('text/css').send(REPORT_CSS);
   });
 
-  const api = express.Router();
+  const api = express.Router(STRICT_ROUTING);
   api.use(requireSession(deps.smart));
   api.get('/session', (_req, res) => {
     const session = currentSession(res);

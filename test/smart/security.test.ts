@@ -169,6 +169,31 @@ describe('SMART launch and session security', () => {
       expect((await post({ bundle: { resourceType: 'Bundle', type: 'collection', entry: [] } })).status).toBe(403);
     });
 
+    it('a session for patient A cannot reach patient B through case-variant, encoded, double-slash or trailing-slash paths', async () => {
+      const reads = ['/api/trials/sle-cart/REPORTS/sle-eligible', '/API/trials/sle-cart/reports/sle-eligible', '/api/trials/sle-cart/reports/sle-eligible/', '/api//trials/sle-cart/reports/sle-eligible', '/api/trials/sle-cart/%72eports/sle-eligible'];
+      for (const path of reads) {
+        const response = await patientA.request(`${app.url}${path}`);
+        expect([403, 404]).toContain(response.status);
+      }
+      for (const path of ['/api/trials/sle-cart/Screen', '/api/trials/sle-cart/screen/', '/api//trials/sle-cart/screen']) {
+        const response = await patientA.request(`${app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ patientId: 'sle-eligible', writeBack: true }) });
+        expect([403, 404]).toContain(response.status);
+      }
+      for (const path of ['/api/COHORT-RUNS', '/api/Cohort-Runs/']) {
+        expect([403, 404]).toContain((await patientA.request(`${app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ trial: 'sle-cart' }) })).status);
+      }
+    });
+
+    it('a posted Bundle naming a server patient is screened without touching that patient\'s stored report', async () => {
+      const before = await (await patientA.request(`${app.url}/api/trials/ssc-cart/reports/ssc-potential`)).json();
+      const forged = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Patient', id: 'ssc-potential', deceasedBoolean: true } }] };
+      const posted = await fetch(`${app.url}/api/trials/ssc-cart/screen`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ bundle: forged, asOf: '2026-06-15' }) });
+      expect(posted.status).toBe(200);
+      expect(((await posted.json()) as { outcome: string }).outcome).toBe('ineligible');
+      const after = await (await patientA.request(`${app.url}/api/trials/ssc-cart/reports/ssc-potential`)).json();
+      expect(after).toEqual(before);
+    });
+
     it('a session for one patient cannot start, list or read cohort runs over the population', async () => {
       const started = await patientA.request(`${app.url}/api/cohort-runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ trial: 'sle-cart' }) });
       expect(started.status).toBe(403);

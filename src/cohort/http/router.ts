@@ -1,3 +1,4 @@
+import { STRICT_ROUTING } from '../../http/routing';
 import express, { type Request, type Response, type Router } from 'express';
 import { buildMeasureReport } from '../render/measure-report';
 import { renderCsv } from '../render/csv';
@@ -31,7 +32,7 @@ function withLinks(base: string, view: CohortRunView): CohortRunView & { links: 
  */
 export function createCohortRouter(service: CohortService, options: { basePath?: string } = {}): Router {
   const base = options.basePath ?? '/api';
-  const router = express.Router();
+  const router = express.Router(STRICT_ROUTING);
   router.use('/cohort-runs', express.json({ limit: '20mb', type: ['application/json', 'application/fhir+json'] }));
 
   router.post('/cohort-runs', async (req, res) => {
