@@ -49,6 +49,12 @@ export const valueSetSchema = z
     decisiveNames: z.array(z.string().min(2)).default([]),
     /** Other value sets whose members belong here too. */
     include: z.array(z.string()).default([]),
+    /**
+     * For conditions of a time-limited kind (pregnancy, acute infection, MI): a match with no
+     * abatement counts as active only this long after its onset; past it the criterion is
+     * `review` (CONVENTIONS.md "Acute conditions never closed").
+     */
+    acuteHorizon: durationSchema.optional(),
   })
   .strict();
 export type ValueSetDef = z.infer<typeof valueSetSchema>;

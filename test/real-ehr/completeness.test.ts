@@ -248,3 +248,31 @@ describe('like for like', () => {
     expect(report.criteria.some((c) => c.explanation.includes('post-bronchodilator'))).toBe(true);
   });
 });
+
+describe('acute conditions never closed', () => {
+  const pregnancy = (onset: string): Bundle => {
+    const bundle = structuredClone(sle);
+    bundle.entry?.push({
+      resource: {
+        resourceType: 'Condition',
+        id: 'preg',
+        subject: { reference: `Patient/${sleId}` },
+        clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+        code: { coding: [{ system: 'http://snomed.info/sct', code: '72892002', display: 'Normal pregnancy' }] },
+        onsetDateTime: onset,
+      } as Resource,
+    });
+    return bundle;
+  };
+
+  it('counts a pregnancy with no abatement as current within its horizon', () => {
+    expect(criterion(screen('sle-cart', pregnancy('2026-04-01')), 'sle.exc.pregnancy').status).toBe('not_met');
+  });
+
+  it('sends a pregnancy recorded two years ago and never closed to a person, not to "pregnant now"', () => {
+    const r = criterion(screen('sle-cart', pregnancy('2024-03-01')), 'sle.exc.pregnancy');
+    expect(r.status).toBe('review');
+    expect(r.explanation).toContain('never closed, past 10 months');
+    expect(r.explanation).toContain('confirm it has resolved');
+  });
+});

@@ -1,7 +1,7 @@
 import type { ConditionRule } from '../../mapping/schema';
 import type { EvidenceItem } from '../../report/types';
 import type { EvalContext } from '../context';
-import { dayOf, formatDuration, isoOfDay, lastDayOf, subtractDuration } from '../dates';
+import { addDuration, dayOf, formatDuration, isoOfDay, lastDayOf, subtractDuration } from '../dates';
 import { result, type RuleResult } from '../result';
 import { conceptLabel, confirmTextOnly, matchAny, valueSetNames, type MatchKind } from './match';
 
@@ -19,6 +19,7 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
   const windowStart = within ? subtractDuration(anchor, within) : undefined;
   const resolvedCutoff = rule.unlessResolvedFor ? subtractDuration(anchor, ctx.duration(rule.unlessResolvedFor)) : undefined;
   const found: Found[] = [];
+  const lapsed: Found[] = [];
 
   for (const condition of ctx.record.conditions) {
     const m = matchAny(ctx, rule.valueSets, condition.code);
@@ -26,6 +27,18 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
     const onsetDay = dayOf(condition.onset ?? condition.recordedDate);
     if (onsetDay !== undefined && onsetDay > ctx.asOfDay) continue;
     const abatementDay = lastDayOf(condition.abatement);
+    // An acute condition nobody closed is not active for ever: only within the mapping's horizon.
+    const horizon = ctx.terminology.valueSetDefs.get(m.valueSet)?.acuteHorizon;
+    const pastHorizon =
+      horizon !== undefined && condition.active && condition.abatement === undefined && (onsetDay === undefined || addDuration(onsetDay, ctx.duration(horizon)) < anchor);
+    if (pastHorizon && (rule.status === 'active' || windowStart !== undefined)) {
+      const label = conceptLabel(condition.code, m.matched);
+      const since = condition.onset ?? condition.recordedDate;
+      const evidence: EvidenceItem = { reference: condition.reference, value: label, note: `no abatement; past the ${formatDuration(ctx.duration(horizon))} horizon of an acute condition` };
+      if (since) evidence.date = since.slice(0, 10);
+      lapsed.push({ label: `${label} (${since ? `since ${since.slice(0, 10)}` : 'no onset date'}, never closed, past ${formatDuration(ctx.duration(horizon))})`, evidence, match: m });
+      continue;
+    }
     const activeNow = condition.active && (abatementDay === undefined || abatementDay >= anchor);
     if (rule.status === 'active' && !activeNow) continue;
     if (resolvedCutoff !== undefined && !condition.active && abatementDay !== undefined && abatementDay < resolvedCutoff) continue;
@@ -65,6 +78,10 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
   const names = valueSetNames(ctx, rule.valueSets);
   const qualifier = `${rule.status === 'active' ? 'active ' : ''}`;
   const where = within ? ` within ${formatDuration(within)} before ${ctx.anchorName(rule.anchor)} (from ${isoOfDay(windowStart as number)})` : '';
+  if (found.length === 0 && lapsed.length > 0) {
+    const what = `${lapsed.map((f) => f.label).join(', ')}: confirm it has resolved`;
+    return result('review', `${names}${where}: ${what}`, { evidence: lapsed.map((f) => f.evidence), confirm: [what] });
+  }
   if (found.length === 0) return result('false', `no ${qualifier}${names} recorded${where}`);
   const shown = found.slice(0, 4).map((f) => f.label);
   const more = found.length > 4 ? ` and ${found.length - 4} more` : '';
