@@ -2,6 +2,7 @@ import { convertQuantity } from '../units/convert';
 import { ignore, warn, type RecordBuilder } from './builder';
 import { addDays } from './dates';
 import { resolveMedication } from './medication-reference';
+import { parseFhirDateTime } from './fhir-date';
 import { concept, dose, list, num, obj, str } from './read';
 import {
   judgeStatus,
@@ -46,8 +47,7 @@ export function addMedicationStatement(builder: RecordBuilder, resource: Record<
   const end = status === 'active' ? str(period?.end) : (dateTime ?? str(period?.end));
   setInterval(exposure, start, end, start !== undefined || end !== undefined ? 'effective' : 'unknown');
   exposure.ongoing = status === 'active' && end === undefined;
-  addDosage(exposure, list(resource.dosage)[0]);
-  builder.record.medications.push(exposure);
+  builder.record.medications.push(...dosageSteps(builder, reference, exposure, list(resource.dosage)));
 }
 
 export function addMedicationRequest(builder: RecordBuilder, resource: Record<string, unknown>, reference: string): void {
@@ -70,8 +70,7 @@ export function addMedicationRequest(builder: RecordBuilder, resource: Record<st
     else setInterval(exposure, authoredOn, addDays(authoredOn, DEFAULT_REQUEST_DAYS), 'assumed30Days');
     if (exposure.end === undefined) warn(builder, reference, `authoredOn "${authoredOn}" is not a date: the exposure end is unknown`);
   }
-  addDosage(exposure, list(resource.dosageInstruction)[0]);
-  builder.record.medications.push(exposure);
+  builder.record.medications.push(...dosageSteps(builder, reference, exposure, list(resource.dosageInstruction)));
 }
 
 export function addMedicationAdministration(builder: RecordBuilder, resource: Record<string, unknown>, reference: string): void {
@@ -94,7 +93,11 @@ export function addMedicationAdministration(builder: RecordBuilder, resource: Re
     const route = concept(dosage.route);
     if (route) exposure.route = route;
     const amount = dose(dosage.dose);
-    if (amount) exposure.dose = amount;
+    if (amount) {
+      exposure.dose = amount;
+      // One administration: its dose is that day's dose (a single IV pulse has no frequency).
+      exposure.timesPerDay = 1;
+    }
   }
   builder.record.medications.push(exposure);
 }
@@ -145,6 +148,66 @@ function supplyDurationDays(builder: RecordBuilder, reference: string, value: un
   }
   warn(builder, reference, 'expectedSupplyDuration not used: it has no readable value and time unit');
   return undefined;
+}
+
+/**
+ * The dose in force on each day (CONVENTIONS.md "Doses"). One Dosage is the whole interval's.
+ * Several are a taper: each step covers its `timing.repeat.boundsPeriod`, or its
+ * `boundsDuration` counted on from the previous step (in `sequence` order), and becomes an
+ * exposure of its own, so a window reads the step of each of its days. Steps whose days cannot
+ * be told leave the dose unknown rather than taking the first step's.
+ */
+function dosageSteps(builder: RecordBuilder, reference: string, exposure: MedicationExposure, dosages: readonly unknown[]): MedicationExposure[] {
+  const given = dosages.map(obj).filter((d): d is Record<string, unknown> => d !== undefined);
+  if (given.length <= 1) {
+    addDosage(exposure, given[0]);
+    return [exposure];
+  }
+  const ordered = given.map((d, i) => ({ d, order: num(d.sequence) ?? i })).sort((a, b) => a.order - b.order);
+  const steps: MedicationExposure[] = [];
+  let cursor = exposure.start;
+  for (const { d } of ordered) {
+    const repeat = obj(obj(d.timing)?.repeat);
+    const period = obj(repeat?.boundsPeriod);
+    const periodStart = str(period?.start);
+    const periodEnd = str(period?.end);
+    let start: string | undefined;
+    let end: string | undefined;
+    if (periodStart !== undefined && parseFhirDateTime(periodStart) && (periodEnd === undefined || parseFhirDateTime(periodEnd))) {
+      start = periodStart;
+      end = periodEnd;
+    } else {
+      const days = boundsDays(obj(repeat?.boundsDuration));
+      if (days !== undefined && cursor !== undefined) {
+        start = cursor;
+        end = addDays(cursor, days - 1);
+      }
+    }
+    if (start === undefined) {
+      // Which step is in force on which day cannot be told: no dose is better than the first step's.
+      warn(builder, reference, 'a dosage with several steps whose days are not given: the daily dose is unknown');
+      const route = concept(given[0]?.route);
+      if (route) exposure.route = route;
+      return [exposure];
+    }
+    const step: MedicationExposure = { ...exposure, start, ongoing: exposure.ongoing && end === undefined, intervalBasis: 'effective' };
+    delete step.end;
+    delete step.dose;
+    delete step.timesPerDay;
+    if (end !== undefined) step.end = end;
+    addDosage(step, d);
+    steps.push(step);
+    cursor = end === undefined ? undefined : addDays(end, 1);
+  }
+  return steps;
+}
+
+function boundsDays(duration: Record<string, unknown> | undefined): number | undefined {
+  const value = num(duration?.value);
+  const unit = str(duration?.code) ?? str(duration?.unit);
+  if (value === undefined || value <= 0 || unit === undefined) return undefined;
+  const days = convertQuantity(value, unit, 'd');
+  return days.ok ? Math.round(days.value) : undefined;
 }
 
 /** Dosage (R4 Dosage): route, the first dose quantity, administrations per day. */
