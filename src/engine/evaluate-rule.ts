@@ -27,6 +27,11 @@ function evaluateOwnData(rule: Rule, ctx: EvalContext): RuleResult {
       return allOf(rule.of.map((r) => evaluateRule(r, ctx)));
     case 'any':
       return anyOf(rule.of.map((r) => evaluateRule(r, ctx)));
+    case 'measures': {
+      const parts = rule.of.map((r) => evaluateRule(r, ctx));
+      const taken = parts.filter((p) => p.noData !== true);
+      return anyOf(taken.length > 0 ? taken : parts);
+    }
     case 'at_least':
       return atLeast(rule.n, rule.of.map((r) => evaluateRule(r, ctx)));
     case 'not':

@@ -12,7 +12,7 @@ import { matchAny } from './rules/match';
  * stands, since more data could not take that finding away.
  */
 
-type LeafRule = Exclude<Rule, { kind: 'all' | 'any' | 'at_least' | 'not' | 'confirm' | 'manual' | 'criterion' | 'score' }>;
+type LeafRule = Exclude<Rule, { kind: 'all' | 'any' | 'measures' | 'at_least' | 'not' | 'confirm' | 'manual' | 'criterion' | 'score' }>;
 
 const MEDICATION_KINDS: readonly DataKind[] = ['MedicationStatement', 'MedicationRequest', 'MedicationAdministration', 'Medication'];
 const LAB_KINDS: readonly DataKind[] = ['Observation', 'DiagnosticReport'];
@@ -124,7 +124,10 @@ export function withGaps(rule: Rule, answer: RuleResult, ctx: EvalContext): Rule
   if (answer.truth === 'unknown') {
     // Already undecided: say what else is missing, since that is what a coordinator goes to fix.
     const why = describe(gaps.filter((g) => g.severity !== 'future'));
-    return why === '' ? answer : { ...answer, explanation: `${answer.explanation}; ${why}`, missing: [...answer.missing, why] };
+    if (why === '') return answer;
+    // Not "no data" any more: there is data, it could not be read.
+    const { noData: _noData, ...rest } = answer;
+    return { ...rest, explanation: `${answer.explanation}; ${why}`, missing: [...answer.missing, why] };
   }
   const how = dependence(rule);
   const rests = (truth: RuleResult['truth']): boolean => {

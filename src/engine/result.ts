@@ -14,6 +14,8 @@ export interface RuleResult {
   confirm: string[];
   /** A false that clears by waiting: the first clear date, or "after discontinuation". */
   resolvesOn?: string;
+  /** Unknown only because no result of this measure exists at all (nothing unread, nothing stale). */
+  noData?: true;
 }
 
 export function result(truth: Truth, explanation: string, extra: Partial<Omit<RuleResult, 'truth' | 'explanation'>> = {}): RuleResult {

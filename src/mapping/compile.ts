@@ -28,6 +28,7 @@ function* references(rule: Rule, at: (string | number)[]): Generator<{ kind: Ref
   switch (rule.kind) {
     case 'all':
     case 'any':
+    case 'measures':
     case 'at_least':
       for (const [i, child] of rule.of.entries()) yield* references(child, [...at, 'of', i]);
       return;

@@ -156,6 +156,12 @@ export type LabCompare = z.infer<typeof labCompareSchema>;
 export type Rule =
   | { kind: 'all'; of: Rule[] }
   | { kind: 'any'; of: Rule[] }
+  /**
+   * Alternative measures of one quantity (24-hour urine protein or UPCR): the measures that
+   * were taken decide as `any` would; one with no result at all is not missing data while
+   * another was taken (CONVENTIONS.md "One quantity, several tests").
+   */
+  | { kind: 'measures'; of: Rule[] }
   | { kind: 'at_least'; n: number; of: Rule[] }
   | { kind: 'not'; rule: Rule }
   | { kind: 'confirm'; rule: Rule; reason: string }
@@ -322,6 +328,7 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
   z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('all'), of: z.array(ruleSchema).min(1) }).strict(),
     z.object({ kind: z.literal('any'), of: z.array(ruleSchema).min(1) }).strict(),
+    z.object({ kind: z.literal('measures'), of: z.array(ruleSchema).min(2) }).strict(),
     z.object({ kind: z.literal('at_least'), n: z.number().int().positive(), of: z.array(ruleSchema).min(1) }).strict(),
     z.object({ kind: z.literal('not'), rule: ruleSchema }).strict(),
     z.object({ kind: z.literal('confirm'), rule: ruleSchema, reason: z.string().min(1) }).strict(),

@@ -23,7 +23,7 @@ export function latestInLookback(
   const name = analyte.def.display;
   const all = ctx.results(analyte.key);
   const latest = all[0];
-  if (!latest) return { ok: false, outcome: result('unknown', `no ${name} result`, { missing: [name] }) };
+  if (!latest) return { ok: false, outcome: { ...result('unknown', `no ${name} result`, { missing: [name] }), noData: true } };
   // An undated result may be the newest: none of the others can be taken as the latest.
   const undated = all.find((r) => r.day === undefined);
   if (undated || latest.day === undefined) {
@@ -89,7 +89,7 @@ function evaluateEver(rule: LabRule, ctx: EvalContext, analyte: CompiledAnalyte)
   const readable = (r: AnalyteResult): boolean => r.fact.value !== undefined || r.fact.interpretation.length > 0;
   const results = all.filter(readable);
   const unusable = all.find((r) => !readable(r));
-  if (results.length === 0 && !unusable) return result('unknown', `no ${analyte.def.display} result`, { missing: [analyte.def.display] });
+  if (results.length === 0 && !unusable) return { ...result('unknown', `no ${analyte.def.display} result`, { missing: [analyte.def.display] }), noData: true };
   const judged = results.map((r) => judge(rule, ctx, analyte, r));
   const hit = judged.find((j) => j.truth === 'true');
   if (hit) return hit;

@@ -1,0 +1,39 @@
+/**
+ * One quantity, several tests (CONVENTIONS.md): where a criterion accepts 24-hour urine protein
+ * or UPCR, the measure that was taken decides; the other's absence is not missing data, but an
+ * unreadable one still is.
+ */
+import { judgeFhir, lab, quantity } from './helpers';
+
+const proteinuria = {
+  kind: 'measures',
+  of: [
+    { kind: 'lab', analyte: 'urine_protein_24h', compare: { op: '>', value: 0.5, unit: 'g/(24.h)' } },
+    { kind: 'lab', analyte: 'upcr', compare: { op: '>', value: 0.5, unit: 'mg/mg' } },
+  ],
+};
+const protein24h = (grams: number) => lab('2889-4', 'Protein [Mass/time] in 24 hour Urine', { valueQuantity: quantity(grams, 'g/(24.h)') });
+
+describe('alternative measures of one quantity', () => {
+  it('decides on the 24-hour protein when no UPCR was taken (not_met, not a needless unknown)', () => {
+    const r = judgeFhir(proteinuria, [protein24h(0.3)]);
+    expect(r.status).toBe('not_met');
+    expect(r.explanation).toContain('Protein excretion in 24 hour urine');
+  });
+
+  it('is met on the 24-hour protein alone', () => {
+    expect(judgeFhir(proteinuria, [protein24h(0.8)]).status).toBe('met');
+  });
+
+  it('stays unknown when the other measure was sent but cannot be read', () => {
+    const unreadableUpcr = lab('2890-2', 'Protein/Creatinine [Mass Ratio] in Urine', { valueQuantity: { value: 'high', unit: 'mg/mg' } });
+    const r = judgeFhir(proteinuria, [protein24h(0.3), unreadableUpcr]);
+    expect(r.status).toBe('unknown');
+  });
+
+  it('is unknown when neither was taken', () => {
+    const r = judgeFhir(proteinuria, []);
+    expect(r.status).toBe('unknown');
+    expect(r.explanation).toContain('no Protein excretion in 24 hour urine result');
+  });
+});
