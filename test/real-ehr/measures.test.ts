@@ -37,3 +37,27 @@ describe('alternative measures of one quantity', () => {
     expect(r.explanation).toContain('no Protein excretion in 24 hour urine result');
   });
 });
+
+describe('a biopsy class written only in the report text', () => {
+  const biopsy = (conclusion: string) => ({
+    resourceType: 'DiagnosticReport',
+    id: 'kidney-biopsy',
+    status: 'final',
+    subject: { reference: 'Patient/p1' },
+    code: { text: 'Renal biopsy pathology report' },
+    effectiveDateTime: '2025-11-03',
+    conclusion,
+  });
+  const rule = { kind: 'condition', valueSets: ['lupus_nephritis_class_3_4'], includeFindings: true };
+
+  it('asks a person to confirm a class IV lupus nephritis read from the conclusion, quoting it', () => {
+    const r = judgeFhir(rule, [biopsy('Diffuse proliferative glomerulonephritis consistent with ISN/RPS class IV lupus nephritis (A/C).')]);
+    expect(r.status).toBe('review');
+    expect(r.explanation).toContain('ISN/RPS class IV lupus nephritis');
+    expect(r.evidence[0]?.reference).toBe('DiagnosticReport/kidney-biopsy');
+  });
+
+  it('finds nothing in a conclusion that names no class', () => {
+    expect(judgeFhir(rule, [biopsy('Minimal change disease.')]).status).toBe('not_met');
+  });
+});

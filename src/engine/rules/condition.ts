@@ -73,6 +73,19 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
       if (fact.date) evidence.date = fact.date.slice(0, 10);
       found.push({ label: `${label} (finding${evidence.date ? ` ${evidence.date}` : ''})`, evidence, match: m });
     }
+    // A biopsy class or imaging finding written only in the report's text: a match by name, which a person confirms.
+    for (const report of ctx.record.reports) {
+      if (report.conclusion === undefined) continue;
+      const m = matchAny(ctx, rule.valueSets, { codings: [], text: report.conclusion });
+      if (!m) continue;
+      const day = dayOf(report.date);
+      if (day !== undefined && day > ctx.asOfDay) continue;
+      if (windowStart !== undefined && (day === undefined || day < windowStart || day > anchor)) continue;
+      const quoted = report.conclusion.length > 120 ? `${report.conclusion.slice(0, 117)}...` : report.conclusion;
+      const evidence: EvidenceItem = { reference: report.reference, value: quoted, note: `report conclusion text; ${TEXT_NOTE}` };
+      if (report.date) evidence.date = report.date.slice(0, 10);
+      found.push({ label: `"${quoted}" (report text${evidence.date ? ` ${evidence.date}` : ''})`, evidence, match: { ...m, byText: true, decisive: false } });
+    }
   }
 
   const names = valueSetNames(ctx, rule.valueSets);
