@@ -238,9 +238,17 @@ export class Terminology {
   isListed(coding: CodingLite): boolean {
     if (coding.code === undefined) return false;
     const system = canonicalSystem(coding.system);
-    if (this.analyteByCode.has(`${system}|${canonicalCode(system, coding.code)}`)) return true;
-    return this.listed.some((m) => m.listsCoding(coding));
+    const key = `${system}|${canonicalCode(system, coding.code)}`;
+    // Asked for every coding against every value set: answered once per code (the mapping is fixed once compiled).
+    let listed = this.listedMemo.get(key);
+    if (listed === undefined) {
+      listed = this.analyteByCode.has(key) || this.listed.some((m) => m.listsCoding(coding));
+      this.listedMemo.set(key, listed);
+    }
+    return listed;
   }
+
+  private readonly listedMemo = new Map<string, boolean>();
 
   private readonly analyteMemo = new WeakMap<Concept, { key: string; byText: boolean }[]>();
   /** Systems analytes are coded in (LOINC, local): a coding in one of them is never re-read by its name. */
