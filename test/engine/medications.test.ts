@@ -54,10 +54,11 @@ describe('medication exposure', () => {
     expect(judge(rule, emptyRecord({ medications: parts })).status).toBe('met');
     expect(judge(rule, emptyRecord({ medications: [parts[0]!] })).status).toBe('not_met');
   });
-  it('matches by brand name only as a marked fallback', () => {
+  it('matches by brand name only as a marked fallback that a person confirms (CONVENTIONS.md: a text match alone is review)', () => {
     const byName = medication('999999', '2026-01-01', '2026-01-02', { concept: { codings: [{ system: 'urn:local', code: 'x', display: 'Rituxan 500 MG infusion' }] } });
     const r = judge({ kind: 'medication', classes: ['anti_cd20'] }, emptyRecord({ medications: [byName] }));
-    expect(r.status).toBe('met');
+    expect(r.status).toBe('review');
+    expect(r.explanation).toContain('recorded only by name');
     expect(r.evidence[0]?.note).toContain('matched by display text');
   });
   it('does not count a prescription written after the as-of date, and sends the absence it contradicts to a person', () => {

@@ -6,6 +6,7 @@ import { addDuration, dayOf, durationDays, formatDuration, isoOfDay, lastDayOf, 
 import { round } from '../lab-reading';
 import { AFTER_DISCONTINUATION, result, type RuleResult } from '../result';
 import { immunizationsIn } from './immunization';
+import { confirmTextOnly, type MatchKind } from './match';
 
 export interface MatchedExposure {
   exposure: MedicationExposure;
@@ -126,6 +127,11 @@ function coveredDays(exposures: MatchedExposure[], untilDay: number): number {
   return total;
 }
 
+/** A medication recognised only by its name is a finding a person confirms (CONVENTIONS.md "Codes the mapping does not list"). */
+function matchKinds(matches: MatchedExposure[]): MatchKind[] {
+  return matches.map((m) => ({ byText: m.byText, matched: m.label }));
+}
+
 export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): RuleResult {
   const anchor = ctx.anchorDay(rule.anchor);
   const what = classNames(ctx, rule.classes);
@@ -156,7 +162,7 @@ export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): Rule
     const needed = durationDays(min);
     const evidence = matches.map((m) => m.evidence);
     if (days >= needed) {
-      return result('true', `${what}: ${days} days of exposure${windowText} (needed ${formatDuration(min)})`, { evidence });
+      return confirmTextOnly(result('true', `${what}: ${days} days of exposure${windowText} (needed ${formatDuration(min)})`, { evidence }), matchKinds(matches), what);
     }
     if (undecidedDose.length > 0 || undated.length > 0) {
       const open = [...undecidedDose, ...undated];
@@ -168,7 +174,8 @@ export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): Rule
     return result('false', matches.length === 0 ? `no ${what} recorded${windowText}` : `${what}: only ${days} days of exposure${windowText} (needed ${formatDuration(min)})`, { evidence });
   }
   if (matches.length > 0) {
-    return result('true', `${what}${windowText}: ${matches.slice(0, 3).map((m) => describe(m)).join(', ')}`, { evidence: matches.map((m) => m.evidence) });
+    const found = result('true', `${what}${windowText}: ${matches.slice(0, 3).map((m) => describe(m)).join(', ')}`, { evidence: matches.map((m) => m.evidence) });
+    return confirmTextOnly(found, matchKinds(matches), what);
   }
   if (undecidedDose.length > 0) {
     return result('unknown', `${what}${windowText}: dose not readable for ${undecidedDose.map((m) => describe(m)).join(', ')}`, {
