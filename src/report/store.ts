@@ -28,7 +28,8 @@ export class MemoryReportStore implements ReportStore {
  */
 export class FileReportStore implements ReportStore {
   constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    // Reports name patients' findings: readable by the service's user only.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
   private fileFor(trialId: string, patientReference: string): string {
@@ -39,7 +40,7 @@ export class FileReportStore implements ReportStore {
   save(report: EligibilityReport): Promise<void> {
     const file = this.fileFor(report.trial, report.patient);
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(report));
+    writeFileSync(tmp, JSON.stringify(report), { mode: 0o600 });
     renameSync(tmp, file);
     return Promise.resolve();
   }

@@ -13,7 +13,7 @@ export class JournalWriter {
   private constructor(private fd: number | undefined) {}
 
   static open(file: string): JournalWriter {
-    const fd = openSync(file, 'a+');
+    const fd = openSync(file, 'a+', 0o600);
     cutTornTail(fd);
     return new JournalWriter(fd);
   }

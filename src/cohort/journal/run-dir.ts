@@ -60,9 +60,10 @@ export function readStoredRun(paths: RunPaths): StoredRun | undefined {
 
 /** Written to a temporary file, flushed, then renamed: a reader sees the old file or the whole new one. */
 export function writeFileAtomic(file: string, text: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
+  // Run records name patients: the service's user only.
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
+  const fd = openSync(tmp, 'w', 0o600);
   try {
     writeSync(fd, text);
     fsyncSync(fd);
@@ -98,7 +99,7 @@ export function acquireLock(paths: RunPaths): () => void {
   const mine = JSON.stringify({ pid: process.pid, host: hostname() });
   for (let tries = 0; tries < 2; tries++) {
     try {
-      writeFileSync(paths.lock, mine, { flag: 'wx' });
+      writeFileSync(paths.lock, mine, { flag: 'wx', mode: 0o600 });
       return () => {
         try {
           if (readFileSync(paths.lock, 'utf8') === mine) unlinkSync(paths.lock);

@@ -91,7 +91,7 @@ export async function runCohort(options: CohortRunOptions, deps: CohortRunDeps):
   const now = deps.now ?? ((): Date => new Date());
   const definition = checkedDefinition(options.definition, deps);
   const paths = runPaths(deps.dataDir, options.runId);
-  mkdirSync(paths.dir, { recursive: true });
+  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   const stored = storeOrMatch(paths, options.runId, definition, deps, now());
   const release = acquireLock(paths);
   const journal = JournalWriter.open(paths.journal);
