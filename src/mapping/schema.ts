@@ -71,6 +71,11 @@ export const analyteSchema = z
     /** Upper limit of normal assumed when a result carries no referenceRange.high (in `unit`). */
     defaultUpperLimit: z.number().positive().optional(),
     defaultLowerLimit: z.number().optional(),
+    /**
+     * Broader tests whose negative result shows this finding absent (no casts of any kind seen:
+     * no red cell casts); a positive one does not show it present (CONVENTIONS.md).
+     */
+    shownAbsentBy: z.array(z.string().min(1)).default([]),
     /** Default "at screening" lookback for this analyte (30d when absent; 90d for PFT and echo). */
     lookback: durationSchema.optional(),
     /** Why a non-standard code was chosen, for analytes with no standard code. */

@@ -61,3 +61,19 @@ describe('a biopsy class written only in the report text', () => {
     expect(judgeFhir(rule, [biopsy('Minimal change disease.')]).status).toBe('not_met');
   });
 });
+
+describe('a negative broader test', () => {
+  const casts = { kind: 'lab', analyte: 'urinary_casts', compare: { op: '>', value: 0, unit: '/[LPF]' } };
+  const anyCasts = (value: number) => lab('9842-6', 'Casts [#/area] in Urine sediment by Microscopy low power field', { valueQuantity: quantity(value, '/[LPF]') });
+
+  it('shows red cell casts absent when no casts of any kind were seen', () => {
+    const r = judgeFhir(casts, [anyCasts(0)]);
+    expect(r.status).toBe('not_met');
+    expect(r.explanation).toContain('found none, so none is present');
+  });
+
+  it('does not show red cell casts present from casts of some kind', () => {
+    const r = judgeFhir(casts, [anyCasts(3)]);
+    expect(r.status).toBe('unknown');
+  });
+});

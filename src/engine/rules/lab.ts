@@ -60,6 +60,10 @@ export function evaluateLab(rule: LabRule, ctx: EvalContext): RuleResult {
   const analyte = ctx.analyte(rule.analyte);
   if (rule.select === 'ever') return evaluateEver(rule, ctx, analyte);
   const latest = latestInLookback(ctx, analyte, rule.lookback, rule.anchor);
+  if (!latest.ok && latest.outcome.noData) {
+    const absent = shownAbsent(rule, ctx, analyte);
+    if (absent) return absent;
+  }
   if (!latest.ok) {
     // "Absent is false" decides only on absence that was read: no result at all, or only old ones.
     if (rule.absentIs === 'false' && !latest.unreadable) return result('false', `no recent ${analyte.def.display} result (${latest.outcome.explanation})`, { evidence: latest.outcome.evidence });
@@ -302,4 +306,32 @@ function positivity(
     };
   }
   return { value: undefined, reason: v?.kind === 'string' ? `unrecognised result "${v.text}"` : reading.reason };
+}
+
+/**
+ * No result of the finding itself, but a broader test that found nothing (no casts of any kind):
+ * the finding is absent, and the rule is judged as for a zero or negative result.
+ */
+function shownAbsent(rule: LabRule, ctx: EvalContext, analyte: CompiledAnalyte): RuleResult | undefined {
+  for (const key of analyte.def.shownAbsentBy) {
+    const broader = ctx.analyte(key);
+    const latest = latestInLookback(ctx, broader, rule.lookback, rule.anchor);
+    if (!latest.ok || !isNegativeResult(latest.found.fact)) continue;
+    const compare = rule.compare;
+    let holds: boolean | undefined;
+    if ('is' in compare) holds = compare.is === 'negative' || compare.is === 'below_range' ? undefined : false;
+    else if ('op' in compare && 'value' in compare) holds = compareReading({ value: 0, unit: analyte.def.unit }, compare.op, compare.value);
+    if (holds === undefined) continue;
+    const date = latest.found.day === undefined ? 'undated' : isoOfDay(latest.found.day);
+    const why = `no ${analyte.def.display} result, but ${broader.def.display} on ${date} found none, so none is present`;
+    return result(holds ? 'true' : 'false', why, { evidence: [evidenceOf(latest.found.fact, undefined, `negative ${broader.def.display}`)] });
+  }
+  return undefined;
+}
+
+function isNegativeResult(fact: ObservationFact): boolean {
+  const v = fact.value;
+  if (v?.kind === 'qualitative') return !v.positive;
+  if (v?.kind === 'quantity') return v.value === 0 && v.comparator === undefined;
+  return v === undefined && fact.interpretation.some((f) => f === 'NEG' || f === 'ND');
 }
