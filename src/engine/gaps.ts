@@ -12,7 +12,7 @@ import { matchAny } from './rules/match';
  * stands, since more data could not take that finding away.
  */
 
-type LeafRule = Exclude<Rule, { kind: 'all' | 'any' | 'measures' | 'at_least' | 'not' | 'confirm' | 'manual' | 'criterion' | 'score' }>;
+type LeafRule = Exclude<Rule, { kind: 'all' | 'any' | 'measures' | 'at_least' | 'not' | 'confirm' | 'manual' | 'criterion' }>;
 
 const MEDICATION_KINDS: readonly DataKind[] = ['MedicationStatement', 'MedicationRequest', 'MedicationAdministration', 'Medication'];
 const LAB_KINDS: readonly DataKind[] = ['Observation', 'DiagnosticReport'];
@@ -34,6 +34,7 @@ function kindsRead(rule: LeafRule): readonly DataKind[] {
       return rule.includeFindings ? ['Condition', ...LAB_KINDS] : ['Condition'];
     case 'lab':
     case 'trend':
+    case 'score':
       return LAB_KINDS;
     case 'cockcroft_gault':
       return ['Patient', ...LAB_KINDS];
@@ -69,6 +70,7 @@ function dependence(rule: LeafRule): Dependence {
     case 'sex':
     case 'trend':
     case 'cockcroft_gault':
+    case 'score':
       return 'latest';
   }
 }
@@ -77,7 +79,7 @@ function dependence(rule: LeafRule): Dependence {
 function concerns(rule: LeafRule, gap: DataGap, ctx: EvalContext): boolean {
   if (gap.kind !== 'any' && !kindsRead(rule).includes(gap.kind)) return false;
   const concept = gap.concept;
-  if (!concept) return true;
+  if (!concept) return rule.kind !== 'score' || rule.recorded !== undefined;
   switch (rule.kind) {
     case 'age':
     case 'sex':
@@ -90,6 +92,9 @@ function concerns(rule: LeafRule, gap: DataGap, ctx: EvalContext): boolean {
     case 'lab':
     case 'trend':
       return isAnalyte(ctx, concept, [rule.analyte]);
+    case 'score':
+      // Its items are rules of their own and weigh their gaps; the score reads only the recorded total.
+      return rule.recorded !== undefined && isAnalyte(ctx, concept, [rule.recorded.analyte]);
     case 'cockcroft_gault':
       return isAnalyte(ctx, concept, [rule.creatinine, rule.weight, ...(rule.measuredClearance ? [rule.measuredClearance] : [])]);
     case 'medication':
@@ -113,7 +118,8 @@ function inClasses(ctx: EvalContext, concept: Concept, classes: string[]): boole
 const LEAF_KINDS = new Set(['age', 'sex', 'condition', 'lab', 'trend', 'cockcroft_gault', 'medication', 'washout', 'immunization', 'procedure', 'allergy', 'enrolled_elsewhere']);
 
 function isLeaf(rule: Rule): rule is LeafRule {
-  return LEAF_KINDS.has(rule.kind);
+  // A score reads data itself only through a recorded total.
+  return LEAF_KINDS.has(rule.kind) || (rule.kind === 'score' && rule.recorded !== undefined);
 }
 
 /** The rule's answer in the light of the record's gaps. */

@@ -276,3 +276,23 @@ describe('acute conditions never closed', () => {
     expect(r.explanation).toContain('confirm it has resolved');
   });
 });
+
+describe('a score read from a recorded total', () => {
+  it('does not decide the SLEDAI-2K criterion while a recorded total is there but unreadable', () => {
+    const bundle = structuredClone(sle);
+    bundle.entry?.push({
+      resource: {
+        resourceType: 'Observation',
+        id: 'sledai-total',
+        status: 'final',
+        subject: { reference: `Patient/${sleId}` },
+        code: { coding: [{ system: 'http://eligo.example.org/fhir/CodeSystem/local', code: 'sledai-2k', display: 'SLEDAI-2K total score' }] },
+        effectiveDateTime: '2026-06-1O',
+        valueInteger: 6,
+      } as Resource,
+    });
+    const r = criterion(screen('sle-cart', bundle), 'sle.inc.sledai');
+    expect(r.status).toBe('unknown');
+    expect(r.explanation).toContain('Observation/sledai-total could not be read');
+  });
+});
