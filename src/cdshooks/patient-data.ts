@@ -9,8 +9,6 @@ import { PREFETCH } from './discovery';
 import { gapOfOutcome, searchedKind } from '../input/outcome-gaps';
 import type { DataGap } from '../record/types';
 
-const SCREENED_TYPES: ReadonlySet<string> = new Set(SCREENING_RESOURCE_TYPES);
-
 export const hookRequestSchema = z.looseObject({
   hook: z.literal('patient-view'),
   hookInstance: z.string().min(1).max(200),
@@ -85,7 +83,7 @@ function readPrefetch(prefetch: Record<string, unknown>, patientId: string): Pat
       if (!entry.resource) continue;
       if (entry.resource.resourceType === 'OperationOutcome') {
         skipped++;
-        const gap = gapOfOutcome(searchedKind(PREFETCH[key], SCREENED_TYPES), entry.resource, `prefetch ${key}`);
+        const gap = gapOfOutcome(searchedKind(PREFETCH[key]), entry.resource, `prefetch ${key}`);
         if (gap) gaps.push(gap);
         continue;
       }

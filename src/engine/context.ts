@@ -2,6 +2,7 @@ import type { CompiledTrial } from '../mapping/compile';
 import type { CriterionDef } from '../mapping/schema';
 import type { CompiledAnalyte } from '../mapping/terminology';
 import type { Concept, DataGap, DataKind, MedicationExposure, ObservationFact, PatientRecord } from '../record/types';
+import { CORRECTING_STATUSES } from '../record/statuses';
 import { dayOf, parseDuration, type Duration } from './dates';
 import type { RuleResult } from './result';
 
@@ -182,10 +183,8 @@ export class EvalContext {
   }
 }
 
-const CORRECTING = new Set(['corrected', 'amended']);
-
 function rank(fact: ObservationFact): number {
-  return CORRECTING.has(fact.status) ? 1 : 0;
+  return CORRECTING_STATUSES.has(fact.status) ? 1 : 0;
 }
 
 function newestFirst(a: AnalyteResult, b: AnalyteResult): number {

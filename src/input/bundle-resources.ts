@@ -2,11 +2,9 @@ import type { Resource } from '@medplum/fhirtypes';
 import { list, obj, str } from '../record/read';
 import type { DataGap } from '../record/types';
 import { gapOfOutcome, searchedKind } from './outcome-gaps';
-import { SCREENING_RESOURCE_TYPES } from './resource-types';
 import type { InputFileError } from './types';
 import { rewriteReferences } from './references';
 
-const SCREENED_TYPES: ReadonlySet<string> = new Set(SCREENING_RESOURCE_TYPES);
 const READABLE_BUNDLE_TYPES = new Set(['collection', 'searchset', 'transaction', 'batch', 'document']);
 /** Bundles of bundles (a collection of patient Bundles) are flattened this deep. */
 const MAX_NESTING = 3;
@@ -61,7 +59,7 @@ interface Collector {
 function collectEntries(collector: Collector, bundle: Record<string, unknown>, prefix: string, depth: number): void {
   const { file, errors, resources, urnTargets, keep, gaps } = collector;
   const selfLink = list(bundle.link).map(obj).find((l) => l?.relation === 'self');
-  const kind = searchedKind(str(selfLink?.url), SCREENED_TYPES);
+  const kind = searchedKind(str(selfLink?.url));
   const entries = bundle.entry;
   if (entries === undefined) return;
   if (!Array.isArray(entries)) {

@@ -1,5 +1,6 @@
 import { list, obj, str } from '../record/read';
 import type { DataGap, DataKind } from '../record/types';
+import { SCREENING_RESOURCE_TYPES } from './resource-types';
 
 /**
  * An OperationOutcome where search results were expected (in place of, or beside, a
@@ -18,10 +19,12 @@ export function gapOfOutcome(kind: DataKind, outcome: unknown, where: string): D
   return { kind, severity: 'unread', where, reason: `${what} may be incomplete: the server reported "${text || 'an OperationOutcome without text'}" (${where})` };
 }
 
-/** The resource type a search URL or searchset self link is about ("Observation?patient=1" -> Observation). */
-export function searchedKind(url: string | undefined, known: ReadonlySet<string>): DataKind {
+const SCREENED_TYPES: ReadonlySet<string> = new Set(SCREENING_RESOURCE_TYPES);
+
+/** The screened resource type a search URL or searchset self link is about ("Observation?patient=1" -> Observation). */
+export function searchedKind(url: string | undefined): DataKind {
   if (url === undefined) return 'any';
   const path = url.split('?')[0] ?? '';
   const type = path.slice(path.lastIndexOf('/') + 1);
-  return known.has(type) ? (type as DataKind) : 'any';
+  return SCREENED_TYPES.has(type) ? (type as DataKind) : 'any';
 }

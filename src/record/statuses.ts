@@ -39,6 +39,9 @@ export const IMMUNIZATION_STATUS = rule(['completed'], ['not-done', 'entered-in-
 
 export const PROCEDURE_STATUS = rule(['completed', 'in-progress'], ['not-done', 'entered-in-error', 'preparation']);
 
+/** Statuses of a result that replaces an earlier one (a correction, an amendment, an addendum). */
+export const CORRECTING_STATUSES: ReadonlySet<string> = new Set(['corrected', 'amended', 'appended']);
+
 /** Condition and AllergyIntolerance: any clinical status counts, these verification statuses never do. */
 export const RETRACTED_VERIFICATION = new Set(['refuted', 'entered-in-error']);
 

@@ -1,5 +1,6 @@
 import { parseFhirDateTime } from './fhir-date';
 import { obj, str } from './read';
+import { CORRECTING_STATUSES } from './statuses';
 
 /**
  * Two copies of one resource ("Type/id"), which counts (CONVENTIONS.md "Conflicts", "Which
@@ -9,12 +10,11 @@ import { obj, str } from './read';
  */
 export type VersionChoice = 'first' | 'second' | 'conflict';
 
-const CORRECTING = new Set(['corrected', 'amended', 'appended']);
 
 export function chooseVersion(first: Record<string, unknown>, second: Record<string, unknown>): VersionChoice {
   if (sameContent(first, second)) return 'first';
-  const firstCorrects = CORRECTING.has(str(first.status) ?? '');
-  const secondCorrects = CORRECTING.has(str(second.status) ?? '');
+  const firstCorrects = CORRECTING_STATUSES.has(str(first.status) ?? '');
+  const secondCorrects = CORRECTING_STATUSES.has(str(second.status) ?? '');
   if (firstCorrects !== secondCorrects) return secondCorrects ? 'second' : 'first';
   const v1 = versionNumber(first);
   const v2 = versionNumber(second);
