@@ -16,6 +16,12 @@ async function main(): Promise<void> {
     `  FHIR server:   ${service.fhirBaseUrl}${service.embeddedFhir ? ' (embedded, demo data)' : ''}`,
     `  API:           ${service.url}/api/trials   (OpenAPI: ${service.url}/api/openapi.json)`,
     `  Cohort runs:   ${service.url}/api/cohort-runs   (POST {"trial": "sle-cart"} to screen the population now)`,
+    ...(service.demoApiKey
+      ? [
+          `  API key:       ${service.demoApiKey}   (this start only, every scope; send it as "Authorization: Bearer <key>")`,
+          `                 e.g. curl -H "Authorization: Bearer ${service.demoApiKey}" ${service.url}/api/trials`,
+        ]
+      : []),
     ...(service.sandbox ? [`  EHR sandbox:   ${service.sandbox.launcherUrl}   (launch the SMART app for a demo patient)`] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

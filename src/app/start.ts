@@ -9,7 +9,8 @@ import { loadCatalog, type Catalog } from '../mapping/compile';
 import { FileReportStore } from '../report/store';
 import { SandboxFhirHooks, startSandbox, type RunningSandbox } from '../sandbox';
 import { createFhirServer, loadFhirFiles, withStableIds, type RunningFhirServer } from '../server';
-import { createSmartContext, FileSmartStorage, parseSmartConfig, smartConfigFromEnv } from '../smart';
+import { createSmartContext, parseSmartConfig, smartConfigFromEnv } from '../smart';
+import { accessFromEnv } from './access';
 import { createCohortRuntime, type CohortRuntime } from './cohort';
 import { fhirPortsFromConfig, type FhirPorts } from './fhir-ports';
 
@@ -21,6 +22,8 @@ export interface RunningService {
   sandbox?: RunningSandbox;
   catalog: Catalog;
   ports: FhirPorts;
+  /** `npm start`'s one-off API key, when the demo made one (see accessFromEnv). */
+  demoApiKey?: string;
   /** Cohort runs (API, schedules); runs cut short by a crash are resumed at start-up. */
   cohort: CohortRuntime;
   close(): Promise<void>;
@@ -70,7 +73,10 @@ export async function startService(config: Config, log: Logger, env: NodeJS.Proc
   const smartConfig =
     smartConfigFromEnv() ??
     parseSmartConfig({ appBaseUrl: publicUrl, clients: [{ iss: fhirBaseUrl, clientId: 'eligo' }], writeBack: config.ELIGO_WRITE_BACK });
-  const smart = createSmartContext(smartConfig, log, { storage: new FileSmartStorage(path.join(dataDir, 'sessions')) });
+  // Sessions hold access and refresh tokens: memory unless ELIGO_SMART_SESSION_DIR asks for files (docs/smart.md).
+  const smart = createSmartContext(smartConfig, log);
+  const now = (): Date => new Date();
+  const access = accessFromEnv(env, { host: config.ELIGO_HOST, dataDir, demo: embeddedFhir !== undefined, log, now });
   const cds = cdsConfigFromEnv();
   const cohort = createCohortRuntime({ config, cohortConfig, catalog, ports, reports, log }, { schedule: true });
   const app = createApp({
@@ -78,8 +84,9 @@ export async function startService(config: Config, log: Logger, env: NodeJS.Proc
     reports,
     source: ports.source,
     ...(config.ELIGO_WRITE_BACK ? { writer: ports.writer } : {}),
-    now: () => new Date(),
+    now,
     log,
+    access: access.deps,
     smart,
     ...(cds ? { cds } : {}),
     cohort: cohort.service,
@@ -98,11 +105,13 @@ export async function startService(config: Config, log: Logger, env: NodeJS.Proc
     catalog,
     ports,
     cohort,
+    ...(access.demoApiKey ? { demoApiKey: access.demoApiKey } : {}),
     close: async () => {
       await cohort.close();
       await sandbox?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await embeddedFhir?.close();
+      await access.deps.audit?.flush();
     },
   };
 }

@@ -1,9 +1,8 @@
-import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { ASYMMETRIC_ALGORITHMS as ALGORITHMS, RemoteKeySets } from '../access/key-sets';
 import { EligoError } from '../errors/eligo-error';
 import type { CdsConfig, CdsIssuer } from './config';
 
-/** Asymmetric algorithms only: `none` and the HMAC family (a shared secret) are never accepted. */
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
 
 export interface VerifiedCaller {
   iss: string;
@@ -18,7 +17,7 @@ export interface VerifiedCaller {
  * `jti` used once. Anything else is 401.
  */
 export class CdsJwtVerifier {
-  private readonly jwks = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+  private readonly jwks = new RemoteKeySets();
   private readonly seen = new Map<string, number>();
 
   constructor(
@@ -46,7 +45,7 @@ export class CdsJwtVerifier {
     if (!jwksUrl) throw unauthorized('no key set is known for this issuer (configure jwksUrl or allow its jku)');
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.keySet(jwksUrl), {
+      ({ payload } = await jwtVerify(token, this.jwks.get(jwksUrl), {
         algorithms: ALGORITHMS,
         issuer: issuer.iss,
         audience: this.audience,
@@ -65,15 +64,6 @@ export class CdsJwtVerifier {
     const normalised = jku.replace(/\/+$/, '');
     if (normalised === issuer.jwksUrl || issuer.allowedJku.includes(normalised)) return normalised;
     throw unauthorized('the JWT names a key set (jku) that is not on the issuer\'s allow list');
-  }
-
-  private keySet(url: string): ReturnType<typeof createRemoteJWKSet> {
-    let set = this.jwks.get(url);
-    if (!set) {
-      set = createRemoteJWKSet(new URL(url), { timeoutDuration: 5000, cooldownDuration: 30_000 });
-      this.jwks.set(url, set);
-    }
-    return set;
   }
 
   /** A replayed JWT is refused; entries leave the cache when they expire. */

@@ -1,7 +1,7 @@
-import { STRICT_ROUTING } from './routing';
-import express, { type Request, type Router } from 'express';
+import type { Request, Router } from 'express';
 import type { Bundle } from '@medplum/fhirtypes';
 import { z } from 'zod';
+import { secureRouter } from '../access/secure-router';
 import { EligoError } from '../errors/eligo-error';
 import { groupResourcesByPatient } from '../input';
 import { getTrial, type Catalog } from '../mapping/compile';
@@ -43,58 +43,90 @@ function param(req: Request, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** The JSON API: the same use cases as the CLI. Errors reach the one OperationOutcome handler. */
-export function createApiRouter(deps: ApiDeps): Router {
-  const router = express.Router(STRICT_ROUTING);
-  router.use(express.json({ limit: '50mb', type: ['application/json', 'application/fhir+json'] }));
+/** Largest posted request: a Bundle of one patient's record. Beyond it, 413 before any parsing. */
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-  router.get('/trials', (_req, res) => {
-    res.json(
-      [...deps.catalog.trials.values()].map((t) => ({ id: t.id, title: t.def.title, version: t.def.version, criteria: t.criteria.length })),
-    );
-  });
+/** The screen request, read once: the access decision and the handler see the same parsed body. */
+function screenRequest(req: Request): z.infer<typeof screenRequestSchema> {
+  const cached = (req as { screenRequest?: z.infer<typeof screenRequestSchema> }).screenRequest;
+  if (cached) return cached;
+  const parsed = screenRequestSchema.parse(req.body ?? {});
+  (req as { screenRequest?: z.infer<typeof screenRequestSchema> }).screenRequest = parsed;
+  return parsed;
+}
 
-  router.get('/trials/:trialId', (req, res) => {
-    const trial = getTrial(deps.catalog, param(req, 'trialId'));
-    res.json({
-      id: trial.id,
-      title: trial.def.title,
-      version: trial.def.version,
-      description: trial.def.description,
-      criteria: trial.criteria.map((c) => ({ id: c.id, type: c.type, text: c.text, manual: c.manual })),
-    });
-  });
-
-  router.post('/trials/:trialId/screen', async (req, res) => {
-    const trial = getTrial(deps.catalog, param(req, 'trialId'));
-    const body = screenRequestSchema.parse(req.body ?? {});
-    const options = { asOf: body.asOf ?? today(deps.now()), ...(body.leukapheresisDate ? { leukapheresisDate: body.leukapheresisDate } : {}) };
-    if (body.bundle) {
-      const { patients, errors } = groupResourcesByPatient(body.bundle as unknown as Bundle, { resourceTypes: SCREENING_RESOURCE_TYPES });
-      if (patients.length !== 1) {
-        const why = errors.map((e) => e.message).join('; ');
-        throw new EligoError('ERR_INPUT_INVALID', `the Bundle must hold exactly one patient, found ${patients.length}${why ? ` (${why})` : ''}`, { where: 'bundle' });
-      }
-      // Not stored: the Bundle's Patient id is the caller's word, and a stored report is read as a
-      // server patient's (it would let anyone overwrite another patient's report).
-      res.json(screenResources(trial, patients[0] as (typeof patients)[number], options));
-      return;
-    }
-    if (!deps.source) throw new EligoError('ERR_ARGUMENT_INVALID', 'no FHIR server is configured; post a bundle instead', { where: 'patientId' });
-    const result = await screenPatient({ source: deps.source, reports: deps.reports, ...(deps.writer ? { writer: deps.writer } : {}) }, trial, body.patientId as string, {
-      ...options,
-      writeBack: body.writeBack,
-    });
-    res.json(result.written ? { ...result.report, written: result.written } : result.report);
-  });
-
-  router.get('/trials/:trialId/reports/:patientId', async (req, res) => {
-    const trial = getTrial(deps.catalog, param(req, 'trialId'));
-    const patientId = patientIdParam.parse(param(req, 'patientId'));
-    const report = await deps.reports.get(trial.id, `Patient/${patientId}`);
-    if (!report) throw new EligoError('ERR_NOT_FOUND', `no report for this patient and trial ${trial.id} yet; screen first`);
-    res.json(report);
-  });
-
-  return router;
+/**
+ * The JSON API: the same use cases as the CLI. Every route names what it does (see
+ * src/access/decide.ts for who may); errors reach the one OperationOutcome handler.
+ */
+export function createApiRouter(deps: ApiDeps & { maxBodyBytes?: number }): Router {
+  return secureRouter([
+    {
+      method: 'get',
+      path: '/trials',
+      access: 'trials.read',
+      handler: (_req, res) => {
+        res.json([...deps.catalog.trials.values()].map((t) => ({ id: t.id, title: t.def.title, version: t.def.version, criteria: t.criteria.length })));
+      },
+    },
+    {
+      method: 'get',
+      path: '/trials/:trialId',
+      access: 'trials.read',
+      handler: (req, res) => {
+        const trial = getTrial(deps.catalog, param(req, 'trialId'));
+        res.json({
+          id: trial.id,
+          title: trial.def.title,
+          version: trial.def.version,
+          description: trial.def.description,
+          criteria: trial.criteria.map((c) => ({ id: c.id, type: c.type, text: c.text, manual: c.manual })),
+        });
+      },
+    },
+    {
+      method: 'post',
+      path: '/trials/:trialId/screen',
+      bodyLimit: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      access: (req) => {
+        const body = screenRequest(req);
+        if (body.bundle) return { action: 'bundle.screen' };
+        return { action: body.writeBack ? 'patient.write-back' : 'patient.screen', patient: body.patientId as string };
+      },
+      handler: async (req, res) => {
+        const trial = getTrial(deps.catalog, param(req, 'trialId'));
+        const body = screenRequest(req);
+        const options = { asOf: body.asOf ?? today(deps.now()), ...(body.leukapheresisDate ? { leukapheresisDate: body.leukapheresisDate } : {}) };
+        if (body.bundle) {
+          const { patients, errors } = groupResourcesByPatient(body.bundle as unknown as Bundle, { resourceTypes: SCREENING_RESOURCE_TYPES });
+          if (patients.length !== 1) {
+            const why = errors.map((e) => e.message).join('; ');
+            throw new EligoError('ERR_INPUT_INVALID', `the Bundle must hold exactly one patient, found ${patients.length}${why ? ` (${why})` : ''}`, { where: 'bundle' });
+          }
+          // Not stored: the Bundle's Patient id is the caller's word, and a stored report is read as a
+          // server patient's (it would let anyone overwrite another patient's report).
+          res.json(screenResources(trial, patients[0] as (typeof patients)[number], options));
+          return;
+        }
+        if (!deps.source) throw new EligoError('ERR_ARGUMENT_INVALID', 'no FHIR server is configured; post a bundle instead', { where: 'patientId' });
+        const result = await screenPatient({ source: deps.source, reports: deps.reports, ...(deps.writer ? { writer: deps.writer } : {}) }, trial, body.patientId as string, {
+          ...options,
+          writeBack: body.writeBack,
+        });
+        res.json(result.written ? { ...result.report, written: result.written } : result.report);
+      },
+    },
+    {
+      method: 'get',
+      path: '/trials/:trialId/reports/:patientId',
+      access: (req) => ({ action: 'report.read', patient: patientIdParam.parse(param(req, 'patientId')) }),
+      handler: async (req, res) => {
+        const trial = getTrial(deps.catalog, param(req, 'trialId'));
+        const patientId = patientIdParam.parse(param(req, 'patientId'));
+        const report = await deps.reports.get(trial.id, `Patient/${patientId}`);
+        if (!report) throw new EligoError('ERR_NOT_FOUND', `no report for this patient and trial ${trial.id} yet; screen first`);
+        res.json(report);
+      },
+    },
+  ]);
 }

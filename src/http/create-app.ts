@@ -4,7 +4,8 @@ import { createCohortRouter, type CohortService } from '../cohort';
 import { createCdsHooksRouter } from '../cdshooks';
 import type { FhirSourceOptions } from '../fhir';
 import type { Logger } from '../log';
-import { createSmartApiGuard, createSmartRouter, type SmartContext } from '../smart';
+import { authenticate, type AccessDeps } from '../access/authenticate';
+import { createSmartRouter, type SmartContext } from '../smart';
 import { APP_PATH, SMART_PATH } from '../smart/paths';
 import { createWebRouter } from '../web';
 import { createApiRouter, type ApiDeps } from './api';
@@ -13,6 +14,10 @@ import { errorHandler, operationOutcome, sendOutcome } from './operation-outcome
 
 export interface AppDeps extends ApiDeps {
   log: Logger;
+  /** Who may call `/api` (src/access): required, so no composition can leave the API open by omission. */
+  access: Omit<AccessDeps, 'smart'>;
+  /** Largest JSON body of a screen request (bytes). */
+  maxBodyBytes?: number;
   /** The SMART app (launch, report page); its session guards the API when present. */
   smart?: SmartContext;
   /** CDS Hooks, when EHR issuers are configured. */
@@ -41,10 +46,10 @@ export function createApp(deps: AppDeps): Express {
       APP_PATH,
       createWebRouter({ smart: deps.smart, catalog: deps.catalog, reports: deps.reports, now: deps.now, ...(deps.fhirOptions ? { fhirOptions: deps.fhirOptions } : {}) }),
     );
-    // A launched session may only see and screen its own patient through the API.
-    app.use('/api', ...createSmartApiGuard(deps.smart));
   }
   if (deps.cds) app.use('/cds-services', createCdsHooksRouter({ config: deps.cds, catalog: deps.catalog, log: deps.log, now: deps.now }));
+  // Everything under /api past this point needs a principal; each route then decides what it may do.
+  app.use('/api', authenticate({ ...deps.access, ...(deps.smart ? { smart: deps.smart } : {}) }));
   app.use('/api', createApiRouter(deps));
   if (deps.cohort) app.use('/api', createCohortRouter(deps.cohort));
   app.use('/api', (_req, res) => {

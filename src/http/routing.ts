@@ -1,21 +1,7 @@
 /**
- * Routes match exactly as written (case, trailing slash): the guards in front of a router
- * decide on the path the router will run, so `/Screen` or `/reports/x/` cannot be one route to
- * the guard and another to the router. A path that matches nothing is a 404.
+ * Routes match exactly as written (case, trailing slash): `/Screen` or `/reports/x/` is not
+ * another spelling of a route but no route (404). Access is decided on the route that matched
+ * (src/access/secure-router.ts), so no spelling can reach a route past its decision.
  */
 export const STRICT_ROUTING = { caseSensitive: true, strict: true } as const;
 
-/**
- * The form a guard compares: percent-decoded, slashes collapsed, no trailing slash, lower case.
- * Guards match this wider form so that any spelling a lax router might still accept is
- * checked too (fail closed); a path that does not decode is refused by the caller.
- */
-export function guardPath(path: string): string | undefined {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(path);
-  } catch {
-    return undefined;
-  }
-  return decoded.replace(/\/{2,}/g, '/').replace(/(.)\/+$/, '$1').toLowerCase();
-}

@@ -1,7 +1,6 @@
 export { parseSmartConfig, smartConfigFromEnv, smartConfigSchema, type SmartConfig, type SmartConfigInput, type SmartClientRegistration } from './config';
 export { createSmartContext, type SmartContext } from './context';
 export { createSmartRouter } from './router';
-export { createSmartApiGuard, type ApiGuardOptions } from './api-guard';
 export { requireSession, currentSession } from './require-session';
 export { createSmartDiscovery, type SmartDiscovery, type SmartConfiguration } from './discovery';
 export { MemorySmartStorage } from './storage/memory-storage';

@@ -1,3 +1,4 @@
+import { scopeAllows as allows, type ScopeLetter } from '../access/scope-grammar';
 import { SCREENING_RESOURCE_TYPES } from '../input/resource-types';
 import type { SmartConfig } from './config';
 
@@ -34,21 +35,7 @@ export function grantsWriteBack(granted: string | undefined): boolean {
   return scopeAllows(scopes, 'ResearchSubject', 'c') && scopeAllows(scopes, 'ResearchSubject', 'u') && scopeAllows(scopes, 'DocumentReference', 'c');
 }
 
-/**
- * "patient/Observation.rs" -> can it do `letter` on `type`? v1 read/write/* understood. A user/
- * scope covers the patient's data too; system/ scopes belong to backend services and count
- * for nothing here.
- */
-export function scopeAllows(scopes: ReadonlySet<string>, type: string, letter: 'c' | 'r' | 'u' | 'd' | 's'): boolean {
-  for (const scope of scopes) {
-    const match = /^(patient|user)\/([A-Za-z*]+)\.([a-z*]+)$/.exec(scope);
-    if (!match || (match[2] !== type && match[2] !== '*')) continue;
-    const perms = match[3] as string;
-    if (perms === '*') return true;
-    if (perms === 'read' && (letter === 'r' || letter === 's')) return true;
-    if (perms === 'write' && (letter === 'c' || letter === 'u' || letter === 'd')) return true;
-    if (/^c?r?u?d?s?$/.test(perms) && perms.includes(letter)) return true;
-  }
-  return false;
+/** A user/ scope covers the patient's data too; system/ scopes belong to backend services and count for nothing here. */
+export function scopeAllows(scopes: ReadonlySet<string>, type: string, letter: ScopeLetter): boolean {
+  return allows(scopes, type, letter, ['patient', 'user']);
 }
-

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -50,10 +50,19 @@ async function until(condition: () => boolean, what: string, started: Started): 
   }
 }
 
+function readAudit(file: string): Json[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Json);
+  } catch {
+    return [];
+  }
+}
+
 describe('the service as npm start runs it', () => {
   let dataDir: string;
   let main: Started & { port: string };
   let url: string;
+  let auth: Record<string, string>;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'eligo-service-'));
@@ -61,6 +70,9 @@ describe('the service as npm start runs it', () => {
     // The demo screening printed: every start-up step is done.
     await until(() => main.stdout().includes('ssc-cart: screened'), 'the service did not start', main);
     url = `http://127.0.0.1:${main.port}`;
+    const key = /API key: +(eligo_[A-Za-z0-9_-]+)/.exec(main.stdout())?.[1];
+    if (!key) throw new Error(`npm start printed no API key: ${main.stdout()}`);
+    auth = { authorization: `Bearer ${key}` };
   }, 90_000);
 
   afterAll(async () => {
@@ -72,27 +84,46 @@ describe('the service as npm start runs it', () => {
   it('runs a cohort by Bulk Data export of its embedded server through the API, with counts while it runs and the funnel chart at the end', async () => {
     const start = await fetch(`${url}/api/cohort-runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ trial: 'sle-cart', select: { by: 'export' }, asOf: '2026-06-15', leukapheresisDate: '2026-07-01', runId: 'nightly-sle' }),
     });
     expect([200, 202]).toContain(start.status);
     expect(start.headers.get('location')).toBe('/api/cohort-runs/nightly-sle');
     let view: Json;
     for (let i = 0; i < 600; i++) {
-      view = await (await fetch(`${url}/api/cohort-runs/nightly-sle`)).json();
+      view = await (await fetch(`${url}/api/cohort-runs/nightly-sle`, { headers: auth })).json();
       if (view.status === 'completed' || view.status === 'failed') break;
       await sleep(50);
     }
     expect(view).toMatchObject({ status: 'completed', screened: 6, failed: 0, byOutcome: { eligible: 1, 'potential-candidate': 1, ineligible: 4 } });
     expect(view.candidates).toMatch(/^Bulk Data Patient\/\$export/);
-    const summary: Json = await (await fetch(`${url}/api/cohort-runs/nightly-sle/summary.json`)).json();
+    const summary: Json = await (await fetch(`${url}/api/cohort-runs/nightly-sle/summary.json`, { headers: auth })).json();
     expect(summary.warnings).toEqual([]);
     expect(summary.counts).toMatchObject({ total: 6, screened: 6 });
-    const html = await (await fetch(`${url}/api/cohort-runs/nightly-sle/summary.html`)).text();
+    const html = await (await fetch(`${url}/api/cohort-runs/nightly-sle/summary.html`, { headers: auth })).text();
     expect(html).toContain('<svg');
-    const measure: Json = await (await fetch(`${url}/api/cohort-runs/nightly-sle/summary`)).json();
+    const measure: Json = await (await fetch(`${url}/api/cohort-runs/nightly-sle/summary`, { headers: auth })).json();
     expect(measure).toMatchObject({ resourceType: 'MeasureReport', type: 'summary', status: 'complete' });
   }, 60_000);
+
+  it('answers the API only with the printed key, and audits each call by the key\'s name', async () => {
+    const anonymous = await fetch(`${url}/api/trials/sle-cart/reports/sle-eligible`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    const wrong = await fetch(`${url}/api/trials`, { headers: { authorization: 'Bearer eligo_not-a-key' } });
+    expect(wrong.status).toBe(401);
+    expect((await fetch(`${url}/api/trials`, { headers: auth })).status).toBe(200);
+    const day = new Date().toISOString().slice(0, 10);
+    let lines: Json[] = [];
+    for (let i = 0; i < 100 && !lines.some((l) => l.route === '/api/trials' && l.status === 200); i++) {
+      await sleep(20);
+      lines = readAudit(path.join(dataDir, 'audit', `${day}.jsonl`));
+    }
+    expect(lines).toContainEqual(expect.objectContaining({ route: '/api/trials', status: 200, outcome: 'success', agent: { kind: 'api-key', who: 'demo' } }));
+    expect(lines).toContainEqual(expect.objectContaining({ status: 401, outcome: 'denied', agent: { kind: 'anonymous', who: 'anonymous' } }));
+    expect(lines).toContainEqual(expect.objectContaining({ route: '/api/cohort-runs', action: 'population.run', run: 'nightly-sle', outcome: 'success' }));
+    expect(JSON.stringify(lines)).not.toContain('eligo_');
+  });
 
   it('logs no patient names or birth dates while it screens and runs cohorts', () => {
     expect(main.stderr()).not.toMatch(/Example|1991-04-02|1996-11-05|birthDate/);

@@ -9,11 +9,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type RequestHandler } from 'express';
 import { fhirPorts } from '../../src/app/fhir-ports';
 import { createCohortRouter, createCohortService, runPaths, type CohortService } from '../../src/cohort';
+import { authenticate } from '../../src/access/authenticate';
 import { errorHandler } from '../../src/http/operation-outcome';
 import { loadCatalog } from '../../src/mapping/compile';
 import { loadFhirFiles } from '../../src/server';
 import { EXAMPLES, exampleCopy, startFhir, type TestFhir } from './population';
 import { occurrences, patientLines } from './journal-helpers';
+import { testAccess } from '../support/access';
 
 /** Json off the wire, read field by field in assertions. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions check the shape
@@ -36,6 +38,8 @@ class Gate {
 }
 
 const gate = new Gate();
+// A coordinator's service key with the population scope.
+const access = testAccess();
 let fhir: TestFhir;
 let service: CohortService;
 let server: Server;
@@ -50,7 +54,7 @@ beforeAll(async () => {
   const ports = fhirPorts({ baseUrl: fhir.base });
   service = createCohortService({ catalog: loadCatalog(), dataDir, fhir: ports.fhir, patients: ports.source, concurrency: 1 });
   const app = express();
-  app.use('/api', createCohortRouter(service));
+  app.use('/api', authenticate(access.deps), createCohortRouter(service));
   app.use(errorHandler(() => undefined));
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -69,7 +73,7 @@ afterAll(async () => {
 async function call(method: string, url: string, body?: unknown): Promise<{ status: number; headers: Headers; text: string; json: Json }> {
   const response = await fetch(url.startsWith('http') ? url : `${api}${url}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...access.as('service'), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();

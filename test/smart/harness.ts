@@ -3,14 +3,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import express, { type Express } from 'express';
+import type { Express } from 'express';
+import type { CohortService } from '../../src/cohort';
 import { createApp } from '../../src/http/create-app';
 import { createLogger, type Logger } from '../../src/log';
 import { loadCatalog, type Catalog } from '../../src/mapping/compile';
 import { MemoryReportStore } from '../../src/report/store';
-import { createSmartApiGuard, createSmartContext, createSmartRouter, parseSmartConfig, type SmartConfigInput, type SmartContext } from '../../src/smart';
+import { createSmartContext, parseSmartConfig, type SmartConfigInput, type SmartContext } from '../../src/smart';
+import { testAccess, type TestAccess } from '../support/access';
 import type { SmartStorage } from '../../src/smart/storage/storage';
-import { createWebRouter } from '../../src/web';
 
 const ROOT = path.resolve(__dirname, '../..');
 export const catalog: Catalog = loadCatalog();
@@ -102,6 +103,8 @@ export interface EligoUnderTest {
   app: Express;
   smart: SmartContext;
   reports: MemoryReportStore;
+  /** API keys of the service callers (`access.as('service')` holds every scope). */
+  access: TestAccess;
 }
 
 /** The service as the lead wires it: SMART and page routers, the API guard, then the core app. */
@@ -112,17 +115,16 @@ export function buildEligo(options: {
   smart?: Partial<SmartConfigInput>;
   storage?: SmartStorage;
   now?: () => Date;
+  access?: TestAccess;
+  cohort?: CohortService;
 }): EligoUnderTest {
   const config = parseSmartConfig({ appBaseUrl: options.appBaseUrl, clients: [{ iss: options.iss, clientId: 'eligo' }], ...options.smart });
   const smart = createSmartContext(config, options.log, options.storage ? { storage: options.storage } : {});
   const reports = new MemoryReportStore();
   const now = options.now ?? (() => new Date('2026-06-15T12:00:00Z'));
-  const app = express();
-  app.use('/smart', createSmartRouter(smart));
-  app.use('/app', createWebRouter({ smart, catalog, reports, now }));
-  app.use('/api', ...createSmartApiGuard(smart));
-  app.use(createApp({ catalog, reports, now, log: options.log }));
-  return { app, smart, reports };
+  const access = options.access ?? testAccess({ now });
+  const app = createApp({ catalog, reports, now, log: options.log, smart, access: access.deps, ...(options.cohort ? { cohort: options.cohort } : {}) });
+  return { app, smart, reports, access };
 }
 
 /** A small browser stand-in: a cookie jar (by host, as browsers share cookies across ports) and manual redirects. */

@@ -1,7 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import express from 'express';
-import { buildEligo, callbackUrl, CookieClient, ehrLaunch, LogCapture, reserveServer, startEhr, type ReservedServer, type RunningEhr } from './harness';
+import { fhirPorts } from '../../src/app/fhir-ports';
+import { createCohortService, type CohortService } from '../../src/cohort';
+import { testAccess } from '../support/access';
+import { buildEligo, catalog, callbackUrl, CookieClient, ehrLaunch, LogCapture, reserveServer, startEhr, type ReservedServer, type RunningEhr } from './harness';
 
 const SESSION_COOKIE = 'eligo-session';
 
@@ -11,6 +17,9 @@ describe('SMART launch and session security', () => {
   let noPkceEhr: Server;
   let noPkceIss: string;
   const logs = new LogCapture();
+  const access = testAccess();
+  let cohort: CohortService;
+  let dataDir: string;
 
   beforeAll(async () => {
     app = await reserveServer();
@@ -23,12 +32,24 @@ describe('SMART launch and session security', () => {
     noPkceEhr = createServer(plainOnly);
     await new Promise<void>((resolve) => noPkceEhr.listen(0, '127.0.0.1', () => resolve()));
     noPkceIss = `http://127.0.0.1:${(noPkceEhr.address() as AddressInfo).port}/fhir`;
+    dataDir = mkdtempSync(path.join(tmpdir(), 'eligo-security-'));
+    const ports = fhirPorts({ baseUrl: ehr.fhirBaseUrl });
+    cohort = createCohortService({ catalog, dataDir, fhir: ports.fhir, patients: ports.source, concurrency: 1 });
     app.mount(
-      buildEligo({ appBaseUrl: app.url, iss: ehr.fhirBaseUrl, log: logs.logger, smart: { clients: [{ iss: ehr.fhirBaseUrl, clientId: 'eligo' }, { iss: noPkceIss, clientId: 'eligo' }] } }).app,
+      buildEligo({
+        appBaseUrl: app.url,
+        iss: ehr.fhirBaseUrl,
+        log: logs.logger,
+        access,
+        cohort,
+        smart: { clients: [{ iss: ehr.fhirBaseUrl, clientId: 'eligo' }, { iss: noPkceIss, clientId: 'eligo' }] },
+      }).app,
     );
   });
 
   afterAll(async () => {
+    await cohort?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     await app?.close();
     await ehr?.stop();
     await new Promise<void>((resolve) => (noPkceEhr ? noPkceEhr.close(() => resolve()) : resolve()));
@@ -187,7 +208,7 @@ describe('SMART launch and session security', () => {
     it('a posted Bundle naming a server patient is screened without touching that patient\'s stored report', async () => {
       const before = await (await patientA.request(`${app.url}/api/trials/ssc-cart/reports/ssc-potential`)).json();
       const forged = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Patient', id: 'ssc-potential', deceasedBoolean: true } }] };
-      const posted = await fetch(`${app.url}/api/trials/ssc-cart/screen`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ bundle: forged, asOf: '2026-06-15' }) });
+      const posted = await fetch(`${app.url}/api/trials/ssc-cart/screen`, { method: 'POST', headers: { ...access.as('service'), 'content-type': 'application/json' }, body: JSON.stringify({ bundle: forged, asOf: '2026-06-15' }) });
       expect(posted.status).toBe(200);
       expect(((await posted.json()) as { outcome: string }).outcome).toBe('ineligible');
       const after = await (await patientA.request(`${app.url}/api/trials/ssc-cart/reports/ssc-potential`)).json();

@@ -1,5 +1,6 @@
-import { STRICT_ROUTING } from '../../http/routing';
-import express, { type Request, type Response, type Router } from 'express';
+import type { Request, Response, Router } from 'express';
+import { accessNote } from '../../access/authenticate';
+import { secureRouter, type AccessRequest } from '../../access/secure-router';
 import { buildMeasureReport } from '../render/measure-report';
 import { renderCsv } from '../render/csv';
 import { renderHtml } from '../render/html';
@@ -32,51 +33,90 @@ function withLinks(base: string, view: CohortRunView): CohortRunView & { links: 
  */
 export function createCohortRouter(service: CohortService, options: { basePath?: string } = {}): Router {
   const base = options.basePath ?? '/api';
-  const router = express.Router(STRICT_ROUTING);
-  router.use('/cohort-runs', express.json({ limit: '20mb', type: ['application/json', 'application/fhir+json'] }));
-
-  router.post('/cohort-runs', async (req, res) => {
-    const view = await service.start(req.body ?? {});
-    const running = view.active && view.status !== 'completed';
-    res.status(running ? 202 : 200).location(`${base}/cohort-runs/${encodeURIComponent(view.runId)}`).json(withLinks(base, view));
-  });
-
-  router.get('/cohort-runs', async (_req, res) => {
-    res.json((await service.list()).map((v) => withLinks(base, v)));
-  });
-
-  router.get('/cohort-runs/:id', async (req, res) => {
-    res.json(withLinks(base, await service.status(param(req, 'id'))));
-  });
-
-  router.delete('/cohort-runs/:id', async (req, res) => {
-    const view = await service.cancel(param(req, 'id'));
-    res.status(view.status === 'cancelling' ? 202 : 200).json(withLinks(base, view));
-  });
-
-  router.get('/cohort-runs/:id/summary', async (req, res) => {
-    const summary = await service.summary(param(req, 'id'));
-    sendText(res, 'application/fhir+json', JSON.stringify(buildMeasureReport(summary)));
-  });
-
-  router.get('/cohort-runs/:id/summary.json', async (req, res) => {
-    res.json(await service.summary(param(req, 'id')));
-  });
-
-  router.get('/cohort-runs/:id/summary.csv', async (req, res) => {
-    const summary = await service.summary(param(req, 'id'));
-    res.setHeader('content-disposition', `attachment; filename="cohort-${summary.runId}.csv"`);
-    sendText(res, 'text/csv; charset=utf-8', renderCsv(summary));
-  });
-
-  router.get('/cohort-runs/:id/summary.html', async (req, res) => {
-    const summary = await service.summary(param(req, 'id'));
-    // The page has no script and loads nothing: say so to the browser too.
-    res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
-    sendText(res, 'text/html; charset=utf-8', renderHtml(summary));
-  });
-
-  return router;
+  const runOf = (req: Request): AccessRequest => ({ action: 'population.read', run: param(req, 'id') });
+  return secureRouter([
+    {
+      method: 'post',
+      path: '/cohort-runs',
+      bodyLimit: 64 * 1024,
+      access: (req) => {
+        const body = (req.body ?? {}) as { writeBack?: unknown; writeMeasureReport?: unknown; runId?: unknown };
+        const run = typeof body.runId === 'string' ? { run: body.runId } : {};
+        // Writing to the FHIR server with the service's credentials needs the write-back scope as well.
+        const writes = body.writeBack === true || body.writeMeasureReport === true;
+        return writes ? [{ action: 'population.run', ...run }, { action: 'patient.write-back', ...run }] : { action: 'population.run', ...run };
+      },
+      handler: async (req, res) => {
+        const view = await service.start(req.body ?? {});
+        accessNote(res).run = view.runId;
+        const running = view.active && view.status !== 'completed';
+        res.status(running ? 202 : 200).location(`${base}/cohort-runs/${encodeURIComponent(view.runId)}`).json(withLinks(base, view));
+      },
+    },
+    {
+      method: 'get',
+      path: '/cohort-runs',
+      access: 'population.read',
+      handler: async (_req, res) => {
+        res.json((await service.list()).map((v) => withLinks(base, v)));
+      },
+    },
+    {
+      method: 'get',
+      path: '/cohort-runs/:id',
+      access: runOf,
+      handler: async (req, res) => {
+        res.json(withLinks(base, await service.status(param(req, 'id'))));
+      },
+    },
+    {
+      method: 'delete',
+      path: '/cohort-runs/:id',
+      access: (req) => ({ action: 'population.run', run: param(req, 'id') }),
+      handler: async (req, res) => {
+        const view = await service.cancel(param(req, 'id'));
+        res.status(view.status === 'cancelling' ? 202 : 200).json(withLinks(base, view));
+      },
+    },
+    {
+      method: 'get',
+      path: '/cohort-runs/:id/summary',
+      access: runOf,
+      handler: async (req, res) => {
+        const summary = await service.summary(param(req, 'id'));
+        sendText(res, 'application/fhir+json', JSON.stringify(buildMeasureReport(summary)));
+      },
+    },
+    {
+      method: 'get',
+      path: '/cohort-runs/:id/summary.json',
+      access: runOf,
+      handler: async (req, res) => {
+        res.json(await service.summary(param(req, 'id')));
+      },
+    },
+    {
+      method: 'get',
+      path: '/cohort-runs/:id/summary.csv',
+      access: runOf,
+      handler: async (req, res) => {
+        const summary = await service.summary(param(req, 'id'));
+        res.setHeader('content-disposition', `attachment; filename="cohort-${summary.runId}.csv"`);
+        sendText(res, 'text/csv; charset=utf-8', renderCsv(summary));
+      },
+    },
+    {
+      method: 'get',
+      path: '/cohort-runs/:id/summary.html',
+      access: runOf,
+      handler: async (req, res) => {
+        const summary = await service.summary(param(req, 'id'));
+        // The page has no script and loads nothing: say so to the browser too.
+        res.setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+        sendText(res, 'text/html; charset=utf-8', renderHtml(summary));
+      },
+    },
+  ]);
 }
 
 function sendText(res: Response, type: string, body: string): void {
