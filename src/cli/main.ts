@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { cohortCommand } from '../cohort/cli/cohort-command';
+import { apiKeyCommand, purgeCommand } from './admin-commands';
 import { EligoError, isEligoError } from '../errors/eligo-error';
 import { getTrial, loadCatalog } from '../mapping/compile';
 import { loadConfig } from '../config';
@@ -29,6 +30,9 @@ Commands:
              a resumable journal and a summary (outcomes, funnel) as JSON, CSV, HTML, MeasureReport:
              eligo cohort --help
   worker     Screen patients of queued cohort runs (BullMQ on Redis): eligo worker --help
+  api-key    Make an API key for ELIGO_API_KEYS_FILE (printed once; the file keeps its hash):
+             eligo api-key --help
+  purge      Remove stored reports and cohort runs older than N days (retention): eligo purge --help
   validate   Check every mapping file and report each problem with its file and line
   trials     List the trials the mappings define
 
@@ -81,6 +85,8 @@ function formatOf(value: string | undefined): OutputFormat {
 async function run(argv: string[], io: CliIo): Promise<number> {
   // These commands have options of their own.
   if (argv[0] === 'cohort') return cohortCommand(argv.slice(1), io);
+  if (argv[0] === 'api-key') return apiKeyCommand(argv.slice(1), io);
+  if (argv[0] === 'purge') return purgeCommand(argv.slice(1), io);
   if (argv[0] === 'worker') {
     if (argv.includes('--help') || argv.includes('-h')) {
       io.out(WORKER_USAGE);
