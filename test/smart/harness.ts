@@ -112,9 +112,14 @@ export function buildEligo(options: {
   smart?: Partial<SmartConfigInput>;
   storage?: SmartStorage;
   now?: () => Date;
+  /** The SMART layer's clock (token refresh, session expiry), so a test can move past a token's life without waiting. */
+  smartNow?: () => number;
 }): EligoUnderTest {
   const config = parseSmartConfig({ appBaseUrl: options.appBaseUrl, clients: [{ iss: options.iss, clientId: 'eligo' }], ...options.smart });
-  const smart = createSmartContext(config, options.log, options.storage ? { storage: options.storage } : {});
+  const smart = createSmartContext(config, options.log, {
+    ...(options.storage ? { storage: options.storage } : {}),
+    ...(options.smartNow ? { now: options.smartNow } : {}),
+  });
   const reports = new MemoryReportStore();
   const now = options.now ?? (() => new Date('2026-06-15T12:00:00Z'));
   const app = express();
