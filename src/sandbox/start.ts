@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import type { Logger } from '../log';
@@ -44,7 +44,17 @@ export interface RunningSandbox {
  */
 export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
   const host = options.host ?? '127.0.0.1';
-  const server = createServer();
+  // The server must listen before the provider exists (the issuer URL needs the port), so
+  // connections can arrive first: they are answered 503 rather than left without a handler,
+  // which would hang them forever.
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined = undefined;
+  const server = createServer((req, res) => {
+    if (handler) {
+      handler(req, res);
+      return;
+    }
+    res.writeHead(503, { 'Retry-After': '1', 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end('the sandbox EHR is starting\n');
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
@@ -129,7 +139,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     options.log?.error({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'sandbox request failed');
     if (!res.headersSent) res.status(500).type('html').send(messagePage('Sandbox error', 'The sandbox EHR could not complete this step; start again.'));
   });
-  server.on('request', app);
+  handler = app;
   options.log?.info({ event: 'sandbox.started', url: issuer }, 'sandbox EHR listening');
 
   return {

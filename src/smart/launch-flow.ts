@@ -109,13 +109,15 @@ function sessionFromTokens(ctx: SmartContext, iss: string, kind: LaunchKind, tok
     throw new EligoError('ERR_FORBIDDEN', 'the EHR gave no patient context (a FHIR id) with the token; launch eligo from a patient chart', { where: 'patient' });
   }
   const now = ctx.now();
-  const fhirUser = idTokenValidated && tokens.id_token ? tokens.claims().fhirUser : undefined;
+  const claims = idTokenValidated && tokens.id_token ? tokens.claims() : undefined;
+  const fhirUser = claims?.fhirUser;
   return {
     iss,
     kind,
     patient: patient.data,
     ...(typeof tokens.encounter === 'string' ? { encounter: tokens.encounter } : {}),
     ...(typeof fhirUser === 'string' ? { fhirUser } : {}),
+    ...(typeof claims?.sub === 'string' ? { sub: claims.sub } : {}),
     scope: typeof tokens.scope === 'string' ? tokens.scope : '',
     accessToken: tokens.access_token,
     ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),

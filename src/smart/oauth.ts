@@ -1,3 +1,4 @@
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { custom, generators, Issuer, type BaseClient, type TokenSet } from 'openid-client';
 import type { SmartClientRegistration } from './config';
 import type { SmartConfiguration } from './discovery';
@@ -60,7 +61,13 @@ export function authorizationUrl(client: BaseClient, request: AuthorizationReque
   });
 }
 
-/** The authorization code for tokens; openid-client checks state and sends the PKCE verifier. */
+/**
+ * The authorization code for tokens: state (and `iss`, when known) checked, the PKCE verifier
+ * sent. With an issuer and a JWKS openid-client's callback() also validates the id_token.
+ * Without them there is nothing to validate it against, so it is dropped: oauthCallback() cannot
+ * be used for that, because it refuses any token response carrying an id_token, and an EHR sends
+ * one whenever `openid` is granted.
+ */
 export async function exchangeCode(
   client: BaseClient,
   configuration: SmartConfiguration,
@@ -68,16 +75,59 @@ export async function exchangeCode(
   params: Record<string, string>,
   checks: { state: string; codeVerifier: string },
 ): Promise<TokenSet> {
-  const callbackParams = { ...params };
-  // Without a known issuer the RFC 9207 `iss` parameter cannot be checked, so it is not passed on.
-  if (configuration.issuer === undefined) delete callbackParams.iss;
-  const openIdChecks = { state: checks.state, code_verifier: checks.codeVerifier, response_type: 'code' };
-  return canValidateIdToken(configuration)
-    ? client.callback(redirectUri, callbackParams, openIdChecks)
-    : client.oauthCallback(redirectUri, callbackParams, openIdChecks);
+  if (canValidateIdToken(configuration)) {
+    return client.callback(redirectUri, params, { state: checks.state, code_verifier: checks.codeVerifier, response_type: 'code' });
+  }
+  if (params.state !== checks.state) throw new Error('state mismatch');
+  // RFC 9207: a mix-up attack shows as another issuer; without a known issuer it cannot be checked.
+  if (configuration.issuer !== undefined && params.iss !== undefined && params.iss !== configuration.issuer) throw new Error('iss mismatch');
+  if (params.error !== undefined) throw new Error('the authorization server answered with an error');
+  if (!params.code) throw new Error('code missing from the response');
+  const tokens = await client.grant({ grant_type: 'authorization_code', code: params.code, redirect_uri: redirectUri, code_verifier: checks.codeVerifier });
+  delete tokens.id_token;
+  return tokens;
 }
 
-export function refreshTokens(client: BaseClient, configuration: SmartConfiguration, refreshToken: string): Promise<TokenSet> {
-  // refresh() validates an id_token in the answer, which needs the EHR's JWKS; grant() does not.
-  return canValidateIdToken(configuration) ? client.refresh(refreshToken) : client.grant({ grant_type: 'refresh_token', refresh_token: refreshToken });
+/**
+ * A refresh_token grant. openid-client's refresh() is not used: it validates an id_token in the
+ * answer as strictly as at sign-in and throws when a claim is missing (smart-launcher-v2 sends
+ * refreshed id_tokens without `aud`), which would end a working session. OpenID Connect Core
+ * 12.2 makes the refreshed id_token optional; the caller checks it with verifiedIdentity().
+ */
+export function refreshTokens(client: BaseClient, refreshToken: string): Promise<TokenSet> {
+  return client.grant({ grant_type: 'refresh_token', refresh_token: refreshToken });
+}
+
+/** Who an id_token names: its `sub` and, when present, the `fhirUser` claim. */
+export interface IdTokenIdentity {
+  sub: string;
+  fhirUser?: string;
+}
+
+const jwksByUrl = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+
+/**
+ * The identity in an id_token that passes every check eligo can make (RS256 signature against
+ * the EHR's JWKS, iss, aud = eligo's client id, exp, iat, sub), else undefined. Never throws:
+ * an id_token that cannot be trusted is simply not used.
+ */
+export async function verifiedIdentity(configuration: SmartConfiguration, clientId: string, idToken: string): Promise<IdTokenIdentity | undefined> {
+  if (configuration.issuer === undefined || configuration.jwks_uri === undefined) return undefined;
+  let jwks = jwksByUrl.get(configuration.jwks_uri);
+  if (!jwks) {
+    jwks = createRemoteJWKSet(new URL(configuration.jwks_uri), { timeoutDuration: HTTP_TIMEOUT_MS });
+    jwksByUrl.set(configuration.jwks_uri, jwks);
+  }
+  try {
+    const { payload } = await jwtVerify(idToken, jwks, {
+      issuer: configuration.issuer,
+      audience: clientId,
+      algorithms: ['RS256'],
+      requiredClaims: ['sub', 'iat', 'exp'],
+    });
+    if (typeof payload.sub !== 'string' || payload.sub === '') return undefined;
+    return { sub: payload.sub, ...(typeof payload.fhirUser === 'string' ? { fhirUser: payload.fhirUser } : {}) };
+  } catch {
+    return undefined;
+  }
 }

@@ -22,6 +22,8 @@ export const smartSessionSchema = z.strictObject({
   patient: fhirId,
   encounter: z.string().optional(),
   fhirUser: z.string().optional(),
+  /** The `sub` of the launch's validated id_token: a refresh naming another user ends the session. */
+  sub: z.string().optional(),
   /** Scopes granted, which may be fewer than asked for. */
   scope: z.string(),
   accessToken: z.string(),

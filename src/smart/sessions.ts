@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { TokenSet } from 'openid-client';
 import { registrationFor } from './config';
 import { redirectUri, type SmartContext } from './context';
-import { oauthClient, refreshTokens } from './oauth';
+import { canValidateIdToken, oauthClient, refreshTokens, verifiedIdentity, type IdTokenIdentity } from './oauth';
 import { loggableError } from './safe-error';
 import { refreshAt, smartSessionSchema, type ActiveSession, type SmartSession } from './session';
 
@@ -50,11 +50,25 @@ async function refresh(ctx: SmartContext, id: string, session: SmartSession): Pr
     return undefined;
   }
   let tokens: TokenSet;
+  let identity: IdTokenIdentity | undefined;
   try {
     const configuration = await ctx.discovery.discover(session.iss);
-    tokens = await refreshTokens(oauthClient(configuration, registration, redirectUri(ctx.config)), configuration, session.refreshToken);
+    tokens = await refreshTokens(oauthClient(configuration, registration, redirectUri(ctx.config)), session.refreshToken);
+    if (typeof tokens.id_token === 'string' && canValidateIdToken(configuration)) {
+      identity = await verifiedIdentity(configuration, registration.clientId, tokens.id_token);
+      // OpenID Connect Core 12.2 allows a refreshed id_token with fewer claims (smart-launcher-v2
+      // sends none of aud): it is ignored, and the identity stays the launch's.
+      if (!identity) ctx.log.info({ event: 'smart.refresh.id_token_ignored' }, 'the refreshed id_token is incomplete or unverifiable; the launch identity stays');
+    }
   } catch (error) {
     ctx.log.warn({ event: 'smart.refresh.failed', err: loggableError(error) }, 'token refresh failed; the session ends');
+    await endSession(ctx, id);
+    return undefined;
+  }
+  // The one case a refreshed id_token ends a session: fully valid, yet naming another user than
+  // the launch did (OIDC Core 12.2: sub must not change), so the tokens now act for someone else.
+  if (identity && namesAnotherUser(session, identity)) {
+    ctx.log.warn({ event: 'smart.refresh.user_changed' }, 'token refresh named another user; the session ends');
     await endSession(ctx, id);
     return undefined;
   }
@@ -81,6 +95,11 @@ async function refresh(ctx: SmartContext, id: string, session: SmartSession): Pr
   await save(ctx, id, updated);
   ctx.log.info({ event: 'smart.refresh.done' }, 'access token refreshed');
   return { ...updated, id };
+}
+
+function namesAnotherUser(session: SmartSession, identity: IdTokenIdentity): boolean {
+  if (session.sub !== undefined && identity.sub !== session.sub) return true;
+  return session.fhirUser !== undefined && identity.fhirUser !== undefined && identity.fhirUser !== session.fhirUser;
 }
 
 async function save(ctx: SmartContext, id: string, session: SmartSession): Promise<void> {

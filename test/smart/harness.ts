@@ -107,7 +107,7 @@ export interface EligoUnderTest {
   access: TestAccess;
 }
 
-/** The service as the lead wires it: SMART and page routers, the API guard, then the core app. */
+/** The service as the composition root wires it: SMART and page routers, authentication on /api, the core API. */
 export function buildEligo(options: {
   appBaseUrl: string;
   iss: string;
@@ -117,9 +117,14 @@ export function buildEligo(options: {
   now?: () => Date;
   access?: TestAccess;
   cohort?: CohortService;
+  /** The SMART layer's clock (token refresh, session expiry), so a test can move past a token's life without waiting. */
+  smartNow?: () => number;
 }): EligoUnderTest {
   const config = parseSmartConfig({ appBaseUrl: options.appBaseUrl, clients: [{ iss: options.iss, clientId: 'eligo' }], ...options.smart });
-  const smart = createSmartContext(config, options.log, options.storage ? { storage: options.storage } : {});
+  const smart = createSmartContext(config, options.log, {
+    ...(options.storage ? { storage: options.storage } : {}),
+    ...(options.smartNow ? { now: options.smartNow } : {}),
+  });
   const reports = new MemoryReportStore();
   const now = options.now ?? (() => new Date('2026-06-15T12:00:00Z'));
   const access = options.access ?? testAccess({ now });
