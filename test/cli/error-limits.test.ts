@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MAX_LISTED_PROBLEMS, MAX_PROBLEM_CHARS } from '../../src/errors/limits';
+import { MAX_ERROR_TEXT_CHARS, MAX_LISTED_PROBLEMS, MAX_PROBLEM_CHARS } from '../../src/errors/limits';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SCRIPT = path.join(__dirname, 'support/eligo-cli.ts');
@@ -63,5 +63,15 @@ describe('eligo screen on a Bundle full of junk', () => {
     expect(run.code).toBe(2);
     expect(run.stderrBytes).toBeLessThan(MAX_PROBLEM_CHARS + 200);
     expect(run.stderr).toMatch(/^eligo: .*long-reference\.json Observation\/o1: skipped: its subject Group\/g+… \(\d+ more characters\)\n$/);
+  });
+});
+
+describe('eligo error messages', () => {
+  it('clips a message that quotes a huge argument', async () => {
+    const trial = 't'.repeat(100_000);
+    const run = await eligo('screen', '--trial', trial, '--bundle', 'x.json');
+    expect(run.code).toBe(2);
+    expect(run.stderrBytes).toBeLessThan(MAX_ERROR_TEXT_CHARS + 100);
+    expect(run.stderr).toMatch(/^eligo: unknown trial "t+… \(\d+ more characters\)\n$/);
   });
 });
