@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, Response } from 'express';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { ZodError } from 'zod';
 import { EligoError, type EligoErrorCode } from '../errors/eligo-error';
-import { capped, clip, MAX_ERROR_TEXT_CHARS, moreLine } from '../errors/limits';
+import { capped, clip, MAX_ERROR_TEXT_CHARS, MAX_PROBLEM_CHARS, moreLine } from '../errors/limits';
 
 const HTTP_STATUS: Record<EligoErrorCode, number> = {
   ERR_ARGUMENT_INVALID: 400,
@@ -74,11 +74,11 @@ function zodOutcome(error: ZodError): OperationOutcome {
   const issue: Issue[] = shown.map((zodIssue) => {
     const path = clip(zodIssue.path.map(String).join('.'));
     // zod's own message lists every unknown key: a body of a million keys made a 72 MB answer.
-    const message = zodIssue.code === 'unrecognized_keys' ? unknownKeysMessage(zodIssue.keys) : zodIssue.message;
+    const message = zodIssue.code === 'unrecognized_keys' ? unknownKeysMessage(zodIssue.keys) : clip(zodIssue.message);
     return {
       severity: 'error',
       code: 'invalid',
-      diagnostics: clip(`ERR_ARGUMENT_INVALID: ${path ? `${path}: ` : ''}${message}`),
+      diagnostics: `ERR_ARGUMENT_INVALID: ${path ? `${clip(path, 100)}: ` : ''}${message}`,
       ...(path ? { expression: [path] } : {}),
     };
   });
@@ -89,7 +89,8 @@ function zodOutcome(error: ZodError): OperationOutcome {
 
 function unknownKeysMessage(keys: readonly string[]): string {
   const { shown, more } = capped(keys);
-  const listed = shown.map((key) => JSON.stringify(clip(key, 64))).join(', ');
+  // Clipped before the count is added, so long keys cannot cut the count off.
+  const listed = clip(shown.map((key) => JSON.stringify(clip(key, 64))).join(', '), MAX_PROBLEM_CHARS - 50);
   return `unrecognized key${keys.length === 1 ? '' : 's'}: ${listed}${more > 0 ? ` ${moreLine(more)}` : ''}`;
 }
 

@@ -51,6 +51,15 @@ describe('OperationOutcome size is bounded whatever the request', () => {
     expect(diagnostics).not.toContain(`unknown_field_${MAX_LISTED_PROBLEMS}"`);
   });
 
+  it('keeps the count of unknown keys however long the listed ones are', async () => {
+    const keys = Array.from({ length: 1_000 }, (_, i) => [`${'k'.repeat(200)}${i}`, i]);
+    const { status, text } = await post('/screen', JSON.stringify({ patientId: 'p1', ...Object.fromEntries(keys) }));
+    expect(status).toBe(400);
+    const diagnostics = (JSON.parse(text) as OperationOutcome).issue[0]?.diagnostics ?? '';
+    expect(diagnostics.length).toBeLessThanOrEqual(MAX_PROBLEM_CHARS + 100);
+    expect(diagnostics).toMatch(new RegExp(`^ERR_ARGUMENT_INVALID: unrecognized keys: "k+.*… and ${1_000 - MAX_LISTED_PROBLEMS} more$`));
+  });
+
   it('clips an unknown key of a megabyte', async () => {
     const { status, text } = await post('/screen', JSON.stringify({ patientId: 'p1', [`k${'x'.repeat(1_000_000)}`]: 1 }));
     expect(status).toBe(400);
