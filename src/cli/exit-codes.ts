@@ -12,6 +12,8 @@ export function exitCodeFor(code: EligoErrorCode): number {
     case 'ERR_ARGUMENT_INVALID':
     case 'ERR_INPUT_UNREADABLE':
     case 'ERR_INPUT_INVALID':
+    case 'ERR_INPUT_TOO_LARGE':
+    case 'ERR_MEDIA_UNSUPPORTED':
     case 'ERR_MAPPING_INVALID':
     case 'ERR_MAPPING_NOT_FOUND':
     case 'ERR_TRIAL_NOT_FOUND':

@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { cohortCommand } from '../cohort/cli/cohort-command';
 import { apiKeyCommand, purgeCommand } from './admin-commands';
 import { EligoError, isEligoError } from '../errors/eligo-error';
+import { clip, MAX_ERROR_TEXT_CHARS } from '../errors/limits';
 import { getTrial, loadCatalog } from '../mapping/compile';
 import { loadConfig } from '../config';
 import { checkScreenOptions, today } from '../usecases/screen';
@@ -144,10 +145,10 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     return await run(argv, io);
   } catch (error) {
     if (isEligoError(error)) {
-      io.err(`eligo: ${error.message}\n`);
+      io.err(`eligo: ${clip(error.message, MAX_ERROR_TEXT_CHARS)}\n`);
       return exitCodeFor(error.code);
     }
-    io.err(`eligo: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.err(`eligo: unexpected error: ${clip(error instanceof Error ? error.message : String(error), MAX_ERROR_TEXT_CHARS)}\n`);
     return EXIT_FAILED;
   }
 }

@@ -1,4 +1,4 @@
-import { readPatientBundles, SCREENING_RESOURCE_TYPES } from '../input';
+import { inputErrorLines, readPatientBundles, SCREENING_RESOURCE_TYPES } from '../input';
 import type { Catalog, CompiledTrial } from '../mapping/compile';
 import { renderText } from '../report/text';
 import type { EligibilityReport } from '../report/types';
@@ -86,7 +86,8 @@ export async function screenFiles(args: ScreenFilesArgs, io: CliIo): Promise<num
   }
   progress.done();
   printer.finish();
-  for (const e of reader.errors) io.err(`eligo: ${e.file}${e.location ? ` ${e.location}` : ''}: ${e.message}\n`);
+  // Capped: a file of junk entries would otherwise print a line for each (hundreds of MB).
+  for (const line of inputErrorLines(reader.errors)) io.err(`eligo: ${line}\n`);
   if (screened === 0) {
     io.err(`eligo: no patient found in ${args.paths.join(', ')}\n`);
     return EXIT_USAGE;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EligoError } from './eligo-error';
+import { clip, listCapped } from './limits';
 
 /**
  * Configuration checked by its zod schema: the parsed value, or ERR_CONFIG_INVALID listing
@@ -10,8 +11,8 @@ import { EligoError } from './eligo-error';
 export function parseConfig<Schema extends z.ZodType>(schema: Schema, input: unknown, label: string, fallbackWhere: string): z.infer<Schema> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || fallbackWhere}: ${issue.message}`);
-  const where = parsed.error.issues[0]?.path.map(String).join('.') || fallbackWhere;
+  const lines = listCapped(parsed.error.issues, (issue) => `${issue.path.map(String).join('.') || fallbackWhere}: ${issue.message}`);
+  const where = clip(parsed.error.issues[0]?.path.map(String).join('.') || fallbackWhere);
   throw new EligoError('ERR_CONFIG_INVALID', `invalid ${label}:\n${lines.join('\n')}`, { where });
 }
 
