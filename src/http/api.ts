@@ -3,7 +3,7 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { z } from 'zod';
 import { secureRouter } from '../access/secure-router';
 import { EligoError } from '../errors/eligo-error';
-import { groupResourcesByPatient } from '../input';
+import { groupResourcesByPatient, summariseErrors } from '../input';
 import { getTrial, type Catalog } from '../mapping/compile';
 import type { ReportStore } from '../report/store';
 import { screenResources, today } from '../usecases/screen';
@@ -100,7 +100,7 @@ export function createApiRouter(deps: ApiDeps & { maxBodyBytes?: number }): Rout
         if (body.bundle) {
           const { patients, errors } = groupResourcesByPatient(body.bundle as unknown as Bundle, { resourceTypes: SCREENING_RESOURCE_TYPES });
           if (patients.length !== 1) {
-            const why = errors.map((e) => e.message).join('; ');
+            const why = summariseErrors(errors);
             throw new EligoError('ERR_INPUT_INVALID', `the Bundle must hold exactly one patient, found ${patients.length}${why ? ` (${why})` : ''}`, { where: 'bundle' });
           }
           // Not stored: the Bundle's Patient id is the caller's word, and a stored report is read as a
