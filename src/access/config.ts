@@ -35,7 +35,7 @@ export interface AccessSettings {
  * list, half an issuer, or ELIGO_AUTH=off on a listener other than loopback stop start-up.
  */
 export function accessSettingsFromEnv(env: NodeJS.ProcessEnv, listenHost: string): AccessSettings {
-  const mode = env.ELIGO_AUTH ?? 'on';
+  const mode = env.ELIGO_AUTH || 'on';
   if (mode !== 'on' && mode !== 'off') throw new EligoError('ERR_CONFIG_INVALID', 'invalid configuration: ELIGO_AUTH: "on" (default) or "off"', { where: 'ELIGO_AUTH' });
   if (mode === 'off' && !isLoopbackHost(listenHost)) {
     throw new EligoError('ERR_CONFIG_INVALID', `invalid configuration: ELIGO_AUTH=off is only for a loopback listener, and ELIGO_HOST is ${listenHost}`, { where: 'ELIGO_AUTH' });
@@ -57,7 +57,8 @@ function issuersFromEnv(env: NodeJS.ProcessEnv): TrustedIssuer[] {
     }
     return parseConfig(z.array(trustedIssuerSchema), parsed, 'ELIGO_AUTH_ISSUERS', 'ELIGO_AUTH_ISSUERS');
   }
-  const single = { issuer: env.ELIGO_AUTH_ISSUER, audience: env.ELIGO_AUTH_AUDIENCE, jwksUri: env.ELIGO_AUTH_JWKS_URI };
+  // An empty variable is an unset one (compose passes `${VAR:-}` through as "").
+  const single = { issuer: env.ELIGO_AUTH_ISSUER || undefined, audience: env.ELIGO_AUTH_AUDIENCE || undefined, jwksUri: env.ELIGO_AUTH_JWKS_URI || undefined };
   if (Object.values(single).every((v) => v === undefined)) return [];
   return [parseConfig(trustedIssuerSchema, single, 'token issuer (ELIGO_AUTH_ISSUER, ELIGO_AUTH_AUDIENCE and ELIGO_AUTH_JWKS_URI together)', 'ELIGO_AUTH_ISSUER')];
 }

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Json } from './support';
+import { loadApiKeysFile } from '../../src/access/api-keys';
+import { accessSettingsFromEnv } from '../../src/access/config';
 
 /**
  * `docker compose config` needs the compose plugin, which the build machines lack; this checks
@@ -41,6 +43,18 @@ describe('docker-compose.yml', () => {
     expect(compose.services.loader.depends_on['hapi-ready'].condition).toBe('service_completed_successfully');
     expect(compose.services.eligo.depends_on['hapi-ready'].condition).toBe('service_completed_successfully');
     expect(compose.services.eligo.healthcheck.test.join(' ')).toContain('/health');
+  });
+
+  it('ships with authentication on: an API keys file that loads (no keys yet), no ELIGO_AUTH=off, data in a volume', () => {
+    const eligo = compose.services.eligo;
+    expect(eligo.environment.ELIGO_AUTH).toBe('on');
+    expect(eligo.environment.ELIGO_API_KEYS_FILE).toBe('/run/secrets/eligo-api-keys');
+    expect(compose.secrets['eligo-api-keys'].file).toBe('./docker/api-keys.yaml');
+    expect(loadApiKeysFile(join(root, 'docker', 'api-keys.yaml')).size).toBe(0);
+    // As compose interpolates with nothing set: `${VAR:-default}` becomes the default.
+    const env = Object.fromEntries(Object.entries<string>(eligo.environment).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]));
+    expect(() => accessSettingsFromEnv(env, env.ELIGO_HOST as string)).not.toThrow();
+    expect(eligo.volumes).toContain('eligo-data:/data');
   });
 
   it('points at files that exist: the Dockerfile, the scripts and the mounted folders', () => {
