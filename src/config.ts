@@ -47,6 +47,12 @@ export const configSchema = z.object({
   /** Cohort runs of the API and the schedules are screened by `eligo worker` processes through this Redis (BullMQ). */
   ELIGO_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
   ELIGO_QUEUE_NAME: queueNameSchema.optional(),
+  /** Admission control (README "Limits"): screenings at once, waiting, and per caller; beyond them 503/429 with Retry-After. */
+  ELIGO_MAX_CONCURRENT_SCREENS: z.coerce.number().int().positive().default(8),
+  ELIGO_MAX_QUEUED_SCREENS: z.coerce.number().int().min(0).default(32),
+  ELIGO_MAX_SCREENS_PER_CALLER: z.coerce.number().int().positive().default(16),
+  /** Largest posted screen request (a Bundle of one patient), in MB; beyond it 413. */
+  ELIGO_MAX_BODY_MB: z.coerce.number().positive().max(512).default(10),
   ELIGO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

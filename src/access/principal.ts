@@ -46,3 +46,9 @@ export function auditAgentOf(principal: Principal | undefined): AuditAgent {
   }
 }
 
+
+/** One caller, for per-caller limits: the same key however many requests it sends. */
+export function callerKey(principal: Principal | undefined): string {
+  const agent = auditAgentOf(principal);
+  return `${agent.kind}:${agent.issuer ?? ''}:${agent.who}`;
+}

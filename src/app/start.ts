@@ -3,7 +3,9 @@ import path from 'node:path';
 import { cdsConfigFromEnv } from '../cdshooks';
 import { loadCohortConfig } from '../cohort';
 import { seedPaths, type Config } from '../config';
+import { Admission, DEFAULT_ADMISSION } from '../http/admission';
 import { createApp } from '../http/create-app';
+import { BundleScreeningPool } from '../workers/bundle-pool';
 import type { Logger } from '../log';
 import { loadCatalog, type Catalog } from '../mapping/compile';
 import { FileReportStore } from '../report/store';
@@ -76,6 +78,7 @@ export async function startService(config: Config, log: Logger, env: NodeJS.Proc
   // Sessions hold access and refresh tokens: memory unless ELIGO_SMART_SESSION_DIR asks for files (docs/smart.md).
   const smart = createSmartContext(smartConfig, log);
   const now = (): Date => new Date();
+  const bundlePool = new BundleScreeningPool(config.ELIGO_MAPPINGS_DIR);
   const access = accessFromEnv(env, { host: config.ELIGO_HOST, dataDir, demo: embeddedFhir !== undefined, log, now });
   const cds = cdsConfigFromEnv();
   const cohort = createCohortRuntime({ config, cohortConfig, catalog, ports, reports, log }, { schedule: true });
@@ -87,6 +90,14 @@ export async function startService(config: Config, log: Logger, env: NodeJS.Proc
     now,
     log,
     access: access.deps,
+    admission: new Admission({
+      maxActive: config.ELIGO_MAX_CONCURRENT_SCREENS,
+      maxQueued: config.ELIGO_MAX_QUEUED_SCREENS,
+      perCaller: config.ELIGO_MAX_SCREENS_PER_CALLER,
+      retryAfterSeconds: DEFAULT_ADMISSION.retryAfterSeconds,
+    }),
+    maxBodyBytes: Math.round(config.ELIGO_MAX_BODY_MB * 1024 * 1024),
+    bundlePool,
     smart,
     ...(cds ? { cds } : {}),
     cohort: cohort.service,
@@ -111,6 +122,7 @@ export async function startService(config: Config, log: Logger, env: NodeJS.Proc
       await sandbox?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await embeddedFhir?.close();
+      await bundlePool.close();
       await access.deps.audit?.flush();
     },
   };

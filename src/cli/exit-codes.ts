@@ -27,6 +27,8 @@ export function exitCodeFor(code: EligoErrorCode): number {
     case 'ERR_FORBIDDEN':
     case 'ERR_NOT_FOUND':
     case 'ERR_CANCELLED':
+    case 'ERR_TOO_MANY_REQUESTS':
+    case 'ERR_BUSY':
     case 'ERR_INTERNAL':
       return EXIT_FAILED;
   }

@@ -20,18 +20,23 @@ export type EligoErrorCode =
   | 'ERR_FORBIDDEN'
   | 'ERR_NOT_FOUND'
   | 'ERR_CANCELLED'
+  | 'ERR_TOO_MANY_REQUESTS'
+  | 'ERR_BUSY'
   | 'ERR_INTERNAL';
 
 export class EligoError extends Error {
   readonly code: EligoErrorCode;
   /** Machine-readable location of the problem (a file, a path inside it, a URL). */
   readonly where?: string;
+  /** When to try again (ERR_BUSY, ERR_TOO_MANY_REQUESTS): the HTTP edge sends it as Retry-After. */
+  readonly retryAfterSeconds?: number;
 
-  constructor(code: EligoErrorCode, message: string, options?: { where?: string; cause?: unknown }) {
+  constructor(code: EligoErrorCode, message: string, options?: { where?: string; cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'EligoError';
     this.code = code;
     if (options?.where !== undefined) this.where = options.where;
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -1,15 +1,18 @@
 import type { Request, Router } from 'express';
 import type { Bundle } from '@medplum/fhirtypes';
 import { z } from 'zod';
+import { principalOf } from '../access/authenticate';
+import { callerKey } from '../access/principal';
 import { secureRouter } from '../access/secure-router';
+import { Admission } from './admission';
 import { EligoError } from '../errors/eligo-error';
-import { groupResourcesByPatient, summariseErrors } from '../input';
 import { getTrial, type Catalog } from '../mapping/compile';
 import type { ReportStore } from '../report/store';
-import { screenResources, today } from '../usecases/screen';
+import { today } from '../usecases/screen';
+import type { BundleScreeningPool } from '../workers/bundle-pool';
+import { screenPostedBundle } from '../workers/bundle-screen';
 import { screenPatient } from '../usecases/screen-patient';
 import type { PatientSource, ReportWriter } from '../usecases/ports';
-import { SCREENING_RESOURCE_TYPES } from '../input';
 
 export interface ApiDeps {
   catalog: Catalog;
@@ -18,7 +21,16 @@ export interface ApiDeps {
   source?: PatientSource;
   writer?: ReportWriter;
   now: () => Date;
+  /** Bounds concurrent screenings (503/429 with Retry-After beyond). */
+  admission?: Admission;
+  /** Largest JSON body of a screen request (bytes). */
+  maxBodyBytes?: number;
+  /** Screens large posted Bundles off the event loop; without it they are screened in-process. */
+  bundlePool?: BundleScreeningPool;
 }
+
+/** Bundles up to this size are screened in-process (tens of milliseconds); larger ones on the worker thread. */
+const IN_PROCESS_BUNDLE_BYTES = 1024 * 1024;
 
 const dateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is YYYY-MM-DD');
 
@@ -59,7 +71,8 @@ function screenRequest(req: Request): z.infer<typeof screenRequestSchema> {
  * The JSON API: the same use cases as the CLI. Every route names what it does (see
  * src/access/decide.ts for who may); errors reach the one OperationOutcome handler.
  */
-export function createApiRouter(deps: ApiDeps & { maxBodyBytes?: number }): Router {
+export function createApiRouter(deps: ApiDeps): Router {
+  const admission = deps.admission ?? new Admission();
   return secureRouter([
     {
       method: 'get',
@@ -93,19 +106,16 @@ export function createApiRouter(deps: ApiDeps & { maxBodyBytes?: number }): Rout
         if (body.bundle) return { action: 'bundle.screen' };
         return { action: body.writeBack ? 'patient.write-back' : 'patient.screen', patient: body.patientId as string };
       },
-      handler: async (req, res) => {
+      handler: (req, res) => admission.run(callerKey(principalOf(res)), async () => {
         const trial = getTrial(deps.catalog, param(req, 'trialId'));
         const body = screenRequest(req);
         const options = { asOf: body.asOf ?? today(deps.now()), ...(body.leukapheresisDate ? { leukapheresisDate: body.leukapheresisDate } : {}) };
         if (body.bundle) {
-          const { patients, errors } = groupResourcesByPatient(body.bundle as unknown as Bundle, { resourceTypes: SCREENING_RESOURCE_TYPES });
-          if (patients.length !== 1) {
-            const why = summariseErrors(errors);
-            throw new EligoError('ERR_INPUT_INVALID', `the Bundle must hold exactly one patient, found ${patients.length}${why ? ` (${why})` : ''}`, { where: 'bundle' });
-          }
+          const bundle = body.bundle as unknown as Bundle;
+          const large = Number(req.headers['content-length'] ?? Number.POSITIVE_INFINITY) > IN_PROCESS_BUNDLE_BYTES;
           // Not stored: the Bundle's Patient id is the caller's word, and a stored report is read as a
           // server patient's (it would let anyone overwrite another patient's report).
-          res.json(screenResources(trial, patients[0] as (typeof patients)[number], options));
+          res.json(large && deps.bundlePool ? await deps.bundlePool.screen(trial.id, bundle, options) : screenPostedBundle(trial, bundle, options));
           return;
         }
         if (!deps.source) throw new EligoError('ERR_ARGUMENT_INVALID', 'no FHIR server is configured; post a bundle instead', { where: 'patientId' });
@@ -114,7 +124,7 @@ export function createApiRouter(deps: ApiDeps & { maxBodyBytes?: number }): Rout
           writeBack: body.writeBack,
         });
         res.json(result.written ? { ...result.report, written: result.written } : result.report);
-      },
+      }),
     },
     {
       method: 'get',

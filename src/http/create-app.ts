@@ -16,8 +16,6 @@ export interface AppDeps extends ApiDeps {
   log: Logger;
   /** Who may call `/api` (src/access): required, so no composition can leave the API open by omission. */
   access: Omit<AccessDeps, 'smart'>;
-  /** Largest JSON body of a screen request (bytes). */
-  maxBodyBytes?: number;
   /** The SMART app (launch, report page); its session guards the API when present. */
   smart?: SmartContext;
   /** CDS Hooks, when EHR issuers are configured. */

@@ -22,6 +22,8 @@ const HTTP_STATUS: Record<EligoErrorCode, number> = {
   ERR_FHIR_UNAVAILABLE: 502,
   ERR_FHIR_REQUEST_FAILED: 502,
   ERR_CANCELLED: 409,
+  ERR_TOO_MANY_REQUESTS: 429,
+  ERR_BUSY: 503,
   ERR_INTERNAL: 500,
 };
 
@@ -33,6 +35,8 @@ const ISSUE_CODE: Record<number, NonNullable<OperationOutcome['issue'][number]['
   409: 'conflict',
   413: 'too-costly',
   415: 'not-supported',
+  429: 'throttled',
+  503: 'transient',
   502: 'transient',
   500: 'exception',
 };
@@ -151,7 +155,9 @@ export function errorHandler(log: (message: string, error: unknown) => void): Er
       return;
     }
     const { status, outcome } = errorToOutcome(error);
-    if (status >= 500) log('request failed', error);
+    if (error instanceof EligoError && error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    // Saturation is not a failure of the service: refused work is not logged as one.
+    if (status >= 500 && status !== 503) log('request failed', error);
     sendOutcome(res, status, outcome);
   };
 }

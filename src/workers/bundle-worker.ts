@@ -1,0 +1,27 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Bundle } from '@medplum/fhirtypes';
+import { isEligoError } from '../errors/eligo-error';
+import { getTrial, loadCatalog } from '../mapping/compile';
+import type { ScreenOptions } from '../usecases/screen';
+import { screenPostedBundle } from './bundle-screen';
+
+/** The worker thread of BundleScreeningPool: compiles the trials once, then screens Bundles on request. */
+export interface BundleJob {
+  id: number;
+  trialId: string;
+  bundle: Bundle;
+  options: ScreenOptions;
+}
+export type BundleAnswer = { id: number; report: unknown } | { id: number; error: { code?: string; message: string; where?: string } };
+
+const catalog = loadCatalog((workerData as { mappingsDir?: string }).mappingsDir);
+parentPort?.on('message', (job: BundleJob) => {
+  try {
+    parentPort?.postMessage({ id: job.id, report: screenPostedBundle(getTrial(catalog, job.trialId), job.bundle, job.options) } satisfies BundleAnswer);
+  } catch (error) {
+    const answer: BundleAnswer = isEligoError(error)
+      ? { id: job.id, error: { code: error.code, message: error.message, ...(error.where ? { where: error.where } : {}) } }
+      : { id: job.id, error: { message: 'the screening worker failed' } };
+    parentPort?.postMessage(answer);
+  }
+});
