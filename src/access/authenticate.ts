@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/types';
 import { outcomeOfStatus } from '../audit/types';
 import type { SmartContext } from '../smart/context';
 import { hasSessionCookie, sessionOf } from '../smart/require-session';
+import type { ActiveSession } from '../smart/session';
 import type { ApiKeys } from './api-keys';
 import { looksLikeApiKey } from './api-keys';
 import type { BearerVerifier } from './bearer';
@@ -41,6 +42,15 @@ export function principalOf(res: Response): Principal | undefined {
   return res.locals[PRINCIPAL] as Principal | undefined;
 }
 
+/** Names the caller of this request (for routes outside /api that authenticate their own way). */
+export function notePrincipal(res: Response, principal: Principal): void {
+  res.locals[PRINCIPAL] = principal;
+}
+
+export function sessionPrincipal(session: ActiveSession): Principal {
+  return { kind: 'smart-session', patient: session.patient, iss: session.iss, scopes: scopeSet(session.scope), ...(session.fhirUser ? { fhirUser: session.fhirUser } : {}) };
+}
+
 export function accessNote(res: Response): AccessNote {
   let note = res.locals[NOTE] as AccessNote | undefined;
   if (!note) {
@@ -64,16 +74,17 @@ export function authenticate(deps: AccessDeps): RequestHandler {
     if (deps.smart && hasSessionCookie(deps.smart, req)) {
       const session = await sessionOf(deps.smart, req);
       if (!session) throw new EligoError('ERR_UNAUTHORIZED', 'the SMART session is unknown or has ended; launch eligo again', { where: 'session' });
-      return { kind: 'smart-session', patient: session.patient, iss: session.iss, scopes: scopeSet(session.scope), ...(session.fhirUser ? { fhirUser: session.fhirUser } : {}) };
+      return sessionPrincipal(session);
     }
     if (deps.authDisabled && isLoopbackAddress(req.socket.remoteAddress)) return { kind: 'local' };
     throw new EligoError('ERR_UNAUTHORIZED', 'this API needs credentials: an API key or access token (Authorization: Bearer ...), or a SMART session', { where: 'authorization' });
   };
+  const audit = deps.audit ? auditRequests(deps.audit, deps.now) : undefined;
   return (req: Request, res: Response, next: NextFunction) => {
-    if (deps.audit) auditOnFinish(deps.audit, deps.now, req, res);
+    audit?.(req, res, () => undefined);
     identify(req).then(
       (principal) => {
-        res.locals[PRINCIPAL] = principal;
+        notePrincipal(res, principal);
         next();
       },
       (error: unknown) => {
@@ -97,6 +108,14 @@ async function fromAuthorization(deps: AccessDeps, authorization: string): Promi
   }
   if (!deps.bearer.configured) throw new EligoError('ERR_UNAUTHORIZED', 'this service trusts no token issuer (ELIGO_AUTH_ISSUER); use an API key', { where: 'authorization' });
   return deps.bearer.verify(credential);
+}
+
+/** Records every request through it in the audit trail when its answer has been sent. */
+export function auditRequests(audit: AuditLog, now: () => Date): RequestHandler {
+  return (req, res, next) => {
+    auditOnFinish(audit, now, req, res);
+    next();
+  };
 }
 
 function auditOnFinish(audit: AuditLog, now: () => Date, req: Request, res: Response): void {

@@ -53,6 +53,9 @@ export function decide(principal: Principal, action: Action, target: Target = {}
     case 'bearer':
     case 'api-key':
       return decideForService(principal.scopes, action);
+    case 'cds-client':
+      // Its JWT is for CDS Hooks; the API is not open to it.
+      return deny('a CDS client reaches only /cds-services');
   }
 }
 

@@ -21,6 +21,8 @@ export type Principal =
       scopes: ReadonlySet<string>;
     }
   | { kind: 'api-key'; name: string; scopes: ReadonlySet<string> }
+  /** An EHR calling CDS Hooks with its signed JWT: it reaches only /cds-services. */
+  | { kind: 'cds-client'; issuer: string }
   | { kind: 'local' };
 
 /** How a caller is named in the audit trail: never a token, never a person's name beyond the FHIR reference. */
@@ -41,6 +43,8 @@ export function auditAgentOf(principal: Principal | undefined): AuditAgent {
       return { kind: principal.kind, who: principal.subject, issuer: principal.issuer, ...(principal.clientId ? { clientId: principal.clientId } : {}) };
     case 'api-key':
       return { kind: principal.kind, who: principal.name };
+    case 'cds-client':
+      return { kind: principal.kind, who: principal.issuer, issuer: principal.issuer };
     case 'local':
       return { kind: principal.kind, who: 'local' };
   }

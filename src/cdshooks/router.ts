@@ -1,6 +1,8 @@
 import { STRICT_ROUTING } from '../http/routing';
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import type { Resource } from '@medplum/fhirtypes';
+import { accessNote, auditRequests, notePrincipal } from '../access/authenticate';
+import type { AuditLog } from '../audit/types';
 import { errorHandler, errorToOutcome, sendOutcome } from '../http/operation-outcome';
 import type { Logger } from '../log';
 import type { Catalog } from '../mapping/compile';
@@ -19,6 +21,7 @@ export interface CdsHooksDeps {
   catalog: Catalog;
   log: Logger;
   now: () => Date;
+  audit?: AuditLog;
 }
 
 /**
@@ -29,6 +32,7 @@ export function createCdsHooksRouter(deps: CdsHooksDeps): Router {
   const router = express.Router(STRICT_ROUTING);
   const verifier = new CdsJwtVerifier(deps.config, serviceUrl(deps.config));
   router.use(cors);
+  if (deps.audit) router.use(auditRequests(deps.audit, deps.now));
   router.use(express.json({ limit: '20mb', type: ['application/json', 'application/fhir+json'] }));
 
   router.get('/', (_req, res) => {
@@ -37,7 +41,9 @@ export function createCdsHooksRouter(deps: CdsHooksDeps): Router {
 
   router.post(`/${SERVICE_ID}`, async (req, res) => {
     const caller = await verifier.verify(req.get('authorization'));
+    notePrincipal(res, { kind: 'cds-client', issuer: caller.iss });
     const request = hookRequestSchema.parse(req.body);
+    Object.assign(accessNote(res), { action: 'patient.screen', route: `${req.baseUrl}/${SERVICE_ID}`, patient: request.context.patientId });
     const data = await patientData(request, caller.issuer);
     const source: PatientSource = { label: data.from, fetchPatientResources: () => Promise.resolve({ resources: data.resources as Resource[], warnings: data.warnings, gaps: data.gaps, ...(data.linkedPatientsRead ? { linkedPatientsRead: data.linkedPatientsRead } : {}) }) };
     const options = { asOf: today(deps.now()) };
@@ -48,7 +54,8 @@ export function createCdsHooksRouter(deps: CdsHooksDeps): Router {
   });
 
   router.post(`/${SERVICE_ID}/feedback`, async (req, res) => {
-    await verifier.verify(req.get('authorization'));
+    const caller = await verifier.verify(req.get('authorization'));
+    notePrincipal(res, { kind: 'cds-client', issuer: caller.iss });
     const feedback = (req.body as { feedback?: unknown } | undefined)?.feedback;
     deps.log.info({ event: 'cds.feedback', items: Array.isArray(feedback) ? feedback.length : 0 }, 'card feedback received');
     res.json({});

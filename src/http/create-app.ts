@@ -42,10 +42,17 @@ export function createApp(deps: AppDeps): Express {
     app.use(SMART_PATH, createSmartRouter(deps.smart));
     app.use(
       APP_PATH,
-      createWebRouter({ smart: deps.smart, catalog: deps.catalog, reports: deps.reports, now: deps.now, ...(deps.fhirOptions ? { fhirOptions: deps.fhirOptions } : {}) }),
+      createWebRouter({
+        smart: deps.smart,
+        catalog: deps.catalog,
+        reports: deps.reports,
+        now: deps.now,
+        ...(deps.access.audit ? { audit: deps.access.audit } : {}),
+        ...(deps.fhirOptions ? { fhirOptions: deps.fhirOptions } : {}),
+      }),
     );
   }
-  if (deps.cds) app.use('/cds-services', createCdsHooksRouter({ config: deps.cds, catalog: deps.catalog, log: deps.log, now: deps.now }));
+  if (deps.cds) app.use('/cds-services', createCdsHooksRouter({ config: deps.cds, catalog: deps.catalog, log: deps.log, now: deps.now, ...(deps.access.audit ? { audit: deps.access.audit } : {}) }));
   // Everything under /api past this point needs a principal; each route then decides what it may do.
   app.use('/api', authenticate({ ...deps.access, ...(deps.smart ? { smart: deps.smart } : {}) }));
   app.use('/api', createApiRouter(deps));

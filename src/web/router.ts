@@ -1,5 +1,8 @@
 import { STRICT_ROUTING } from '../http/routing';
-import express, { type Request, type Router } from 'express';
+import { accessNote, auditRequests, notePrincipal, sessionPrincipal } from '../access/authenticate';
+import type { Action } from '../access/decide';
+import type { AuditLog } from '../audit/types';
+import express, { type Request, type RequestHandler, type Router } from 'express';
 import type { Patient } from '@medplum/fhirtypes';
 import { z } from 'zod';
 import { EligoError } from '../errors/eligo-error';
@@ -25,6 +28,23 @@ import { sameSecret } from '../smart/cookies';
 export interface WebDeps extends SessionScreeningDeps {
   smart: SmartContext;
   now: () => Date;
+  /** Page views, report reads and write-backs go to the audit trail like the API's. */
+  audit?: AuditLog;
+}
+
+/** After requireSession: the session is the caller, and the route says what it does to which patient. */
+function audited(action: Action | undefined): RequestHandler {
+  return (req, res, next) => {
+    const session = currentSession(res);
+    notePrincipal(res, sessionPrincipal(session));
+    const note = accessNote(res);
+    note.route = `${req.baseUrl}${req.route ? String((req.route as { path: string }).path) : req.path}`;
+    note.patient = session.patient;
+    if (action) note.action = action;
+    const trial = typeof req.query.trial === 'string' ? req.query.trial : typeof (req.body as { trial?: unknown } | undefined)?.trial === 'string' ? (req.body as { trial: string }).trial : undefined;
+    if (trial && /^[a-z0-9][a-z0-9-]{0,63}$/.test(trial)) note.trial = trial;
+    next();
+  };
 }
 
 /** The trials a patient may fit come first; the order among equals stays the catalog's. */
@@ -49,9 +69,10 @@ export function createWebRouter(deps: WebDeps): Router {
     res.set({ 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }).type('text/css').send(REPORT_CSS);
   });
 
+  if (deps.audit) router.use(auditRequests(deps.audit, deps.now));
   const api = express.Router(STRICT_ROUTING);
   api.use(requireSession(deps.smart));
-  api.get('/session', (_req, res) => {
+  api.get('/session', audited(undefined), (_req, res) => {
     const session = currentSession(res);
     res.set('Cache-Control', 'no-store').json({
       patient: `Patient/${session.patient}`,
@@ -61,7 +82,7 @@ export function createWebRouter(deps: WebDeps): Router {
       expiresAt: new Date(session.expiresAt).toISOString(),
     });
   });
-  api.get('/report', async (req, res) => {
+  api.get('/report', audited('patient.screen'), async (req, res) => {
     const session = currentSession(res);
     const trial = getTrial(deps.catalog, trialParam.parse(req.query.trial));
     const screening = await screenSessionPatient(deps, session, [trial], screenOptions(req, deps));
@@ -70,7 +91,7 @@ export function createWebRouter(deps: WebDeps): Router {
   api.use(errorHandler((message, error) => deps.smart.log.error({ err: loggableError(error) }, message)));
   router.use('/api', api);
 
-  router.get('/', requireSession(deps.smart), async (req, res) => {
+  router.get('/', requireSession(deps.smart), audited('patient.screen'), async (req, res) => {
     const session = currentSession(res);
     const options = screenOptions(req, deps);
     const trials = [...deps.catalog.trials.values()];
@@ -93,7 +114,7 @@ export function createWebRouter(deps: WebDeps): Router {
     res.type('html').send(renderReportPage(view).text);
   });
 
-  router.post('/write-back', express.urlencoded({ extended: false, limit: '8kb' }), requireSession(deps.smart), async (req, res) => {
+  router.post('/write-back', express.urlencoded({ extended: false, limit: '8kb' }), requireSession(deps.smart), audited('patient.write-back'), async (req, res) => {
     const session = currentSession(res);
     checkSameOrigin(req, deps.smart.config.appBaseUrl);
     const form = writeBackForm.parse(req.body);

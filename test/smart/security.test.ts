@@ -6,7 +6,7 @@ import path from 'node:path';
 import express from 'express';
 import { fhirPorts } from '../../src/app/fhir-ports';
 import { createCohortService, type CohortService } from '../../src/cohort';
-import { testAccess } from '../support/access';
+import { RecordingAuditLog, testAccess } from '../support/access';
 import { buildEligo, catalog, callbackUrl, CookieClient, ehrLaunch, LogCapture, reserveServer, startEhr, type ReservedServer, type RunningEhr } from './harness';
 
 const SESSION_COOKIE = 'eligo-session';
@@ -17,7 +17,8 @@ describe('SMART launch and session security', () => {
   let noPkceEhr: Server;
   let noPkceIss: string;
   const logs = new LogCapture();
-  const access = testAccess();
+  const audit = new RecordingAuditLog();
+  const access = testAccess({ audit });
   let cohort: CohortService;
   let dataDir: string;
 
@@ -213,6 +214,36 @@ describe('SMART launch and session security', () => {
       expect(((await posted.json()) as { outcome: string }).outcome).toBe('ineligible');
       const after = await (await patientA.request(`${app.url}/api/trials/ssc-cart/reports/ssc-potential`)).json();
       expect(after).toEqual(before);
+    });
+
+    it('a session for patient A is refused on every API route naming patient B, or reaching beyond one patient', async () => {
+      const json = { 'content-type': 'application/json' };
+      const attempts: [string, string, unknown?][] = [
+        ['POST', '/api/trials/sle-cart/screen', { patientId: 'sle-eligible' }],
+        ['POST', '/api/trials/sle-cart/screen', { patientId: 'sle-eligible', writeBack: true }],
+        ['POST', '/api/trials/ssc-cart/screen', { patientId: 'ssc-potential', writeBack: true }],
+        ['POST', '/api/trials/sle-cart/screen', { bundle: { resourceType: 'Bundle', type: 'collection', entry: [] } }],
+        ['GET', '/api/trials/sle-cart/reports/sle-eligible'],
+        ['HEAD', '/api/trials/sle-cart/reports/sle-eligible'],
+        ['GET', '/api/trials/ssc-cart/reports/SSC-POTENTIAL'],
+        ['POST', '/api/cohort-runs', { trial: 'sle-cart', select: { by: 'ids', ids: ['sle-eligible'] } }],
+        ['GET', '/api/cohort-runs'],
+        ['DELETE', '/api/cohort-runs/any'],
+        ['GET', '/api/cohort-runs/any/summary.json'],
+      ];
+      for (const [method, url, body] of attempts) {
+        const response = await patientA.request(`${app.url}${url}`, { method, ...(body === undefined ? {} : { headers: json, body: JSON.stringify(body) }) });
+        expect({ method, url, body, status: response.status }).toEqual({ method, url, body, status: 403 });
+      }
+    });
+
+    it('audits what a session did and was refused, naming its user and patient', async () => {
+      await (await patientA.request(`${app.url}/app/api/report?trial=ssc-cart&asOf=2026-06-15`)).text();
+      await (await patientA.request(`${app.url}/api/trials/sle-cart/reports/sle-eligible`)).text();
+      const mine = audit.records.filter((r) => r.agent.kind === 'smart-session');
+      expect(mine).toContainEqual(expect.objectContaining({ route: '/app/api/report', action: 'patient.screen', patient: 'Patient/ssc-potential', trial: 'ssc-cart', status: 200, agent: expect.objectContaining({ who: expect.stringMatching(/^Practitioner\//) }) }));
+      expect(mine).toContainEqual(expect.objectContaining({ route: '/api/trials/:trialId/reports/:patientId', action: 'report.read', patient: 'Patient/sle-eligible', status: 403, outcome: 'denied' }));
+      expect(JSON.stringify(audit.records)).not.toMatch(/eyJ|access_token|refresh/);
     });
 
     it('a session for one patient cannot start, list or read cohort runs over the population', async () => {

@@ -2,7 +2,7 @@ import { ApiKeys, generateApiKey, hashApiKey } from '../../src/access/api-keys';
 import type { AccessDeps } from '../../src/access/authenticate';
 import { BearerVerifier, type TrustedIssuer } from '../../src/access/bearer';
 import { ALL_SERVICE_SCOPES } from '../../src/access/decide';
-import type { AuditLog } from '../../src/audit/types';
+import type { AuditLog, AuditRecord } from '../../src/audit/types';
 
 export interface TestAccess {
   deps: Omit<AccessDeps, 'smart'>;
@@ -40,4 +40,15 @@ export function testAccess(options: { holders?: Record<string, readonly string[]
       return { authorization: `Bearer ${key}` };
     },
   };
+}
+
+/** An audit destination that keeps records in memory, for assertions. */
+export class RecordingAuditLog implements AuditLog {
+  readonly records: AuditRecord[] = [];
+  record(entry: AuditRecord): void {
+    this.records.push(entry);
+  }
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
 }
