@@ -7,12 +7,29 @@ const runIdParameter = { name: 'runId', in: 'path', required: true, schema: { ty
 
 const outcomeResponse = { description: 'OperationOutcome naming the error code and the field', content: { 'application/fhir+json': { schema: { $ref: '#/components/schemas/OperationOutcome' } } } };
 
+type Operation = { summary: string; responses: Record<string, unknown>; requestBody?: unknown; parameters?: unknown[] };
+
+/** Every operation needs a caller (401) that may do it (403); those that take a body also have its limits. */
+function withAccessResponses(paths: Record<string, Record<string, Operation>>): Record<string, Record<string, Operation>> {
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      operation.responses['401'] = outcomeResponse;
+      operation.responses['403'] = outcomeResponse;
+      if (operation.requestBody) {
+        for (const status of ['413', '415', '429', '503']) operation.responses[status] = outcomeResponse;
+      }
+    }
+  }
+  return paths;
+}
+
 /** OpenAPI 3.1 for the JSON API; request schemas come from the zod schemas that validate them. */
 export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
+    security: [{ bearer: [] }, { smartSession: [] }],
     info: { title: 'eligo API', version: SERVICE_VERSION, description: 'Screens patients for clinical trials from FHIR R4 data.' },
-    paths: {
+    paths: withAccessResponses({
       '/api/trials': { get: { summary: 'List trials', responses: { '200': { description: 'Trials with their criterion counts' } } } },
       '/api/trials/{trialId}': {
         get: {
@@ -64,8 +81,16 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/api/cohort-runs/{runId}/summary.csv': { get: { summary: 'The summary as CSV', parameters: [runIdParameter], responses: { '200': { description: 'CSV' }, '404': outcomeResponse } } },
       '/api/cohort-runs/{runId}/summary.html': { get: { summary: 'The summary as HTML, the funnel as a chart', parameters: [runIdParameter], responses: { '200': { description: 'HTML' }, '404': outcomeResponse } } },
-    },
+    }),
     components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An eligo API key (eligo_...) or a JWT access token of a trusted issuer. Scopes: system/*.rs (screen, reports), eligo/write-back, eligo/population (cohort runs). README "Access".',
+        },
+        smartSession: { type: 'apiKey', in: 'cookie', name: 'eligo-session', description: 'A SMART session from an EHR launch: its launched patient only (__Host-eligo-session over https).' },
+      },
       schemas: {
         OperationOutcome: { type: 'object', properties: { resourceType: { const: 'OperationOutcome' }, issue: { type: 'array' } } },
         EligibilityReport: {

@@ -7,6 +7,7 @@ import { fhirPorts } from '../../src/app/fhir-ports';
 import { FileAuditLog } from '../../src/audit/file-audit-log';
 import { createCohortService, type CohortService } from '../../src/cohort';
 import { createApp } from '../../src/http/create-app';
+import { openApiDocument } from '../../src/http/openapi';
 import { createLogger } from '../../src/log';
 import { loadCatalog } from '../../src/mapping/compile';
 import { MemoryReportStore } from '../../src/report/store';
@@ -114,6 +115,15 @@ const ROUTES: [string, string, unknown?][] = [
 ];
 
 describe('who may call the API', () => {
+  it('checks every route the OpenAPI document lists, and the document declares the credentials', () => {
+    const document = openApiDocument() as Json;
+    const documented = Object.entries<Record<string, unknown>>(document.paths).flatMap(([route, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${route.replace('{trialId}', 'sle-cart').replace('{patientId}', 'sle-eligible').replace('{runId}', 'any-run')}`),
+    );
+    expect(documented.sort()).toEqual(ROUTES.map(([method, url]) => `${method} ${url}`).filter((r) => !r.includes('no-such-route')).sort());
+    expect(Object.keys(document.components.securitySchemes)).toEqual(['bearer', 'smartSession']);
+  });
+
   it('refuses every route, and unknown ones, without credentials: 401 with a Bearer challenge and an OperationOutcome', async () => {
     for (const [method, url, body] of ROUTES) {
       const response = await call(method, url, {}, body);
