@@ -4,7 +4,11 @@ import type { AccessDeps } from '../access/authenticate';
 import { BearerVerifier } from '../access/bearer';
 import { accessSettingsFromEnv } from '../access/config';
 import { ALL_SERVICE_SCOPES } from '../access/decide';
-import { FileAuditLog } from '../audit/file-audit-log';
+import { AuditLogs, FileAuditLog } from '../audit/file-audit-log';
+import { FhirAuditLog } from '../audit/fhir-audit-log';
+import type { AuditLog } from '../audit/types';
+import { EligoError } from '../errors/eligo-error';
+import type { FhirHttp } from '../fhir/http/fhir-http';
 import type { Logger } from '../log';
 
 export interface ServiceAccess {
@@ -18,7 +22,10 @@ export interface ServiceAccess {
  * ELIGO_AUTH=off on loopback. The demo (embedded FHIR server, nothing configured) gets a fresh
  * key per start, so `npm start` still works in one command without leaving the API open.
  */
-export function accessFromEnv(env: NodeJS.ProcessEnv, options: { host: string; dataDir: string; demo: boolean; log: Logger; now: () => Date }): ServiceAccess {
+export function accessFromEnv(
+  env: NodeJS.ProcessEnv,
+  options: { host: string; dataDir: string; demo: boolean; log: Logger; now: () => Date; publicUrl: string; fhirHttp: FhirHttp },
+): ServiceAccess {
   const settings = accessSettingsFromEnv(env, options.host);
   let apiKeys = settings.apiKeysFile ? loadApiKeysFile(settings.apiKeysFile) : new ApiKeys([]);
   let demoApiKey: string | undefined;
@@ -35,9 +42,17 @@ export function accessFromEnv(env: NodeJS.ProcessEnv, options: { host: string; d
       bearer: new BearerVerifier(settings.issuers, options.now),
       apiKeys,
       authDisabled: settings.authDisabled,
-      audit: new FileAuditLog(path.join(options.dataDir, 'audit'), options.log),
+      audit: auditLogFrom(env, options),
       now: options.now,
     },
     ...(demoApiKey ? { demoApiKey } : {}),
   };
+}
+
+/** The audit file always; AuditEvents on the FHIR server too with ELIGO_AUDIT_FHIR=true. */
+function auditLogFrom(env: NodeJS.ProcessEnv, options: { dataDir: string; log: Logger; publicUrl: string; fhirHttp: FhirHttp }): AuditLog {
+  const file = new FileAuditLog(path.join(options.dataDir, 'audit'), options.log);
+  const toFhir = env.ELIGO_AUDIT_FHIR ?? 'false';
+  if (toFhir !== 'true' && toFhir !== 'false') throw new EligoError('ERR_CONFIG_INVALID', 'invalid configuration: ELIGO_AUDIT_FHIR: "true" or "false"', { where: 'ELIGO_AUDIT_FHIR' });
+  return toFhir === 'true' ? new AuditLogs([file, new FhirAuditLog(options.fhirHttp, `eligo ${options.publicUrl}`, options.log)]) : file;
 }

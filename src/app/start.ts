@@ -79,7 +79,7 @@ export async function startService(config: Config, log: Logger, env: NodeJS.Proc
   const smart = createSmartContext(smartConfig, log);
   const now = (): Date => new Date();
   const bundlePool = new BundleScreeningPool(config.ELIGO_MAPPINGS_DIR);
-  const access = accessFromEnv(env, { host: config.ELIGO_HOST, dataDir, demo: embeddedFhir !== undefined, log, now });
+  const access = accessFromEnv(env, { host: config.ELIGO_HOST, dataDir, demo: embeddedFhir !== undefined, log, now, publicUrl, fhirHttp: ports.fhir.http });
   const cds = cdsConfigFromEnv();
   const cohort = createCohortRuntime({ config, cohortConfig, catalog, ports, reports, log }, { schedule: true });
   const app = createApp({

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fhirPorts } from '../../src/app/fhir-ports';
-import { FileAuditLog } from '../../src/audit/file-audit-log';
+import { AuditLogs, FileAuditLog } from '../../src/audit/file-audit-log';
+import { FhirAuditLog } from '../../src/audit/fhir-audit-log';
 import { createCohortService, type CohortService } from '../../src/cohort';
 import { createApp } from '../../src/http/create-app';
 import { openApiDocument } from '../../src/http/openapi';
@@ -28,7 +29,7 @@ const AUDIENCE = 'https://eligo.test';
 let fhir: TestFhir;
 let issuer: TestIssuer;
 let access: TestAccess;
-let audit: FileAuditLog;
+let audit: AuditLogs;
 let cohort: CohortService;
 let server: Server;
 let base: string;
@@ -39,7 +40,8 @@ beforeAll(async () => {
   await loadFhirFiles(fhir.server, [EXAMPLES]);
   issuer = await startTestIssuer();
   dataDir = mkdtempSync(path.join(tmpdir(), 'eligo-access-'));
-  audit = new FileAuditLog(path.join(dataDir, 'audit'));
+  const ports = fhirPorts({ baseUrl: fhir.base });
+  audit = new AuditLogs([new FileAuditLog(path.join(dataDir, 'audit')), new FhirAuditLog(ports.fhir.http, 'eligo under test')]);
   access = testAccess({
     holders: {
       reader: ['system/*.rs'],
@@ -51,7 +53,6 @@ beforeAll(async () => {
     audit,
     now: () => NOW,
   });
-  const ports = fhirPorts({ baseUrl: fhir.base });
   const catalog = loadCatalog();
   cohort = createCohortService({ catalog, dataDir: path.join(dataDir, 'runs'), fhir: ports.fhir, patients: ports.source, concurrency: 1 });
   const app = createApp({
@@ -254,5 +255,20 @@ describe('the audit trail', () => {
     for (const key of Object.values(access.keys)) expect(text).not.toContain(key);
     expect(text).not.toMatch(/eyJ/);
     expect(text).not.toMatch(/Example|birthDate|1991-04-02/);
+  });
+
+  it('writes the same records as AuditEvents (IHE BALP shape) to the FHIR server', async () => {
+    await audit.flush();
+    const bundle = (await (await fetch(`${fhir.base}/AuditEvent?_count=1000`)).json()) as Json;
+    const events = (bundle.entry ?? []).map((e: Json) => e.resource as Json);
+    const screening = events.find((e: Json) => e.agent?.[0]?.who?.display === 'reader' && e.action === 'E' && e.outcome === '0');
+    expect(screening).toMatchObject({
+      type: { code: 'rest' },
+      subtype: [{ code: 'operation' }],
+      agent: [{ requestor: true, who: { display: 'reader' } }, { requestor: false, who: { display: 'eligo under test' } }],
+      entity: expect.arrayContaining([expect.objectContaining({ what: { reference: 'Patient/sle-eligible' }, role: expect.objectContaining({ code: '1' }) })]),
+    });
+    expect(events.some((e: Json) => e.outcome === '4' && e.agent?.[0]?.who?.display === 'narrow')).toBe(true);
+    expect(JSON.stringify(events)).not.toContain('eligo_');
   });
 });
