@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -123,6 +123,10 @@ describe('the service as npm start runs it', () => {
     expect(lines).toContainEqual(expect.objectContaining({ status: 401, outcome: 'denied', agent: { kind: 'anonymous', who: 'anonymous' } }));
     expect(lines).toContainEqual(expect.objectContaining({ route: '/api/cohort-runs', action: 'population.run', run: 'nightly-sle', outcome: 'success' }));
     expect(JSON.stringify(lines)).not.toContain('eligo_');
+    expect(statSync(path.join(dataDir, 'audit')).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(dataDir, 'audit', `${day}.jsonl`)).mode & 0o777).toBe(0o600);
+    // Sessions (with their tokens) stay in memory unless ELIGO_SMART_SESSION_DIR is set (docs/smart.md).
+    expect(existsSync(path.join(dataDir, 'sessions'))).toBe(false);
   });
 
   it('logs no patient names or birth dates while it screens and runs cohorts', () => {
