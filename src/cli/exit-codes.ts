@@ -23,6 +23,7 @@ export function exitCodeFor(code: EligoErrorCode): number {
     case 'ERR_FHIR_UNAVAILABLE':
     case 'ERR_FHIR_REQUEST_FAILED':
     case 'ERR_WRITE_CONFLICT':
+    case 'ERR_WRITE_INCOMPLETE':
     case 'ERR_UNAUTHORIZED':
     case 'ERR_FORBIDDEN':
     case 'ERR_NOT_FOUND':

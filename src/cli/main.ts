@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { cohortCommand } from '../cohort/cli/cohort-command';
 import { apiKeyCommand, purgeCommand } from './admin-commands';
+import { loadCommand } from './load-command';
 import { EligoError, isEligoError } from '../errors/eligo-error';
 import { clip, MAX_ERROR_TEXT_CHARS } from '../errors/limits';
 import { getTrial, loadCatalog } from '../mapping/compile';
@@ -33,6 +34,7 @@ Commands:
   worker     Screen patients of queued cohort runs (BullMQ on Redis): eligo worker --help
   api-key    Make an API key for ELIGO_API_KEYS_FILE (printed once; the file keeps its hash):
              eligo api-key --help
+  load       Load FHIR files into any FHIR server (no client ids; idempotent): eligo load --help
   purge      Remove stored reports and cohort runs older than N days (retention): eligo purge --help
   validate   Check every mapping file and report each problem with its file and line
   trials     List the trials the mappings define
@@ -88,6 +90,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (argv[0] === 'cohort') return cohortCommand(argv.slice(1), io);
   if (argv[0] === 'api-key') return apiKeyCommand(argv.slice(1), io);
   if (argv[0] === 'purge') return purgeCommand(argv.slice(1), io);
+  if (argv[0] === 'load') return loadCommand(argv.slice(1), io);
   if (argv[0] === 'worker') {
     if (argv.includes('--help') || argv.includes('-h')) {
       io.out(WORKER_USAGE);

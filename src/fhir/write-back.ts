@@ -36,7 +36,8 @@ import { KeyedSerialiser } from './concurrency';
 import type { FhirSource } from './source';
 import type { Resource, ResearchSubject } from '@medplum/fhirtypes';
 import { renderReportHtml } from './report-html';
-import { applyAsTransaction, applyInOrder, placeholder } from './write-back/apply';
+import { applyAsTransaction, applyInOrder, PartialWrite, placeholder } from './write-back/apply';
+import { displayBaseUrl } from './http/describe-request';
 import type { PlannedWrite } from './write-back/apply';
 import { readCurrentState } from './write-back/read-current';
 import {
@@ -48,7 +49,7 @@ import {
   serviceAgent,
 } from './write-back/resources';
 import { decideStatus } from './write-back/subject-status';
-import { identifierQuery, reportIdentifier, screeningKey, subjectIdentifier, trialIdentifier } from './write-back/vocabulary';
+import { identifierQuery, reportIdentifier, screeningKey, screeningTagQuery, subjectIdentifier, trialIdentifier } from './write-back/vocabulary';
 
 export interface WriteBackInput {
   trial: TrialFile;
@@ -87,10 +88,71 @@ export function writeBack(source: FhirSource, input: WriteBackInput): Promise<Wr
   }
   const patientReference = patientReferenceOf(report.patient);
   const key = screeningKey(trial.id, patientReference);
-  return serialiser.run(`${source.baseUrl}\n${key}`, () => writeOnce(source, input, patientReference, key));
+  return serialiser.run(`${source.baseUrl}\n${key}`, () => writeReconciled(source, input, patientReference, key));
 }
 
-async function writeOnce(source: FhirSource, input: WriteBackInput, patientReference: string, key: string): Promise<WriteBackResult> {
+/** Why a write may have left the server in another state than planned, or undefined when it cannot have. */
+function uncertainty(error: unknown): 'partial' | 'conflict' | 'unknown' | undefined {
+  if (error instanceof PartialWrite) return 'partial';
+  if (error instanceof EligoError && error.code === 'ERR_WRITE_CONFLICT') return 'conflict';
+  // Network failures, timeouts and 5xx: the server may have applied the write before failing.
+  if (error instanceof EligoError && error.code === 'ERR_FHIR_UNAVAILABLE') return 'unknown';
+  return undefined;
+}
+
+/**
+ * Writes, then makes sure of what happened. After a write that failed in a way that may have
+ * changed the server (part of a transaction applied, an answer lost, a version conflict that
+ * may be our own retried write) the state is read again and planned again: nothing left to do
+ * means the write had been applied; what is left is written once more (a conflict with someone
+ * else's edit stays a conflict). After a write that succeeded, one more read removes what a
+ * concurrent writer in another process left beside it (duplicate report, subject, Provenance):
+ * every writer keeps the same survivor, so they converge on one result per (trial, patient).
+ */
+async function writeReconciled(source: FhirSource, input: WriteBackInput, patientReference: string, key: string): Promise<WriteBackResult> {
+  let first: WriteBackResult;
+  try {
+    first = await writeOnce(source, input, patientReference, key);
+  } catch (error) {
+    const cause = uncertainty(error);
+    if (!cause) throw error;
+    return repair(source, input, patientReference, key, error, cause);
+  }
+  if (first.mode === 'unchanged') return first;
+  let check: WriteBackResult;
+  try {
+    check = await writeOnce(source, input, patientReference, key);
+  } catch (error) {
+    const cause = uncertainty(error);
+    if (!cause) throw error;
+    check = await repair(source, input, patientReference, key, error, cause);
+  }
+  if (check.mode === 'unchanged' && check.warnings.length === 0) return first;
+  return { ...check, mode: first.mode, written: [...first.written, ...check.written], warnings: [...first.warnings, ...check.warnings] };
+}
+
+async function repair(source: FhirSource, input: WriteBackInput, patientReference: string, key: string, error: unknown, cause: 'partial' | 'conflict' | 'unknown'): Promise<WriteBackResult> {
+  const what = error instanceof Error ? error.message : String(error);
+  let again: WriteBackResult;
+  try {
+    // A conflict with someone else's edit is theirs to win: re-planned, but not written over.
+    again = await writeOnce(source, input, patientReference, key, cause === 'conflict' ? { refuseWrites: error } : {});
+  } catch (second) {
+    if (second === error) throw error;
+    const base = displayBaseUrl(source.baseUrl);
+    if (cause === 'partial' || second instanceof PartialWrite) {
+      throw new EligoError('ERR_WRITE_INCOMPLETE', `write-back to FHIR server ${base} is incomplete: ${what}; completing it failed too: ${second instanceof Error ? second.message : String(second)}. The next write-back of this patient completes it (every write is idempotent)`, { where: base, cause: second });
+    }
+    throw new EligoError('ERR_FHIR_UNAVAILABLE', `write-back to FHIR server ${base} may or may not have been applied (${what}); run it again: every write is idempotent`, { where: base, cause: second });
+  }
+  const warning =
+    again.mode === 'unchanged'
+      ? `the write-back had been applied although the server's answer said otherwise (${what})`
+      : `the server applied the write-back only in part or its answer was lost (${what}); eligo read it back and completed it`;
+  return { ...again, warnings: [...again.warnings, warning] };
+}
+
+async function writeOnce(source: FhirSource, input: WriteBackInput, patientReference: string, key: string, options: { refuseWrites?: unknown } = {}): Promise<WriteBackResult> {
   const { trial, report, serviceVersion } = input;
   const capabilities = await source.capabilities();
   const current = await readCurrentState(source.http, capabilities, { trialId: trial.id, key, patientReference, concurrency: 4 });
@@ -146,6 +208,7 @@ async function writeOnce(source: FhirSource, input: WriteBackInput, patientRefer
   let provenanceRef = provenance?.id ? `Provenance/${provenance.id}` : '';
   if (writes.length > 0 || !provenance?.id) {
     const desired = buildProvenance({
+      key,
       targets: subjectIsOurs ? [reportRef, subjectRef] : [reportRef],
       evidence: evidenceReferences(report),
       agent,
@@ -155,12 +218,15 @@ async function writeOnce(source: FhirSource, input: WriteBackInput, patientRefer
     });
     provenanceRef = provenance?.id
       ? (plan({ method: 'PUT', url: provenanceRef, resource: { ...desired, id: provenance.id }, ...ifMatch(provenance) }), provenanceRef)
-      : plan({ method: 'POST', url: 'Provenance', resource: desired });
+      : plan({ method: 'POST', url: 'Provenance', resource: desired, ifNoneExist: screeningTagQuery(key) });
   }
-  // Left over from older runs or races: one current Provenance per (trial, patient). A few per run
-  // keeps the transaction small (servers cap conditional transactions, @medplum/fhir-router at 8 entries).
-  for (const extra of duplicates.slice(0, 3)) if (extra.id) plan({ method: 'DELETE', url: `Provenance/${extra.id}` });
+  // Left over from older runs or concurrent writers: one current report, subject and Provenance per
+  // (trial, patient). A few per run keeps the transaction small (servers cap conditional
+  // transactions, @medplum/fhir-router and Medplum at 8 entries); the next run removes the rest.
+  const extras = [...current.extraReports, ...current.extraSubjects, ...duplicates].slice(0, 3);
+  for (const extra of extras) if (extra.id) plan({ method: 'DELETE', url: `${extra.resourceType}/${extra.id}` });
 
+  if (writes.length > 0 && options.refuseWrites !== undefined) throw options.refuseWrites;
   if (writes.length === 0) {
     return { mode: 'unchanged', researchStudy: studyRef, researchSubject: subjectRef, subjectStatus, statusKeptFromPerson, report: reportRef, provenance: provenanceRef, written: [], warnings: current.warnings };
   }

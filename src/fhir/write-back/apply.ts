@@ -50,10 +50,39 @@ export async function applyAsTransaction(http: FhirHttp, writes: readonly Planne
   if (bundle?.type !== 'transaction-response' || entries.length !== writes.length) {
     throw new EligoError('ERR_FHIR_REQUEST_FAILED', `FHIR server ${displayBaseUrl(http.baseUrl)} answered the write-back transaction with something other than a transaction-response`);
   }
-  return writes.map((w, i) => {
+  const keys = writes.map((w, i) => {
     const entry = entries[i];
     return w.method === 'DELETE' ? w.url : locationKey(entry?.response?.location) ?? keyOf(entry?.resource) ?? w.url;
   });
+  // A server that applies transactions entry by entry answers 200 with each entry's own status.
+  const refused = new Set<number>();
+  writes.forEach((w, i) => {
+    const code = Number(/^\d{3}/.exec(entries[i]?.response?.status ?? '')?.[0] ?? 0);
+    const gone = w.method === 'DELETE' && (code === 404 || code === 410);
+    if (!(code >= 200 && code < 300) && !gone) refused.add(i);
+  });
+  if (refused.size > 0) {
+    throw new PartialWrite(
+      keys.filter((_, i) => !refused.has(i)),
+      [...refused].map((i) => ({ write: describe(writes[i] as PlannedWrite), status: entries[i]?.response?.status ?? 'no status' })),
+    );
+  }
+  return keys;
+}
+
+/** A transaction the server applied in part: what it stored, and what it refused with which status. */
+export class PartialWrite extends Error {
+  constructor(
+    readonly applied: string[],
+    readonly failed: { write: string; status: string }[],
+  ) {
+    super(`the server applied ${applied.length} of ${applied.length + failed.length} writes; refused ${failed.map((f) => `${f.write} (${f.status})`).join(', ')}`);
+    this.name = 'PartialWrite';
+  }
+}
+
+function describe(write: PlannedWrite): string {
+  return `${write.method} ${write.url}`;
 }
 
 /**
@@ -80,7 +109,11 @@ export async function applyInOrder(http: FhirHttp, writes: readonly PlannedWrite
       out.push(write.url);
       continue;
     }
-    if (response.status < 200 || response.status >= 300) throw httpError(http, request, response);
+    if (response.status < 200 || response.status >= 300) {
+      // The writes before this one stay: say so, so the caller repairs rather than reports nothing written.
+      if (out.length > 0 && response.status < 500) throw new PartialWrite(out, [{ write: describe(write), status: String(response.status) }]);
+      throw httpError(http, request, response);
+    }
     const key = locationKey(response.headers.get('location') ?? undefined) ?? keyOf(response.body as Resource | undefined) ?? write.url;
     named.set(write.fullUrl, key);
     out.push(key);

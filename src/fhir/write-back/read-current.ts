@@ -3,7 +3,7 @@ import type { ServerCapabilities } from '../capabilities';
 import type { FhirHttp } from '../http/fhir-http';
 import { searchEntries } from '../paging';
 import { readMany } from '../read-many';
-import { hasIdentifier, identifierQuery, reportIdentifier, subjectIdentifier, SYSTEMS, trialIdentifier } from './vocabulary';
+import { hasIdentifier, identifierQuery, reportIdentifier, screeningTagQuery, subjectIdentifier, SYSTEMS, trialIdentifier } from './vocabulary';
 
 /** What is on the server for one (trial, patient) before writing. */
 export interface CurrentState {
@@ -13,8 +13,11 @@ export interface CurrentState {
   /** A subject for the same study and patient that someone else created (eligo then writes none). */
   otherSubject?: ResearchSubject;
   report?: DocumentReference;
-  /** eligo's Provenances targeting the report (one expected; more are old duplicates). */
+  /** eligo's Provenances for this pair (one expected; more are duplicates), the one to keep first. */
   provenances: Provenance[];
+  /** Reports and subjects carrying eligo's identifier beyond the first: left by concurrent writers, to be removed. */
+  extraReports: DocumentReference[];
+  extraSubjects: ResearchSubject[];
   warnings: string[];
 }
 
@@ -36,8 +39,9 @@ export async function readCurrentState(
     `ResearchStudy?${identifierQuery(trialIdentifier(args.trialId))}`,
     `ResearchSubject?${subjectParam}=${encodeURIComponent(args.patientReference)}&_count=100`,
     `DocumentReference?${identifierQuery(reportIdentifier(args.key))}${reportPatient}${revInclude ? '&_revinclude=Provenance:target' : ''}`,
+    `Provenance?${screeningTagQuery(args.key)}&_count=100`,
   ];
-  const [studies, subjects, reports] = await readAll(http, capabilities, urls, args.concurrency);
+  const [studies, subjects, reports, tagged] = await readAll(http, capabilities, urls, args.concurrency);
   const warnings: string[] = [];
 
   const studyMatches = (studies ?? []).filter((r): r is ResearchStudy => r.resourceType === 'ResearchStudy');
@@ -45,13 +49,14 @@ export async function readCurrentState(
   if (studyMatches.length > 1) warnings.push(`${studyMatches.length} ResearchStudy resources carry ${SYSTEMS.trial}|${args.trialId}; using ResearchStudy/${study?.id ?? ''}`);
 
   const allSubjects = (subjects ?? []).filter((r): r is ResearchSubject => r.resourceType === 'ResearchSubject');
-  const ours = allSubjects.filter((s) => hasIdentifier(s, subjectIdentifier(args.key)));
-  if (ours.length > 1) warnings.push(`${ours.length} ResearchSubjects carry eligo's identifier for this patient; updating the first`);
+  const ours = oldestFirst(allSubjects.filter((s) => hasIdentifier(s, subjectIdentifier(args.key))));
+  if (ours.length > 1) warnings.push(`${ours.length} ResearchSubjects carry eligo's identifier for this patient (concurrent writers); keeping ResearchSubject/${ours[0]?.id ?? ''} and removing the others`);
   const studyKey = study?.id ? `ResearchStudy/${study.id}` : undefined;
   const otherSubject = studyKey ? allSubjects.find((s) => !ours.includes(s) && referenceEndsWith(s.study?.reference, studyKey)) : undefined;
 
-  const reportMatches = (reports ?? []).filter((r): r is DocumentReference => r.resourceType === 'DocumentReference');
+  const reportMatches = oldestFirst((reports ?? []).filter((r): r is DocumentReference => r.resourceType === 'DocumentReference' && hasIdentifier(r, reportIdentifier(args.key))));
   const report = reportMatches[0];
+  if (reportMatches.length > 1) warnings.push(`${reportMatches.length} reports carry eligo's identifier for this patient (concurrent writers); keeping DocumentReference/${report?.id ?? ''} and removing the others`);
   let provenances = (reports ?? []).filter((r): r is Provenance => r.resourceType === 'Provenance');
   if (report?.id && !revInclude) {
     const [found] = await readAll(http, capabilities, [`Provenance?target=${encodeURIComponent(`DocumentReference/${report.id}`)}&_count=100`], 1);
@@ -64,6 +69,10 @@ export async function readCurrentState(
       p.target.some((t) => referenceEndsWith(t.reference, reportKey)) &&
       p.agent.some((a) => a.who.identifier?.system === SYSTEMS.service),
   );
+  // Tagged ones count whatever they target: a racing writer's Provenance may point at a report since removed.
+  const byId = new Map(provenances.map((p) => [p.id, p]));
+  for (const p of (tagged ?? []).filter((r): r is Provenance => r.resourceType === 'Provenance')) byId.set(p.id, p);
+  provenances = oldestFirst([...byId.values()]);
 
   return {
     ...(study ? { study } : {}),
@@ -71,6 +80,8 @@ export async function readCurrentState(
     ...(otherSubject ? { otherSubject } : {}),
     ...(report ? { report } : {}),
     provenances,
+    extraReports: reportMatches.slice(1),
+    extraSubjects: ours.slice(1),
     warnings,
   };
 }
@@ -80,6 +91,14 @@ async function readAll(http: FhirHttp, capabilities: ServerCapabilities, urls: s
   return Promise.all(
     reads.map(async (read) => (await searchEntries(http, read)).flatMap((e) => (e.resource ? [e.resource] : []))),
   );
+}
+
+/**
+ * The one to keep comes first, the same for every writer: the oldest (first stored), then the
+ * smallest id. Two processes that raced thus keep the same resource and remove the same others.
+ */
+function oldestFirst<T extends Resource>(resources: T[]): T[] {
+  return [...resources].sort((a, b) => (a.meta?.lastUpdated ?? '').localeCompare(b.meta?.lastUpdated ?? '') || (a.id ?? '').localeCompare(b.id ?? ''));
 }
 
 /** "ResearchStudy/1" matches "ResearchStudy/1", "http://x/fhir/ResearchStudy/1" and ".../_history/2". */

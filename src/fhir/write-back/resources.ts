@@ -123,6 +123,8 @@ function attachment(contentType: string, text: string, title: string): NonNullab
 }
 
 export interface ProvenanceInput {
+  /** The screening key (trial, patient): tagged, so the Provenance is found and created conditionally. */
+  key: string;
   targets: string[];
   evidence: string[];
   agent: Reference<Device>;
@@ -134,6 +136,7 @@ export interface ProvenanceInput {
 export function buildProvenance(input: ProvenanceInput): Provenance {
   return {
     resourceType: 'Provenance',
+    meta: { tag: [{ system: SYSTEMS.screening, code: input.key }] },
     target: input.targets.map((reference) => ({ reference })),
     recorded: input.now,
     activity: {

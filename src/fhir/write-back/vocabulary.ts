@@ -13,6 +13,8 @@ export const SYSTEMS = {
   report: 'urn:eligo:eligibility-report',
   service: 'urn:eligo:service',
   documentType: 'urn:eligo:document-type',
+  /** A tag on eligo's Provenance (R4 Provenance has no identifier): conditional create and search by (trial, patient). */
+  screening: 'urn:eligo:screening',
 } as const;
 
 export const EXTENSIONS = {
@@ -53,4 +55,9 @@ export function identifierQuery(identifier: Identifier): string {
 export function hasIdentifier(resource: { identifier?: Identifier[] | Identifier }, wanted: Identifier): boolean {
   const list = Array.isArray(resource.identifier) ? resource.identifier : resource.identifier ? [resource.identifier] : [];
   return list.some((i) => i.system === wanted.system && i.value === wanted.value);
+}
+
+/** `_tag=system|code` for the Provenance of one screening key, URL-encoded. */
+export function screeningTagQuery(key: string): string {
+  return `_tag=${encodeURIComponent(`${SYSTEMS.screening}|${key}`)}`;
 }
