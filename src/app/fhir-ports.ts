@@ -22,7 +22,7 @@ export function fhirPorts(options: Pick<FhirSourceOptions, 'baseUrl' | 'bearerTo
     writer: {
       writeReport: async (trial, report) => {
         const result = await writeBack(fhir, { trial: trial.def, report, serviceVersion: SERVICE_VERSION });
-        return { written: result.written };
+        return { written: result.written, warnings: result.warnings };
       },
     },
     ...(options.accessTokens ? { accessTokens: options.accessTokens } : {}),

@@ -23,12 +23,13 @@ export async function screenFromFhir(args: ScreenFhirArgs, io: CliIo): Promise<n
   const printer = new ReportPrinter(args.format, io, args.trial);
   const progress = new Progress(io, `screening ${args.trial.id} from ${ports.fhir.baseUrl}`);
   for (const patientId of args.patients) {
-    const { report, written } = await screenPatient({ source: ports.source, writer: ports.writer }, args.trial, patientId, {
+    const { report, written, writeWarnings } = await screenPatient({ source: ports.source, writer: ports.writer }, args.trial, patientId, {
       ...args.options,
       writeBack: args.writeBack,
     });
     printer.print(report);
     if (written) io.err(`eligo: wrote back ${written.length === 0 ? 'nothing (already current)' : written.join(', ')}\n`);
+    for (const warning of writeWarnings ?? []) io.err(`eligo: write-back: ${warning}\n`);
     progress.tick();
   }
   progress.done();

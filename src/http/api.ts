@@ -123,7 +123,7 @@ export function createApiRouter(deps: ApiDeps): Router {
           ...options,
           writeBack: body.writeBack,
         });
-        res.json(result.written ? { ...result.report, written: result.written } : result.report);
+        res.json(result.written ? { ...result.report, written: result.written, ...(result.writeWarnings ? { writeWarnings: result.writeWarnings } : {}) } : result.report);
       }),
     },
     {

@@ -12,5 +12,6 @@ export interface PatientSource {
 
 /** Writes a report back where the EHR can see it (src/fhir/write-back). */
 export interface ReportWriter {
-  writeReport(trial: CompiledTrial, report: EligibilityReport): Promise<{ written: string[] }>;
+  /** What was written, and what the writer had to repair or could not tell (partial or lost writes). */
+  writeReport(trial: CompiledTrial, report: EligibilityReport): Promise<{ written: string[]; warnings?: string[] }>;
 }

@@ -17,6 +17,8 @@ export interface ScreenPatientDeps {
 export interface ScreenPatientResult {
   report: EligibilityReport;
   written?: string[];
+  /** What write-back repaired or noticed (a partial write completed, duplicates removed). */
+  writeWarnings?: string[];
 }
 
 /**
@@ -64,8 +66,8 @@ export async function screenPatientForTrials(
       continue;
     }
     if (!deps.writer) throw new EligoError('ERR_ARGUMENT_INVALID', 'write-back was asked for but no FHIR server is configured to write to', { where: 'writeBack' });
-    const { written } = await deps.writer.writeReport(trial, report);
-    results.push({ trial, report, written });
+    const { written, warnings } = await deps.writer.writeReport(trial, report);
+    results.push({ trial, report, written, ...(warnings && warnings.length > 0 ? { writeWarnings: warnings } : {}) });
   }
   return { results, resources: fetched.resources, record };
 }
