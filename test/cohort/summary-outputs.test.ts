@@ -87,9 +87,12 @@ describe('the cohort summary', () => {
 
   it('is a valid R4 summary MeasureReport, written to the server, with a group per outcome and per criterion in catalog order', async () => {
     loadFhirDefinitions();
-    const { status, body } = await get(`${fhir.base}/MeasureReport/${measureReportId('listed-1')}`);
+    // Written by its run identifier (no client-chosen id, so servers that assign ids take it too), once.
+    const { status, body } = await get(`${fhir.base}/MeasureReport?identifier=${encodeURIComponent('urn:eligo:cohort-run|listed-1')}`);
     expect(status).toBe(200);
-    const report = body as MeasureReport;
+    const found = (body as { entry?: { resource: MeasureReport }[] }).entry ?? [];
+    expect(found).toHaveLength(1);
+    const report = found[0]?.resource as MeasureReport;
     expect(validateResource(report)).toEqual([]);
     expect(report).toMatchObject({ status: 'complete', type: 'summary', measure: 'urn:eligo:measure:sle-cart|1', period: { start: AS_OF, end: AS_OF } });
     const [outcome, ...criteria] = report.group ?? [];
