@@ -4,7 +4,7 @@ import path from 'node:path';
 import { validateResource } from '@medplum/core';
 import type { MeasureReport } from '@medplum/fhirtypes';
 import { fhirPorts } from '../../src/app/fhir-ports';
-import { buildMeasureReport, createCohortService, measureReportId, renderCsv, renderHtml, type CohortService, type CohortSummary } from '../../src/cohort';
+import { buildMeasureReport, createCohortService, renderCsv, renderHtml, type CohortService, type CohortSummary } from '../../src/cohort';
 import { loadCatalog, getTrial } from '../../src/mapping/compile';
 import { loadFhirDefinitions } from '../../src/server';
 import { patientLines } from './journal-helpers';
