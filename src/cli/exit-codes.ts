@@ -30,6 +30,7 @@ export function exitCodeFor(code: EligoErrorCode): number {
     case 'ERR_CANCELLED':
     case 'ERR_TOO_MANY_REQUESTS':
     case 'ERR_BUSY':
+    case 'ERR_QUEUE_UNAVAILABLE':
     case 'ERR_INTERNAL':
       return EXIT_FAILED;
   }

@@ -23,6 +23,7 @@ export type EligoErrorCode =
   | 'ERR_CANCELLED'
   | 'ERR_TOO_MANY_REQUESTS'
   | 'ERR_BUSY'
+  | 'ERR_QUEUE_UNAVAILABLE'
   | 'ERR_INTERNAL';
 
 export class EligoError extends Error {

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,42 +12,13 @@ import type { PatientRecord } from '../../src/cohort/journal/records';
 import { screenCandidate } from '../../src/cohort/run/screen-candidate';
 import { createFhirSource } from '../../src/fhir';
 import { getTrial, loadCatalog } from '../../src/mapping/compile';
-import { ROOT, startSeededServer } from '../bulk/support';
+import { startSeededServer } from '../bulk/support';
 import type { SeededServer } from '../bulk/support';
 import { startRedis } from './support/redis-server';
+import { QUEUE, startWorker, stopWorker, type WorkerProcess } from './support/workers';
 import type { RunningRedis } from './support/redis-server';
 
-const QUEUE = 'eligo-screening-test';
 const catalog = loadCatalog();
-
-interface WorkerProcess {
-  child: ChildProcess;
-  id: string;
-}
-
-async function startWorker(id: string, env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support/worker-child.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, ELIGO_WORKER_ID: id, ELIGO_QUEUE_NAME: QUEUE, ELIGO_WORKER_CONCURRENCY: '2', ELIGO_LOG_LEVEL: 'warn' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker ${id} did not start: ${stderr}`)), 40_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes(`ready ${id}`)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker ${id} exited (${code}): ${stderr}`));
-    });
-  });
-  return { child, id };
-}
 
 function outcomeCounts(records: readonly PatientRecord[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -57,13 +27,6 @@ function outcomeCounts(records: readonly PatientRecord[]): Record<string, number
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;
-}
-
-async function stopWorker(worker: WorkerProcess): Promise<number | null> {
-  if (worker.child.exitCode !== null) return worker.child.exitCode;
-  const exited = new Promise<number | null>((resolve) => worker.child.once('exit', resolve));
-  worker.child.kill('SIGTERM');
-  return exited;
 }
 
 describe('a cohort run spread over worker processes through BullMQ', () => {

@@ -21,7 +21,12 @@ export interface QueueTarget {
   attempts?: number;
   /** How often a waiting patient's result is looked for. Default 250 ms. */
   pollMs?: number;
+  /** How often a waiting patient's job is checked to still be queued. Default 5 s. */
+  lostCheckMs?: number;
 }
+
+/** A job found missing this many times (each re-enqueued) fails the patient instead of waiting on. */
+const MAX_LOST = 3;
 
 export interface QueuedScreening {
   screen: CandidateScreener;
@@ -47,14 +52,32 @@ export function queuedScreening(target: QueueTarget, runId: string, definition: 
   };
 
   const screen = async (candidate: CohortCandidate, signal: AbortSignal): Promise<PatientRecord> => {
-    await register();
     const { patientId } = candidate;
-    await redis.sadd(keys.ids, patientId);
     const job = screeningJob(runId, patientId, target.attempts ?? 3);
-    await queue.add(job.name, job.data, job.opts);
+    const enqueue = async (): Promise<void> => {
+      await register();
+      await redis.sadd(keys.ids, patientId);
+      await queue.add(job.name, job.data, job.opts);
+    };
+    await enqueue();
+    let lost = 0;
+    let checkedAt = Date.now();
     for (;;) {
       const stored = await redis.hget(keys.results, patientId);
       if (stored !== null) return queuedResultSchema.parse(JSON.parse(stored)).record;
+      if (Date.now() - checkedAt >= (target.lostCheckMs ?? 5000)) {
+        checkedAt = Date.now();
+        // No result and no job: Redis lost them (restarted without persistence, flushed, evicted).
+        // Waiting on would wait forever: the run record and the job are put back instead.
+        if (!(await queue.getJob(job.opts.jobId as string)) && (await redis.hget(keys.results, patientId)) === null) {
+          lost++;
+          if (lost > MAX_LOST) {
+            throw new EligoError('ERR_QUEUE_UNAVAILABLE', `the queue lost the screening job of this patient of cohort run ${runId} ${MAX_LOST + 1} times (is Redis restarting, or evicting keys?)`, { where: 'queue' });
+          }
+          registered = undefined;
+          await enqueue();
+        }
+      }
       // Not journaled: a resumed run waits for this patient again (the job is still queued).
       if (signal.aborted) throw new EligoError('ERR_CANCELLED', `stopped waiting for the workers to screen the patients of cohort run ${runId}`);
       // Ends early on abort, and leaves no listener behind on the run's signal.
