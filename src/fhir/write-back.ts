@@ -110,23 +110,18 @@ function uncertainty(error: unknown): 'partial' | 'conflict' | 'unknown' | undef
  * every writer keeps the same survivor, so they converge on one result per (trial, patient).
  */
 async function writeReconciled(source: FhirSource, input: WriteBackInput, patientReference: string, key: string): Promise<WriteBackResult> {
-  let first: WriteBackResult;
-  try {
-    first = await writeOnce(source, input, patientReference, key);
-  } catch (error) {
-    const cause = uncertainty(error);
-    if (!cause) throw error;
-    return repair(source, input, patientReference, key, error, cause);
-  }
+  const attempt = async (): Promise<WriteBackResult> => {
+    try {
+      return await writeOnce(source, input, patientReference, key);
+    } catch (error) {
+      const cause = uncertainty(error);
+      if (!cause) throw error;
+      return repair(source, input, patientReference, key, error, cause);
+    }
+  };
+  const first = await attempt();
   if (first.mode === 'unchanged') return first;
-  let check: WriteBackResult;
-  try {
-    check = await writeOnce(source, input, patientReference, key);
-  } catch (error) {
-    const cause = uncertainty(error);
-    if (!cause) throw error;
-    check = await repair(source, input, patientReference, key, error, cause);
-  }
+  const check = await attempt();
   if (check.mode === 'unchanged' && check.warnings.length === 0) return first;
   return { ...check, mode: first.mode, written: [...first.written, ...check.written], warnings: [...first.warnings, ...check.warnings] };
 }

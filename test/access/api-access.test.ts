@@ -15,11 +15,9 @@ import { MemoryReportStore } from '../../src/report/store';
 import { loadFhirFiles } from '../../src/server';
 import { EXAMPLES, startFhir, type TestFhir } from '../cohort/population';
 import { testAccess, type TestAccess } from '../support/access';
+import { callJson, type Json } from '../support/http';
 import { startTestIssuer, type TestIssuer } from './support';
 
-/** Json off the wire, read field by field in assertions. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions check the shape
-type Json = any;
 
 // The frozen clock every token is judged by.
 const NOW = new Date('2026-06-15T12:00:00Z');
@@ -79,20 +77,8 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function call(method: string, url: string, headers: Record<string, string> = {}, body?: unknown): Promise<{ status: number; headers: Headers; json: Json }> {
-  const response = await fetch(`${base}${url}`, {
-    method,
-    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  let json: Json;
-  try {
-    json = JSON.parse(text) as Json;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, json };
+function call(method: string, url: string, headers: Record<string, string> = {}, body?: unknown): ReturnType<typeof callJson> {
+  return callJson(method, `${base}${url}`, headers, body);
 }
 
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });

@@ -16,10 +16,8 @@ import { loadFhirFiles } from '../../src/server';
 import { EXAMPLES, exampleCopy, startFhir, type TestFhir } from './population';
 import { occurrences, patientLines } from './journal-helpers';
 import { testAccess } from '../support/access';
+import { callJson, type Json } from '../support/http';
 
-/** Json off the wire, read field by field in assertions. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions check the shape
-type Json = any;
 
 /** Holds the FHIR server's batch requests (patient fetches) while closed: a slow server, to cancel a run mid-way. */
 class Gate {
@@ -70,20 +68,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function call(method: string, url: string, body?: unknown): Promise<{ status: number; headers: Headers; text: string; json: Json }> {
-  const response = await fetch(url.startsWith('http') ? url : `${api}${url}`, {
-    method,
-    headers: { ...access.as('service'), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  let json: Json;
-  try {
-    json = JSON.parse(text) as Json;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
+function call(method: string, url: string, body?: unknown): ReturnType<typeof callJson> {
+  return callJson(method, url.startsWith('http') ? url : `${api}${url}`, access.as('service'), body);
 }
 
 async function until(runId: string, statuses: string[]): Promise<Json> {
