@@ -1,5 +1,6 @@
 import { addAllergy } from './allergy';
 import { unreadable, warn, type RecordBuilder } from './builder';
+import { canonicalOrder, type Indexed } from './canonical-order';
 import { addCondition } from './condition';
 import { addDiagnosticReport } from './diagnostic-report';
 import type { Resource } from '@medplum/fhirtypes';
@@ -56,22 +57,19 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
  * are passed over.
  */
 export function normalise(patientResources: readonly Resource[], options: NormaliseOptions = {}): PatientRecord {
+  // Which Patient is screened is the caller's to say (options.patientId, else the first Patient
+  // given); everything after that reads the resources in canonical order (canonical-order.ts).
+  const patientId = options.patientId ?? firstPatientId(patientResources) ?? inferPatientId(patientResources);
+  const ordered = canonicalOrder(patientResources);
   const medications = new Map<string, Record<string, unknown>>();
-  let patientId = options.patientId;
   const patients: Record<string, unknown>[] = [];
-  for (const item of patientResources) {
+  for (const { item } of ordered) {
     const resource = obj(item);
     if (!resource) continue;
-    if (resource.resourceType === 'Medication') {
-      const id = str(resource.id);
-      if (id !== undefined) medications.set(`Medication/${id}`, resource);
-    } else if (resource.resourceType === 'Patient') {
-      const id = str(resource.id);
-      if (patientId === undefined && id !== undefined) patientId = id;
-      if (id !== undefined && id === patientId) patients.push(resource);
-    }
+    const id = str(resource.id);
+    if (resource.resourceType === 'Medication' && id !== undefined) medications.set(`Medication/${id}`, resource);
+    else if (resource.resourceType === 'Patient' && id !== undefined && id === patientId) patients.push(resource);
   }
-  patientId ??= inferPatientId(patientResources);
 
   const record: PatientRecord = blankRecord(patientId);
   record.gaps.push(...(options.gaps ?? []));
@@ -81,7 +79,7 @@ export function normalise(patientResources: readonly Resource[], options: Normal
   if (patient) addDemographics(builder, patient);
   const owners = ownersOf(record, patientResources, options.linkedPatientsRead ?? []);
 
-  const chosen = chooseResources(builder, patientResources);
+  const chosen = chooseResources(builder, ordered);
   for (const [i, resource] of chosen) {
     const type = resource.resourceType as string;
     const handler = HANDLERS[type];
@@ -117,14 +115,14 @@ export function normalise(patientResources: readonly Resource[], options: Normal
 /**
  * The resources to read, one per "Type/id" (CONVENTIONS.md "Conflicts"): an identical copy is
  * dropped; a later version or a correction replaces the earlier one; two that disagree for no
- * stated reason are a conflict, kept once (in input order, for the evidence) and marked so the
- * criteria they feed go to a person whatever the order of the file.
+ * stated reason are a conflict, kept once (the first in canonical order, for the evidence) and
+ * marked so the criteria they feed go to a person whatever the order of the file.
  */
-function chooseResources(builder: RecordBuilder, resources: readonly Resource[]): [number, Record<string, unknown>][] {
+function chooseResources(builder: RecordBuilder, resources: readonly Indexed<Resource>[]): [number, Record<string, unknown>][] {
   const byKey = new Map<string, [number, Record<string, unknown>]>();
   const out: [number, Record<string, unknown>][] = [];
-  for (let i = 0; i < resources.length; i++) {
-    const resource = obj(resources[i]);
+  for (const { index: i, item } of resources) {
+    const resource = obj(item);
     if (!resource) {
       unreadable(builder, 'any', `resource[${i}]`, 'not a JSON object', undefined);
       continue;
@@ -234,8 +232,18 @@ function addDemographics(builder: RecordBuilder, patient: Record<string, unknown
   }
 }
 
-function inferPatientId(resources: readonly Resource[]): string | undefined {
+function firstPatientId(resources: readonly Resource[]): string | undefined {
   for (const item of resources) {
+    const resource = obj(item);
+    const id = resource?.resourceType === 'Patient' ? str(resource.id) : undefined;
+    if (id !== undefined) return id;
+  }
+  return undefined;
+}
+
+/** Without a Patient resource: the patient the first resource (in canonical order) belongs to. */
+function inferPatientId(resources: readonly Resource[]): string | undefined {
+  for (const { item } of canonicalOrder(resources)) {
     const resource = obj(item);
     const id = resource ? patientIdOf(resource) : undefined;
     if (id !== undefined) return id;

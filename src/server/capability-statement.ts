@@ -46,7 +46,11 @@ export function buildCapabilityStatement(options: CapabilityOptions): Capability
         mode: 'server',
         documentation:
           'Search supports reference, token (:not, :text, :below for ICD/ATC), string (:exact, :contains), uri and date ' +
-          'parameters, _id, _sort, _count/_offset paging, _include and _revinclude without :iterate. Transactions are ' +
+          'parameters, _id, _lastUpdated, _sort (by reference, token, string, uri and date parameters, - for descending), ' +
+          '_count/_offset paging, _summary (true, text, data, count, false; top-level elements only), _elements (top-level ' +
+          'element names, applied to the matches), _include and _revinclude without :iterate. Not supported, answered 400 ' +
+          'with an OperationOutcome naming the parameter: chained parameters, _has, _type, _cursor, _contained, _filter, ' +
+          'number, quantity and composite parameters, _elements with _summary. Transactions are ' +
           'all-or-nothing; at most 50 updates, and at most 8 entries when one is conditional (@medplum/fhir-router limits).',
         resource: types.map((type) => withOperations(resourceCapability(type, revIncludes.get(type) ?? []), options.operations ?? [])),
         interaction,

@@ -39,10 +39,10 @@ export function badRequestError(text: string, expression?: string): OperationOut
 }
 
 /** A feature the embedded server deliberately lacks: 400 with code not-supported, never a silent wrong answer. */
-export function notSupportedError(text: string): OperationOutcomeError {
+export function notSupportedError(text: string, expression?: string): OperationOutcomeError {
   return new OperationOutcomeError({
     resourceType: 'OperationOutcome',
-    issue: [{ severity: 'error', code: 'not-supported', details: { text } }],
+    issue: [{ severity: 'error', code: 'not-supported', details: { text }, ...(expression === undefined ? {} : { expression: [expression] }) }],
   });
 }
 

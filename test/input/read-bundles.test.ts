@@ -33,15 +33,16 @@ describe('readPatientBundles on Bundle files', () => {
     expect(report.result[0]?.reference).toBe('Observation/creatinine');
     const record = normalise(patient.resources);
     expect(record.warnings).toEqual([]);
+    // Canonical order (type, then id), not the file's: see src/record/canonical-order.ts.
     expect(record.observations.map((o) => o.reference)).toEqual([
-      'Observation/creatinine',
-      'Observation/ana-titer',
-      'Observation/dsdna-string',
-      'Observation/bp',
-      'Observation/bp',
       'DiagnosticReport/kidney-biopsy',
+      'Observation/ana-titer',
+      'Observation/bp',
+      'Observation/bp',
+      'Observation/creatinine',
+      'Observation/dsdna-string',
     ]);
-    expect(record.ignored.map((i) => `${i.reference}: ${i.reason}`)).toEqual(['Observation/hcg-preliminary: status preliminary', 'Condition/refuted-hiv: verificationStatus refuted']);
+    expect(record.ignored.map((i) => `${i.reference}: ${i.reason}`)).toEqual(['Condition/refuted-hiv: verificationStatus refuted', 'Observation/hcg-preliminary: status preliminary']);
   });
 
   it('gives a transaction Bundle entry without id the uuid of its fullUrl', async () => {

@@ -93,7 +93,7 @@ describe('embedded FHIR server: search', () => {
   });
 
   it('refuses parameters it cannot answer instead of returning an empty Bundle', async () => {
-    for (const query of ['Observation?nonsense=1', 'Observation?subject.name=x', 'Observation?value-quantity=gt5', 'Observation?_elements=id', 'Observation?date=notadate']) {
+    for (const query of ['Observation?nonsense=1', 'Observation?subject.name=x', 'Observation?value-quantity=gt5', 'Observation?date=notadate']) {
       const { status, body } = await t.call('GET', query);
       expect([query, status]).toEqual([query, 400]);
       expect(body.resourceType).toBe('OperationOutcome');

@@ -24,7 +24,7 @@ const OUTPUT_FORMATS = new Set(['application/fhir+ndjson', 'application/ndjson',
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 const KNOWN = new Set(['_type', '_typeFilter', '_since', '_outputFormat', 'patient']);
 /** Search result parameters make no sense inside a _typeFilter; answering them silently would be wrong. */
-const NOT_IN_TYPE_FILTER = new Set(['_count', '_offset', '_sort', '_total', '_include', '_revinclude', '_summary', '_format', '_pretty']);
+const NOT_IN_TYPE_FILTER = new Set(['_count', '_offset', '_sort', '_total', '_include', '_revinclude', '_summary', '_elements', '_format', '_pretty']);
 
 /**
  * Reads the kick-off parameters from the query (GET) and the Parameters body (POST). Anything not

@@ -6,6 +6,7 @@ import { referenceKey } from '../store/references';
 import { evaluateParameter, matchesFilters, referenceFilterKeys, sortKey } from './match';
 import { requireSearchParameter } from './parameters';
 import { assertSupportedSearch } from './parse-query';
+import { shapeResource } from './subset';
 import { clone } from '../store/resource-store';
 
 export interface SearchSettings {
@@ -36,6 +37,7 @@ export function executeSearch(store: ResourceStore, request: SearchRequest, sett
   const page = matches.slice(offset, offset + count);
   const entry: BundleEntry[] = page.map((resource) => toEntry(resource, settings.baseUrl, 'match'));
   entry.push(...includedEntries(store, request, page, settings.baseUrl));
+  for (const e of entry) if (e.resource) e.resource = shapeResource(e.resource, request);
 
   const bundle: Bundle = {
     resourceType: 'Bundle',
@@ -78,7 +80,7 @@ function sortMatches(matches: Resource[], request: SearchRequest): void {
   if (rules.length === 0) return;
   const keyed = matches.map((resource) => ({
     resource,
-    keys: rules.map((rule) => sortKey(resource, requireSearchParameter(request.resourceType, rule.code))),
+    keys: rules.map((rule) => sortKey(resource, requireSearchParameter(request.resourceType, rule.code), rule.descending === true)),
   }));
   keyed.sort((a, b) => {
     for (let i = 0; i < rules.length; i++) {
@@ -93,7 +95,8 @@ function sortMatches(matches: Resource[], request: SearchRequest): void {
 /** Missing values sort last whichever the direction, as most servers do. */
 function compareKeys(a: number | string | undefined, b: number | string | undefined): number {
   if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? 1 : -1;
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  // Not a - b: two open-ended Periods both sort at Infinity, and Infinity - Infinity is NaN.
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   return String(a).localeCompare(String(b));
 }
 
@@ -141,8 +144,17 @@ function includedEntries(store: ResourceStore, request: SearchRequest, page: rea
 }
 
 function pageLinks(request: SearchRequest, baseUrl: string, count: number, offset: number, total: number): BundleLink[] {
-  const url = (pageOffset: number): string =>
-    `${baseUrl}/${request.resourceType}${formatSearchQuery({ ...request, count, offset: pageOffset })}`;
+  // formatSearchQuery writes fields as _fields, which this server refuses, and drops _summary:
+  // a next link would then answer a different search than the first page did.
+  const shaping = [
+    ...(request.fields ? [`_elements=${request.fields.map(encodeURIComponent).join(',')}`] : []),
+    ...(request.summary ? [`_summary=${request.summary}`] : []),
+  ];
+  const url = (pageOffset: number): string => {
+    const query = formatSearchQuery({ ...request, fields: undefined, summary: undefined, count, offset: pageOffset });
+    const all = [...(query ? [query.slice(1)] : []), ...shaping].join('&');
+    return `${baseUrl}/${request.resourceType}${all ? `?${all}` : ''}`;
+  };
   const links: BundleLink[] = [{ relation: 'self', url: url(offset) }];
   if (count > 0 && offset + count < total) links.push({ relation: 'next', url: url(offset + count) });
   if (count > 0 && offset > 0) links.push({ relation: 'previous', url: url(Math.max(0, offset - count)) });

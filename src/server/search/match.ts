@@ -248,12 +248,20 @@ function matchesDate(values: readonly TypedValue[], prefix: DatePrefix, wanted: 
   );
 }
 
-/** The first value of a parameter as a sortable key (dates by start, everything else as text). */
-export function sortKey(resource: Resource, param: TypedSearchParameter): number | string | undefined {
+/**
+ * A resource's sort key for a parameter. Dates sort by the earliest start ascending and the
+ * latest end descending (R4 search.html#sort: "the lowest/highest value"), so a Period that runs
+ * to today sorts as recent; other types by their first value, as text.
+ */
+export function sortKey(resource: Resource, param: TypedSearchParameter, descending: boolean): number | string | undefined {
   const values = evaluateParameter(resource, param);
+  if (param.type === 'date') {
+    const ranges = values.map(rangeOf).filter((r): r is DateRange => r !== undefined);
+    if (ranges.length === 0) return undefined;
+    return descending ? Math.max(...ranges.map((r) => r.high)) : Math.min(...ranges.map((r) => r.low));
+  }
   const first = values[0];
   if (!first) return undefined;
-  if (param.type === 'date') return rangeOf(first)?.low;
   if (param.type === 'token') return tokensOf(first)[0]?.code;
   if (param.type === 'reference') {
     const ref = (first.value as { reference?: unknown } | undefined)?.reference;

@@ -1,0 +1,80 @@
+import type { Resource } from '@medplum/fhirtypes';
+
+export interface Indexed<T> {
+  /** Where the item was in the input, for messages that point the reader at it. */
+  index: number;
+  item: T;
+}
+
+/**
+ * The resources in one order whatever order they came in: by resource type, then id (digit
+ * runs compared as numbers, so obs2 comes before obs10 as the examples and most EHR exports
+ * number them), then content. FHIR servers return search results in no promised order, and the
+ * record's fact lists, the explanations that list them, which of two equal-dated results is
+ * "the latest" and which of two conflicting copies is kept all follow this order. Sorting here,
+ * before anything is read, is what makes the report depend on the data only.
+ *
+ * Total on distinct resources: two items that tie on every key are the same JSON, so either
+ * order reads the same. Items without a resourceType keep their input order, ahead of the rest.
+ */
+export function canonicalOrder<T extends Resource>(resources: readonly T[]): Indexed<T>[] {
+  const keyed = resources.map((item, index) => ({ index, item, type: text(field(item, 'resourceType')), id: text(field(item, 'id')), json: undefined as string | undefined }));
+  const contentOf = (k: (typeof keyed)[number]): string => (k.json ??= canonicalJson(k.item));
+  keyed.sort(
+    (a, b) =>
+      compareText(a.type, b.type) ||
+      // What has no resourceType is only ever cited by its input position ("resource[3]"): keep that order.
+      (a.type === undefined && b.type === undefined ? a.index - b.index : 0) ||
+      // A resource without an id sorts after those with one of its type.
+      (a.id === undefined || b.id === undefined ? (a.id === b.id ? 0 : a.id === undefined ? 1 : -1) : compareIds(a.id, b.id)) ||
+      compareText(contentOf(a), contentOf(b)),
+  );
+  return keyed.map(({ index, item }) => ({ index, item }));
+}
+
+/** Natural order: "a2" < "a10"; ties (e.g. "a2" and "a02") fall back to plain text so the order stays total. */
+export function compareIds(a: string, b: string): number {
+  const left = a.match(/\d+|\D+/g) ?? [];
+  const right = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const x = left[i] as string;
+    const y = right[i] as string;
+    const bothDigits = /^\d/.test(x) && /^\d/.test(y);
+    const order = bothDigits ? compareDigits(x, y) : compareText(x, y);
+    if (order !== 0) return order;
+  }
+  return left.length - right.length || compareText(a, b);
+}
+
+function compareDigits(x: string, y: string): number {
+  const a = x.replace(/^0+/, '');
+  const b = y.replace(/^0+/, '');
+  return a.length - b.length || compareText(a, b);
+}
+
+/** Code-unit order: localeCompare would make the report depend on the host's ICU data and locale. */
+function compareText(a: string | undefined, b: string | undefined): number {
+  const x = a ?? '';
+  const y = b ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function field(item: unknown, name: string): unknown {
+  return typeof item === 'object' && item !== null && !Array.isArray(item) ? (item as Record<string, unknown>)[name] : undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** JSON with object keys sorted: two servers may send the same resource with its keys in another order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
