@@ -63,7 +63,7 @@ export interface FhirHttp {
 }
 
 /**
- * The FHIR client's HTTP core, on Node's fetch. fhir-kit-client is not used: 2.x is ESM-only
+ * The FHIR client's HTTP core, on Node's fetch. fhir-kit-client (a dev dependency: a test uses it as an independent client of the embedded server) is not the core: 2.x is ESM-only
  * (this build is CommonJS and jest runs CommonJS), its debug logging prints request headers
  * (the bearer token) and its errors carry the full URL with query values, and it exposes no
  * response headers to honour Retry-After.
