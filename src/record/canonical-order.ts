@@ -7,9 +7,9 @@ export interface Indexed<T> {
 }
 
 /**
- * The resources in one order whatever order they came in: by resource type, then id (digit
- * runs compared as numbers, so obs2 comes before obs10 as the examples and most EHR exports
- * number them), then content. FHIR servers return search results in no promised order, and the
+ * The resources in one order whatever order they came in and whatever ids a server gave them:
+ * by resource type, then clinical content (without what a server assigns), then id (digit runs
+ * compared as numbers), then the whole content. FHIR servers return search results in no promised order, and the
  * record's fact lists, the explanations that list them, which of two equal-dated results is
  * "the latest" and which of two conflicting copies is kept all follow this order. Sorting here,
  * before anything is read, is what makes the report depend on the data only.
@@ -18,13 +18,24 @@ export interface Indexed<T> {
  * order reads the same. Items without a resourceType keep their input order, ahead of the rest.
  */
 export function canonicalOrder<T extends Resource>(resources: readonly T[]): Indexed<T>[] {
-  const keyed = resources.map((item, index) => ({ index, item, type: text(field(item, 'resourceType')), id: text(field(item, 'id')), json: undefined as string | undefined }));
-  const contentOf = (k: (typeof keyed)[number]): string => (k.json ??= canonicalJson(k.item));
+  const keyed = resources.map((item, index) => ({
+    index,
+    item,
+    type: text(field(item, 'resourceType')),
+    id: text(field(item, 'id')),
+    clinical: undefined as string | undefined,
+    json: undefined as string | undefined,
+  }));
+  const clinicalOf = (k: (typeof keyed)[number]): string => (k.clinical ??= canonicalJson(k.item, true));
+  const contentOf = (k: (typeof keyed)[number]): string => (k.json ??= canonicalJson(k.item, false));
   keyed.sort(
     (a, b) =>
       compareText(a.type, b.type) ||
       // What has no resourceType is only ever cited by its input position ("resource[3]"): keep that order.
       (a.type === undefined && b.type === undefined ? a.index - b.index : 0) ||
+      // The clinical content first: two servers holding the same record give it different ids
+      // (servers that assign ids), and the report must not depend on which server it came from.
+      compareText(clinicalOf(a), clinicalOf(b)) ||
       // A resource without an id sorts after those with one of its type.
       (a.id === undefined || b.id === undefined ? (a.id === b.id ? 0 : a.id === undefined ? 1 : -1) : compareIds(a.id, b.id)) ||
       compareText(contentOf(a), contentOf(b)),
@@ -67,13 +78,21 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** JSON with object keys sorted: two servers may send the same resource with its keys in another order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+/** What a server changes when it stores a resource: its id, meta, narrative, and the ids inside references. */
+const SERVER_KEPT = new Set(['id', 'meta', 'text', 'reference', 'fullUrl']);
+
+/**
+ * JSON with object keys sorted (two servers may send the same resource with its keys in another
+ * order); `clinical` leaves out what a server assigns or rewrites, so the same record sorts the
+ * same on every server.
+ */
+function canonicalJson(value: unknown, clinical: boolean): string {
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, clinical)).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
     const entries = Object.keys(value)
+      .filter((key) => !(clinical && SERVER_KEPT.has(key)))
       .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key], clinical)}`);
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';

@@ -25,11 +25,11 @@ describe('Observation and DiagnosticReport statuses (CONVENTIONS.md)', () => {
     const record = recordOf(observation('none', { status: undefined }), observation('odd', { status: 'draft' }), observation('cased', { status: 'Final' }));
     expect(record.observations).toEqual([]);
     expect(record.ignored).toEqual([]);
-    // In canonical order (by id), not input order: see src/record/canonical-order.ts.
+    // In canonical order (content, then id), not input order: see src/record/canonical-order.ts.
     expect(record.gaps.map((g) => [g.where, g.severity, g.reason])).toEqual([
       ['Observation/cased', 'unread', 'Observation/cased could not be read: status "Final" is not a FHIR Observation status code'],
-      ['Observation/none', 'unread', 'Observation/none could not be read: it has no status'],
       ['Observation/odd', 'unread', 'Observation/odd could not be read: status "draft" is not a FHIR Observation status code'],
+      ['Observation/none', 'unread', 'Observation/none could not be read: it has no status'],
     ]);
     expect(record.gaps.every((g) => g.concept?.codings[0]?.code === '2160-0')).toBe(true);
   });
