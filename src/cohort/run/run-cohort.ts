@@ -56,7 +56,7 @@ export interface CohortRunOptions {
   onProgress?: (progress: CohortProgress) => void;
   /** ERR_FHIR_UNAVAILABLE failures in a row that stop the run (resumable) instead of failing every patient. Default 10. */
   maxConsecutiveUnavailable?: number;
-  /** Times one patient refused for rate (429) is waited for and screened again before the failure counts. Default 10. */
+  /** Times one patient refused for rate (429) is waited for and screened again before the failure counts (screening in this process). Default 10. */
   maxThrottledWaits?: number;
   /** Told each time the run holds off because the server throttled it. */
   onThrottle?: (event: ThrottleEvent) => void;
@@ -224,7 +224,9 @@ async function screenAll(input: ScreenAllInput): Promise<ScreenAllOutcome> {
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const guard = new UnavailableGuard(options.maxConsecutiveUnavailable ?? 10);
-  const pacer = new ThrottlePacer(options.maxThrottledWaits ?? 10, options.onThrottle);
+  // Worker processes store one result per patient and retry throttled jobs themselves (BullMQ
+  // attempts): asking them again would only read the same stored failure back.
+  const pacer = new ThrottlePacer(deps.screen ? 0 : (options.maxThrottledWaits ?? 10), options.onThrottle);
   const record = (records: PatientRecord[]): void => {
     for (const r of records) {
       journal.append(r);
