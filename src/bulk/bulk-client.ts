@@ -174,7 +174,7 @@ export function createBulkClient(options: BulkClientOptions): BulkClient {
     if (pending.some((p) => p.error)) await mkdir(join(folder, ERRORS_FOLDER), { recursive: true });
     await mapLimit(pending, concurrency, async ({ file, name, error }) => {
         const target = join(folder, error ? ERRORS_FOLDER : '', name);
-        const downloaded = await withRetries(retries, signal, () =>
+        const downloaded = await withRetries(retries, pollSettings.maxRetryAfterMs, signal, onEvent, () =>
           downloadFile(client, file.url, target, manifest.requiresAccessToken, downloadSettings, signal),
         );
         if (file.count !== undefined && downloaded.lines !== file.count) {
@@ -253,13 +253,17 @@ async function deleteJob(http: BulkHttp, statusUrl: string): Promise<boolean> {
   }
 }
 
-async function withRetries<T>(retries: number, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+/** Retries transient download failures: as long as the server asked (429/503 with a wait header, capped), else a doubling backoff. */
+async function withRetries<T>(retries: number, maxRetryAfterMs: number, signal: AbortSignal | undefined, onEvent: (event: BulkEvent) => void, work: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await work();
     } catch (error) {
       if (!isEligoError(error, 'ERR_FHIR_UNAVAILABLE') || attempt >= retries || signal?.aborted) throw error;
-      await wait(500 * 2 ** attempt, signal);
+      const askedMs = error.retryAfterSeconds === undefined ? undefined : error.retryAfterSeconds * 1000;
+      const waitMs = askedMs === undefined ? 500 * 2 ** attempt : Math.min(askedMs, maxRetryAfterMs);
+      onEvent({ type: 'download-retry', attempt: attempt + 1, waitMs, ...(askedMs === undefined ? {} : { serverAskedMs: askedMs }) });
+      await wait(waitMs, signal);
     }
   }
 }

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { EligoError } from '../errors/eligo-error';
 import { outcomeText } from '../fhir/http/fhir-http';
+import { parseServerWait } from '../fhir/http/retry-policy';
 import type { BulkHttp } from './bulk-http';
 import { cancelled, jsonBody } from './bulk-http';
 import { codeFor } from './kick-off';
@@ -86,8 +87,11 @@ export async function downloadFile(
     }
   } else {
     const body = await jsonBody(response);
+    // A throttled (or briefly unavailable) file server says when to come back; the retry waits that long.
+    const askedMs = response.status === 429 || response.status === 503 ? parseServerWait(response.headers, Date.now()) : undefined;
     throw new EligoError(codeFor(response.status), `FHIR server ${http.shownBase} answered ${response.status} to an export file download${outcomeText(body)}`, {
       where: http.shownBase,
+      ...(askedMs === undefined ? {} : { retryAfterSeconds: Math.max(1, Math.ceil(askedMs / 1000)) }),
     });
   }
   const { bytes, lines } = await countLines(part);

@@ -28,7 +28,7 @@ export function kickOffPath(level: ExportRequest['level']): string {
   return level.kind === 'group' ? `Group/${encodeURIComponent(level.groupId)}/$export` : 'Patient/$export';
 }
 
-/** Kick-off parameters as a Parameters resource (POST) and as a query (GET). */
+/** Kick-off parameters, for the query of a GET (or a Parameters body where POST is needed); `patient` is a Reference, carried only by POST. */
 export function kickOffParameters(request: ExportRequest): { name: string; value: string; kind: 'valueString' | 'valueInstant' | 'valueReference' }[] {
   const out: { name: string; value: string; kind: 'valueString' | 'valueInstant' | 'valueReference' }[] = [
     { name: '_outputFormat', value: 'application/fhir+ndjson', kind: 'valueString' },

@@ -1,7 +1,7 @@
 import { EligoError } from '../errors/eligo-error';
 import type { EligoErrorCode } from '../errors/eligo-error';
 import { outcomeText } from '../fhir/http/fhir-http';
-import { parseRetryAfter } from '../fhir/http/retry-policy';
+import { parseServerWait } from '../fhir/http/retry-policy';
 import type { BulkHttp } from './bulk-http';
 import { jsonBody } from './bulk-http';
 import type { BulkEvent } from './events';
@@ -16,14 +16,22 @@ export interface KickOffSettings {
   maxRetryAfterMs: number;
 }
 
-/** Statuses that say the server will not take a POST kick-off at all (then GET is tried). */
-const POST_REFUSED = new Set([405, 415, 501]);
 const TRANSIENT = new Set([429, 502, 503, 504]);
+/** Statuses that say the server will not take a POST kick-off at all. */
+const POST_REFUSED = new Set([404, 405, 415, 501]);
 
 /**
- * Starts an export: POST with a Parameters body (the IG's preferred form), GET with the same
- * parameters only when the server refuses POST itself. Returns the status URL from
- * Content-Location.
+ * Starts an export and returns the status URL from Content-Location.
+ *
+ * GET with the parameters in the query is the kick-off the Bulk Data IG requires of every server
+ * (POST with a Parameters body is optional, and Medplum answers it 404 on Patient and Group), so
+ * GET is what is sent. POST is sent only
+ * - when the request narrows to `patient`s: that parameter is a Reference, defined for the
+ *   Parameters body; if the server refuses the POST the export fails rather than quietly
+ *   widening to every patient;
+ * - after a GET answered 405: the server says the operation exists but wants another method
+ *   (an older POST-only server). A 405 means the GET was not processed, so nothing is started
+ *   twice. A 404 is not taken as that: it means no such export (or Group) here.
  */
 export async function kickOff(
   http: BulkHttp,
@@ -52,7 +60,8 @@ export async function kickOff(
     return http.send({ method: 'GET', url: `${path}?${query.toString()}`, headers, withToken: true, ...(signal ? { signal } : {}) });
   };
 
-  let method: 'POST' | 'GET' = 'POST';
+  const needsPost = parameters.some((p) => p.kind === 'valueReference');
+  let method: 'POST' | 'GET' = needsPost ? 'POST' : 'GET';
   for (let attempt = 0; ; attempt++) {
     let response: Response;
     try {
@@ -71,12 +80,19 @@ export async function kickOff(
       if (!location) throw new EligoError('ERR_FHIR_REQUEST_FAILED', `FHIR server ${http.shownBase} accepted the $export but gave no Content-Location to poll`, { where: http.shownBase });
       return new URL(location, `${http.baseUrl}/`).toString();
     }
-    if (method === 'POST' && POST_REFUSED.has(response.status)) {
-      method = 'GET';
+    if (method === 'GET' && response.status === 405) {
+      method = 'POST';
       continue;
     }
+    if (method === 'POST' && needsPost && POST_REFUSED.has(response.status)) {
+      throw new EligoError(
+        'ERR_FHIR_REQUEST_FAILED',
+        `FHIR server ${http.shownBase} answered ${response.status} to POST ${path}: it does not take a POST kick-off, the only form that carries the patient parameter; export without narrowing to patients${outcomeText(body)}`,
+        { where: http.shownBase },
+      );
+    }
     if (TRANSIENT.has(response.status) && attempt < settings.retries) {
-      const retryAfter = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+      const retryAfter = parseServerWait(response.headers, Date.now());
       await wait(Math.min(retryAfter ?? settings.backoffMs * 2 ** attempt, settings.maxRetryAfterMs), signal);
       continue;
     }

@@ -1,7 +1,7 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { EligoError } from '../errors/eligo-error';
 import { outcomeText } from '../fhir/http/fhir-http';
-import { parseRetryAfter } from '../fhir/http/retry-policy';
+import { parseRetryAfter, parseServerWait } from '../fhir/http/retry-policy';
 import type { BulkHttp } from './bulk-http';
 import { jsonBody } from './bulk-http';
 import type { BulkEvent } from './events';
@@ -53,7 +53,9 @@ export async function pollUntilComplete(
       await wait(Math.min(settings.maxPollDelayMs, 1000 * 2 ** failures), signal);
       continue;
     }
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+    // On a 202 only Retry-After is the poll interval; a RateLimit header there describes a quota
+    // that is not spent. Refusals (429, 5xx) may carry their wait in the rate-limit headers alone.
+    const retryAfterMs = response.status === 202 ? parseRetryAfter(response.headers.get('retry-after'), Date.now()) : parseServerWait(response.headers, Date.now());
     const honoured = retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, settings.maxRetryAfterMs);
     let waitMs: number;
     if (response.status === 200) {

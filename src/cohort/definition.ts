@@ -20,7 +20,7 @@ export const serverSelectionSchema = z.discriminatedUnion('by', [
   /**
    * Everyone in a Bulk Data export (the Group's members, or every patient), screened from the
    * NDJSON files; on a server that does not export, the same patients by searches (the Group's
-   * members, or the diagnosis search).
+   * members, or every Patient on the server).
    */
   z.object({ by: z.literal('export'), group: fhirIdSchema.optional() }).strict(),
 ]);

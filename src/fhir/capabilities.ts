@@ -1,4 +1,4 @@
-import type { CapabilityStatement } from '@medplum/fhirtypes';
+import type { CapabilityStatement, CapabilityStatementRestResourceOperation } from '@medplum/fhirtypes';
 import type { FhirHttp } from './http/fhir-http';
 import { httpError } from './http/fhir-http';
 
@@ -11,6 +11,50 @@ export interface ServerCapabilities {
   /** The declared search parameter names, or undefined when the statement lists none for the type. */
   searchParams(resourceType: string): ReadonlySet<string> | undefined;
   canRevInclude(resourceType: string, revInclude: string): boolean;
+  /** Bulk Data $export as the statement declares it. */
+  readonly bulkExport: BulkExportSupport;
+}
+
+/** Which $export levels a server offers, and which of them only its `instantiates` says. */
+export interface BulkExportSupport {
+  patient: boolean;
+  group: boolean;
+  system: boolean;
+  /** Levels taken as offered only because the statement instantiates the Bulk Data capability statement. */
+  inferred: ('patient' | 'group')[];
+}
+
+/** The Bulk Data IG's server CapabilityStatement (v1 and v2 share the canonical). */
+export const BULK_DATA_CAPABILITY = 'http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data';
+
+const EXPORT_DEFINITION = /\/OperationDefinition\/(patient-export|group-export|export)$/;
+
+/**
+ * $export support from a CapabilityStatement, two ways: operations named `export` (or
+ * `patient-export` / `group-export`) on Patient, Group or the system, or declared by their Bulk
+ * Data OperationDefinition URL; and `instantiates` naming the Bulk Data IG's statement. Real
+ * servers do not list every level they serve (Medplum lists Group/$export but serves
+ * Patient/$export too), so a server that instantiates the IG is taken to offer the Patient and
+ * Group levels the IG describes, marked `inferred` so a refusal can still fall back. System
+ * level is not inferred: eligo never exports a whole server, and servers often keep it to admins.
+ */
+export function bulkExportSupport(statement: CapabilityStatement): BulkExportSupport {
+  const rest = (statement.rest ?? []).find((r) => r.mode === 'server');
+  const onType = (type: string): readonly CapabilityStatementRestResourceOperation[] => rest?.resource?.find((r) => r.type === type)?.operation ?? [];
+  // Some servers list patient-export / group-export among the system operations instead.
+  const system = rest?.operation ?? [];
+  const declared = {
+    patient: declaresExport(onType('Patient'), ['export', 'patient-export'], 'patient-export') || declaresExport(system, ['patient-export'], 'patient-export'),
+    group: declaresExport(onType('Group'), ['export', 'group-export'], 'group-export') || declaresExport(system, ['group-export'], 'group-export'),
+    system: declaresExport(system, ['export'], 'export'),
+  };
+  const instantiates = (statement.instantiates ?? []).some((url) => url.split('|')[0]?.replace(/^https:/, 'http:') === BULK_DATA_CAPABILITY);
+  const inferred = instantiates ? (['patient', 'group'] as const).filter((level) => !declared[level]) : [];
+  return { patient: declared.patient || instantiates, group: declared.group || instantiates, system: declared.system, inferred };
+}
+
+function declaresExport(operations: readonly CapabilityStatementRestResourceOperation[], names: readonly string[], definition: string): boolean {
+  return operations.some((o) => names.includes(o.name) || EXPORT_DEFINITION.exec(o.definition)?.[1] === definition);
 }
 
 const TTL_MS = 60 * 60 * 1000;
@@ -48,6 +92,7 @@ const CAUTIOUS: ServerCapabilities = {
   canSearch: () => true,
   searchParams: () => undefined,
   canRevInclude: () => false,
+  bulkExport: { patient: false, group: false, system: false, inferred: [] },
 };
 
 function fromStatement(statement: CapabilityStatement): ServerCapabilities {
@@ -67,5 +112,6 @@ function fromStatement(statement: CapabilityStatement): ServerCapabilities {
       return params && params.length > 0 ? new Set(params.map((p) => p.name)) : undefined;
     },
     canRevInclude: (type, revInclude) => (resources.get(type as never)?.searchRevInclude ?? []).includes(revInclude),
+    bulkExport: bulkExportSupport(statement),
   };
 }

@@ -5,25 +5,57 @@ import { httpError, sendOk } from './http/fhir-http';
 import { describeRequest, displayBaseUrl } from './http/describe-request';
 import type { ReadResult } from './read-many';
 
-const MAX_PAGES = 10_000;
+export const MAX_PAGES = 10_000;
+
+/**
+ * Watches the next links of one search so a server that pages without end is stopped, with a
+ * message that says what it did: sent a link it had sent before (a cycle), or kept sending new
+ * links past `maxPages` pages (a cursor that never runs out). The two need different fixes on
+ * the server side, so the message must not guess.
+ */
+export class NextLinkGuard {
+  private readonly seen = new Set<string>();
+  private pages = 1;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly label: string,
+    private readonly maxPages = MAX_PAGES,
+  ) {}
+
+  /** Call before following `next`; throws ERR_FHIR_REQUEST_FAILED when following it would loop. */
+  follow(next: string): void {
+    const shown = displayBaseUrl(this.baseUrl);
+    if (this.seen.has(next)) {
+      throw new EligoError('ERR_FHIR_REQUEST_FAILED', `FHIR server ${shown} sent a next link it had already sent for ${this.label} (after ${this.pages} pages): the paging goes round in a circle`, {
+        where: shown,
+      });
+    }
+    if (this.pages >= this.maxPages) {
+      throw new EligoError(
+        'ERR_FHIR_REQUEST_FAILED',
+        `FHIR server ${shown} sent more than ${this.maxPages} pages for ${this.label}, each with a new next link; paging stopped there rather than follow it without end`,
+        { where: shown },
+      );
+    }
+    this.seen.add(next);
+    this.pages++;
+  }
+}
 
 /**
  * Every entry of a search, following `link[next]` exactly as the server gave it (servers encode
- * their own cursors in it) until there is none. A link that repeats is an error, not a loop.
+ * their own cursors in it) until there is none. A link that repeats, or more than `maxPages`
+ * pages, is an error, not a loop.
  */
-export async function collectPages(http: FhirHttp, first: Bundle, label: string): Promise<BundleEntry[]> {
+export async function collectPages(http: FhirHttp, first: Bundle, label: string, maxPages = MAX_PAGES): Promise<BundleEntry[]> {
   const entries: BundleEntry[] = [...(first.entry ?? [])];
-  const seen = new Set<string>();
+  const guard = new NextLinkGuard(http.baseUrl, label, maxPages);
   let page = first;
-  for (let n = 1; ; n++) {
+  for (;;) {
     const next = page.link?.find((l) => l.relation === 'next')?.url;
     if (!next) return entries;
-    if (seen.has(next) || n >= MAX_PAGES) {
-      throw new EligoError('ERR_FHIR_REQUEST_FAILED', `FHIR server ${displayBaseUrl(http.baseUrl)} keeps sending the same next page for ${label}`, {
-        where: displayBaseUrl(http.baseUrl),
-      });
-    }
-    seen.add(next);
+    guard.follow(next);
     const response = await sendOk(http, { method: 'GET', url: next, idempotent: true });
     page = asBundle(http, response.body, label);
     entries.push(...(page.entry ?? []));

@@ -26,7 +26,7 @@ export interface FhirSourceOptions {
   concurrency?: number;
   /** First backoff ceiling in ms (doubles per attempt, full jitter). Default 200. */
   retryBaseDelayMs?: number;
-  /** Longest Retry-After honoured, in ms. Default 30 000. */
+  /** Longest wait a server asks for (Retry-After, RateLimit, RateLimit-Reset) that is honoured, in ms. Default 65 000 (a one-minute window). */
   maxRetryAfterMs?: number;
   onRetry?: (event: RetryEvent) => void;
 }

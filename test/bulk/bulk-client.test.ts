@@ -49,7 +49,7 @@ describe('the Bulk Data client', () => {
     server = await startSeededServer({ synthea: 14, bulkExport: { retryAfterSeconds: 1 } });
     slow = await startSeededServer({ synthea: 4, bulkExport: { retryAfterSeconds: 1, minPollIntervalMs: 2500, pauseMsPerPatient: 300 } });
     noBulk = await startSeededServer({ synthea: 0 });
-    // A server whose $export takes only GET (as some older servers): POST answers 405.
+    // A server whose $export takes only GET: POST answers 405.
     const refusePost: RequestHandler = (req, res, next) => {
       if (req.method === 'POST' && req.path.endsWith('/$export')) res.status(405).json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported' }] });
       else next();
@@ -69,7 +69,7 @@ describe('the Bulk Data client', () => {
     expect(result.nextSince).toBe(result.transactionTime);
     expect(result.completeRecords).toBe(true);
     expect(result.files.find((f) => f.type === 'Observation')?.count).toBe(server.seeded.byType.Observation);
-    expect(events.find((e) => e.type === 'kick-off')).toEqual({ type: 'kick-off', method: 'POST', status: 202 });
+    expect(events.find((e) => e.type === 'kick-off')).toEqual({ type: 'kick-off', method: 'GET', status: 202 });
     const reader = readPatientBundles(outputDir);
     const patients: string[] = [];
     for await (const group of reader) patients.push(group.patientId);
@@ -205,16 +205,14 @@ describe('the Bulk Data client', () => {
     expect(await createBulkClient({ baseUrl: server.base }).support()).toEqual({ patient: true, group: true, system: false });
   });
 
-  it('falls back to a GET kick-off only when the server refuses POST', async () => {
+  it('kicks off with GET, as every Bulk Data server must take it, so a server that refuses POST exports', async () => {
     const { events, onEvent } = collect();
     const result = await createBulkClient({ baseUrl: postRefused.base, firstPollDelayMs: 0, onEvent }).export(
       { level: { kind: 'patient' }, types: ['Patient'] },
       { outputDir: folder() },
     );
-    expect(events.filter((e) => e.type === 'kick-off')).toEqual([
-      { type: 'kick-off', method: 'POST', status: 405 },
-      { type: 'kick-off', method: 'GET', status: 202 },
-    ]);
+    expect(events.filter((e) => e.type === 'kick-off')).toEqual([{ type: 'kick-off', method: 'GET', status: 202 }]);
+    expect(postRefused.requests.filter((r) => r.url.includes('$export') && !r.url.includes('$export-')).map((r) => r.method)).toEqual(['GET']);
     expect(result.files.map((f) => [f.type, f.count])).toEqual([['Patient', 6]]);
     expect(result.request).toContain('_type=Patient');
   });

@@ -92,16 +92,17 @@ describe('selecting candidates by diagnosis', () => {
 });
 
 describe('selecting everyone in a Bulk Data export', () => {
-  it('falls back to the diagnosis search on a server that does not advertise $export, and says so', async () => {
+  it('falls back to every Patient on a server that does not advertise $export (the population the export selects, not a diagnosis search), and says so', async () => {
     const runDir = mkdtempSync(path.join(tmpdir(), 'eligo-export-fallback-'));
     try {
       const fhir = createFhirSource({ baseUrl: full.base });
       const source = candidateSourceFor({ by: 'export' }, sle, fhir, {}, { bulk: createBulkClient({ baseUrl: full.base }), runDir });
       expect(source.replay).toBe('stream');
       const stream = await source.open(new AbortController().signal);
-      // The same patients the diagnosis search selects (drug-induced lupus is not in the set).
-      expect(await ids(stream.candidates)).toEqual(['icd-dotless', 'icd-only', 'snomed-only', 'text-only']);
-      expect(stream.warnings?.[0]).toMatch(/does not advertise Patient or Group \$export.*selected patients with a Condition in .* by searches instead/);
+      // Everyone, as Patient/$export would have exported: the asthma patient and the SSc patient too.
+      expect(await ids(stream.candidates)).toEqual(['asthma', 'drug-lupus', 'icd-dotless', 'icd-only', 'snomed-only', 'ssc-icd', 'text-only']);
+      expect(stream.total).toBe(7);
+      expect(stream.warnings?.[0]).toMatch(/does not advertise Patient or Group \$export.*; selected the same patients by searches instead: every Patient on the server$/);
     } finally {
       rmSync(runDir, { recursive: true, force: true });
     }

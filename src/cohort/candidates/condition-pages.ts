@@ -1,9 +1,9 @@
 import { EligoError } from '../../errors/eligo-error';
 import type { FhirSource } from '../../fhir';
 import { displayBaseUrl } from '../../fhir/http/describe-request';
+import { NextLinkGuard } from '../../fhir/paging';
 import type { Bundle, Condition } from '@medplum/fhirtypes';
 
-const MAX_PAGES = 10_000;
 const PATIENT_REFERENCE = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
 
 export type SearchAnswer = { refused: true; status: number } | { refused: false; patientIds: string[] };
@@ -19,8 +19,8 @@ export async function conditionSubjects(fhir: FhirSource, query: string, signal:
   if (first.status >= 400 && first.status < 500 && first.status !== 401 && first.status !== 403) return { refused: true, status: first.status };
   const ids = new Set<string>();
   let page = okBundle(fhir, first, label);
-  const seen = new Set<string>();
-  for (let n = 1; ; n++) {
+  const guard = new NextLinkGuard(fhir.baseUrl, label);
+  for (;;) {
     for (const entry of page.entry ?? []) {
       const condition = entry.resource as Condition | undefined;
       if (condition?.resourceType !== 'Condition') continue;
@@ -30,13 +30,12 @@ export async function conditionSubjects(fhir: FhirSource, query: string, signal:
     const next = page.link?.find((l) => l.relation === 'next')?.url;
     if (!next) return { refused: false, patientIds: [...ids] };
     if (signal.aborted) throw new EligoError('ERR_CANCELLED', 'the run was cancelled while selecting candidates');
-    if (seen.has(next) || n >= MAX_PAGES) throw new EligoError('ERR_FHIR_REQUEST_FAILED', `FHIR server ${displayBaseUrl(fhir.baseUrl)} keeps sending the same next page for ${label}`);
-    seen.add(next);
+    guard.follow(next);
     page = okBundle(fhir, await fhir.http.send({ method: 'GET', url: next, idempotent: true, label: `GET ${label} (next page)` }), label);
   }
 }
 
-function okBundle(fhir: FhirSource, response: { status: number; body: unknown }, label: string): Bundle {
+export function okBundle(fhir: FhirSource, response: { status: number; body: unknown }, label: string): Bundle {
   if (response.status === 401 || response.status === 403) {
     throw new EligoError(response.status === 401 ? 'ERR_UNAUTHORIZED' : 'ERR_FORBIDDEN', `FHIR server ${displayBaseUrl(fhir.baseUrl)} refused ${label} (${response.status})`);
   }

@@ -4,6 +4,7 @@ import type { FhirSource } from '../../fhir';
 import type { CompiledTrial } from '../../mapping/compile';
 import type { Selection } from '../definition';
 import type { CandidateSource } from '../types';
+import { allPatientsSource } from './all-patients';
 import { bulkExportSource } from './bulk-export';
 import { diagnosisSource, type DiagnosisSourceOptions } from './diagnosis';
 import { explicitIdsSource } from './explicit-ids';
@@ -14,6 +15,7 @@ export { explicitIdsSource } from './explicit-ids';
 export { groupSource } from './group';
 export { diagnosisQuery, type DiagnosisQuery } from './diagnosis-codes';
 export { bulkExportSource } from './bulk-export';
+export { allPatientsSource } from './all-patients';
 
 /** What an `export` selection needs: a Bulk Data client for the server and the run's folder for the files. */
 export interface ExportDeps {
@@ -41,7 +43,8 @@ export function candidateSourceFor(
       return groupSource(fhir, selection.group);
     case 'export': {
       if (!exportDeps) throw new EligoError('ERR_ARGUMENT_INVALID', 'no Bulk Data client is configured for an export selection', { where: 'select' });
-      const fallback = selection.group ? groupSource(fhir, selection.group) : diagnosisSource(fhir, trial, options);
+      // The fallback selects the population the export would have: never another one (such as by diagnosis).
+      const fallback = selection.group ? groupSource(fhir, selection.group) : allPatientsSource(fhir);
       return bulkExportSource(exportDeps.bulk, selection.group, exportDeps.runDir, fallback);
     }
   }

@@ -27,6 +27,8 @@ export const failedRecordSchema = z.object({
   /** An EligoError code (ERR_PATIENT_NOT_FOUND, ERR_FHIR_UNAVAILABLE, ...). */
   code: z.string().min(1),
   reason: z.string(),
+  /** The server refused for rate (429) and asked for this wait: the run waits and screens the patient again. */
+  retryAfterMs: z.number().int().min(0).optional(),
   at,
 });
 

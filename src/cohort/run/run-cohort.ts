@@ -22,6 +22,7 @@ import { forEachLimit } from './pool';
 import { openCandidates } from './open-candidates';
 import { screenCandidate, type CandidateScreener } from './screen-candidate';
 import type { CohortCounts } from './tally';
+import { ThrottlePacer, type ThrottleEvent } from './throttle-pacer';
 import { UnavailableGuard } from './unavailable-guard';
 
 /** Puts the summary MeasureReport where it belongs (the FHIR server); returns its reference. */
@@ -55,6 +56,10 @@ export interface CohortRunOptions {
   onProgress?: (progress: CohortProgress) => void;
   /** ERR_FHIR_UNAVAILABLE failures in a row that stop the run (resumable) instead of failing every patient. Default 10. */
   maxConsecutiveUnavailable?: number;
+  /** Times one patient refused for rate (429) is waited for and screened again before the failure counts (screening in this process). Default 10. */
+  maxThrottledWaits?: number;
+  /** Told each time the run holds off because the server throttled it. */
+  onThrottle?: (event: ThrottleEvent) => void;
 }
 
 export interface CohortProgress extends CohortCounts {
@@ -219,6 +224,9 @@ async function screenAll(input: ScreenAllInput): Promise<ScreenAllOutcome> {
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const guard = new UnavailableGuard(options.maxConsecutiveUnavailable ?? 10);
+  // Worker processes store one result per patient and retry throttled jobs themselves (BullMQ
+  // attempts): asking them again would only read the same stored failure back.
+  const pacer = new ThrottlePacer(deps.screen ? 0 : (options.maxThrottledWaits ?? 10), options.onThrottle);
   const record = (records: PatientRecord[]): void => {
     for (const r of records) {
       journal.append(r);
@@ -236,7 +244,9 @@ async function screenAll(input: ScreenAllInput): Promise<ScreenAllOutcome> {
     await forEachLimit(opened.candidates, options.concurrency ?? 4, signal, async (candidate) => {
       if (state.done.has(candidate.patientId)) return;
       state.done.add(candidate.patientId);
-      const result = await screen(candidate, signal);
+      const result = await pacer.screen(candidate.patientId, signal, () => screen(candidate, signal));
+      // Stopped while waiting out a throttle: left unjournaled, so a resumed run screens it.
+      if (!result) return;
       if (result.type === 'failed') deps.log?.debug({ code: result.code, runId: options.runId }, 'cohort candidate failed');
       record(guard.accept(result));
       if (guard.tripped) stop.abort();

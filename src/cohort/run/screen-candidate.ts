@@ -56,7 +56,8 @@ export function failedRecord(patientId: string, error: unknown, now: Date): Fail
   const code = isEligoError(error) ? error.code : 'ERR_INTERNAL';
   const message = error instanceof Error ? error.message : String(error);
   const reason = isEligoError(error) ? message : `unexpected error: ${message}`;
-  return { type: 'failed', patientId, code, reason: reason.slice(0, MAX_REASON), at: now.toISOString() };
+  const throttled = isEligoError(error, 'ERR_FHIR_UNAVAILABLE') && error.retryAfterSeconds !== undefined ? { retryAfterMs: error.retryAfterSeconds * 1000 } : {};
+  return { type: 'failed', patientId, code, reason: reason.slice(0, MAX_REASON), ...throttled, at: now.toISOString() };
 }
 
 function suppliedSource(resources: CohortCandidate['resources'] & object): PatientSource {

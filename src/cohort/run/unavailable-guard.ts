@@ -6,6 +6,10 @@ import type { PatientRecord } from '../journal/records';
  * server was up, so those patients truly failed). When `threshold` of them come in a row the
  * guard trips: the held ones are dropped, not journaled, so resuming the run after the outage
  * screens them instead of listing the whole remaining cohort as failed.
+ *
+ * A server that throttles (429) is up, just busy: such failures reach the guard only after the
+ * run has waited as long as the server asked, several times over (ThrottlePacer), so a rate
+ * limit slows the run down rather than stopping it.
  */
 export class UnavailableGuard {
   private held: PatientRecord[] = [];

@@ -3,7 +3,7 @@ import { EligoError } from '../../errors/eligo-error';
 import type { EligoErrorCode } from '../../errors/eligo-error';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { describeRequest, displayBaseUrl } from './describe-request';
-import { DEFAULT_RETRY_POLICY, isRetryableStatus, isRetryableWriteStatus, parseRetryAfter, retryDelayMs } from './retry-policy';
+import { DEFAULT_RETRY_POLICY, isRetryableStatus, isRetryableWriteStatus, parseServerWait, retryDelayMs } from './retry-policy';
 import type { RetryPolicy } from './retry-policy';
 import { staticToken, type AccessTokenProvider } from './access-token';
 
@@ -101,12 +101,13 @@ export function createFhirHttp(options: FhirHttpOptions): FhirHttp {
     } finally {
       clearTimeout(timer);
     }
-    const body = parseBody(text);
+    const html = /^\s*text\/html\b/i.test(responseHeaders.get('content-type') ?? '');
+    const body = html ? NOT_JSON : parseBody(text);
     if (body === NOT_JSON) {
-      // A proxy's HTML error page is not a FHIR answer: keep the status, drop the body; a 2xx must be JSON.
-      if (status >= 200 && status < 300) {
-        throw new EligoError('ERR_FHIR_REQUEST_FAILED', `FHIR server ${shownBase} answered ${label} with a body that is not JSON`, { where: shownBase });
-      }
+      // A cut-off body, or a proxy's or login page's HTML with a 200, is no answer at all: the
+      // caller must not read it as "nothing found". The send loop retries it like a dropped connection.
+      if (status >= 200 && status < 300) throw new Unreadable(status, html ? 'an HTML page' : 'a body that is not JSON, cut off or garbled');
+      // A proxy's HTML error page: keep the status, drop the body.
       return { status, headers: responseHeaders, body: undefined };
     }
     return { status, headers: responseHeaders, body };
@@ -128,6 +129,7 @@ export function createFhirHttp(options: FhirHttpOptions): FhirHttp {
       let failure: string;
       let retryAfterMs: number | undefined;
       let retryable: boolean;
+      let throttled: boolean;
       try {
         const token = await tokens?.token();
         const response = await attempt(request, target, label, token);
@@ -141,17 +143,26 @@ export function createFhirHttp(options: FhirHttpOptions): FhirHttp {
         const retryStatus = request.idempotent ? isRetryableStatus(response.status) : isRetryableWriteStatus(response.status);
         if (!retryStatus) return response;
         failure = `answered ${response.status}`;
-        retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+        retryAfterMs = parseServerWait(response.headers, Date.now());
+        throttled = response.status === 429;
         retryable = true;
       } catch (error) {
         if (error instanceof EligoError) throw error;
-        const timedOut = error instanceof TimedOut;
-        failure = timedOut ? `did not answer within ${options.timeoutMs} ms` : `could not be reached (${networkCode(error)})`;
-        // A write that may have arrived is not repeated; a refused connection never arrived.
-        retryable = request.idempotent || networkCode(error) === 'ECONNREFUSED';
+        throttled = false;
+        if (error instanceof Unreadable) {
+          failure = `gave an answer that could not be read (${error.status} with ${error.what})`;
+          // Reads are safe to repeat; a write that got a 2xx was probably applied and is not sent again.
+          retryable = request.idempotent;
+        } else {
+          const timedOut = error instanceof TimedOut;
+          failure = timedOut ? `did not answer within ${options.timeoutMs} ms` : `could not be reached (${networkCode(error)})`;
+          // A write that may have arrived is not repeated; a refused connection never arrived.
+          retryable = request.idempotent || networkCode(error) === 'ECONNREFUSED';
+        }
       }
       if (!retryable || attemptNo >= policy.retries) {
-        throw unavailable(shownBase, label, failure, attemptNo + 1, !request.idempotent && !retryable);
+        const waitMs = throttled ? (retryAfterMs ?? retryDelayMs(policy, attemptNo + 1, undefined, Math.random)) : undefined;
+        throw unavailable(shownBase, label, failure, attemptNo + 1, !request.idempotent && !retryable, waitMs);
       }
       const delayMs = retryDelayMs(policy, attemptNo + 1, retryAfterMs, Math.random);
       options.onRetry?.({ request: label, attempt: attemptNo + 1, delayMs, reason: failure });
@@ -169,6 +180,16 @@ export function createFhirHttp(options: FhirHttpOptions): FhirHttp {
 }
 
 class TimedOut extends Error {}
+
+/** A 2xx whose body is not a FHIR answer (cut off, or an HTML page). */
+class Unreadable extends Error {
+  constructor(
+    readonly status: number,
+    readonly what: string,
+  ) {
+    super(what);
+  }
+}
 
 const NOT_JSON = Symbol('not JSON');
 
@@ -188,10 +209,18 @@ export function networkCode(error: unknown): string {
   return error instanceof Error ? error.message : 'network error';
 }
 
-function unavailable(base: string, label: string, failure: string, attempts: number, maybeWritten = false): EligoError {
+/**
+ * `throttledWaitMs`: the server refused for rate (429) and asked for this wait. It rides on the
+ * error as retryAfterSeconds so a caller with time (a cohort run) waits and comes back instead
+ * of taking the server for down.
+ */
+function unavailable(base: string, label: string, failure: string, attempts: number, maybeWritten: boolean, throttledWaitMs?: number): EligoError {
   const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
   const unknownOutcome = maybeWritten ? '; the write may or may not have been applied' : '';
-  return new EligoError('ERR_FHIR_UNAVAILABLE', `FHIR server ${base} ${failure} for ${label} (${tries})${unknownOutcome}`, { where: base });
+  return new EligoError('ERR_FHIR_UNAVAILABLE', `FHIR server ${base} ${failure} for ${label} (${tries})${unknownOutcome}`, {
+    where: base,
+    ...(throttledWaitMs === undefined ? {} : { retryAfterSeconds: Math.max(1, Math.ceil(throttledWaitMs / 1000)) }),
+  });
 }
 
 /** The OperationOutcome's first issue text, for error messages (servers put their reason there). */
