@@ -1,7 +1,12 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { fhirPorts } from '../../src/app/fhir-ports';
+import { createBulkClient } from '../../src/bulk';
+import { staticToken } from '../../src/fhir/http/access-token';
+import { createCohortService, type CohortService, type CohortSummary } from '../../src/cohort';
 import { createFhirSource, writeBack, type FhirSource } from '../../src/fhir';
 import { RemoteLoader } from '../../src/fhir/load/remote-loader';
 import { SOURCE_TAG_SYSTEM } from '../../src/fhir/load/portable';
@@ -120,6 +125,78 @@ describe('a real Medplum server', () => {
       expect([(reports.entry ?? []).length, (subjects.entry ?? []).length]).toEqual([1, 1]);
     }
   }, 120_000);
+
+  describe('cohort runs', () => {
+    let dataDir: string;
+    beforeAll(() => {
+      dataDir = mkdtempSync(path.join(tmpdir(), 'eligo-medplum-cohort-'));
+    });
+    afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+    function service(): CohortService {
+      const accessTokens = staticToken(medplum.atomic.accessToken);
+      const ports = fhirPorts({ baseUrl: medplum.atomic.baseUrl, accessTokens, timeoutMs: 60_000 });
+      const bulk = createBulkClient({ baseUrl: medplum.atomic.baseUrl, auth: accessTokens, timeoutMs: 60_000 });
+      return createCohortService({ catalog, dataDir, fhir: ports.fhir, patients: ports.source, bulk, concurrency: 2 });
+    }
+    const sleIds = async (): Promise<string[]> => Promise.all(['sle-eligible', 'sle-potential', 'sle-ineligible'].map((id) => serverIdOf(medplum.atomic, id)));
+
+    it('selects by diagnosis (Medplum has no code:below: explicit codes) and screens the lupus examples with their outcomes', async () => {
+      const cohort = service();
+      try {
+        const result = await cohort.run({ trial: 'sle-cart', select: { by: 'diagnosis' }, ...OPTIONS, runId: `medplum-dx-${Date.now().toString(36)}` });
+        const summary = result.summary as CohortSummary;
+        expect(summary.status).toBe('completed');
+        expect(summary.failures).toEqual([]);
+        expect(summary.counts.screened).toBeGreaterThanOrEqual(3);
+        expect(summary.counts.byOutcome.eligible).toBeGreaterThanOrEqual(1);
+      } finally {
+        await cohort.close();
+      }
+    }, 180_000);
+
+    it('selects a Group\'s members and writes the summary MeasureReport once by its run identifier, however often the run completes', async () => {
+      const members = await sleIds();
+      const created = await fetch(`${medplum.atomic.baseUrl}/Group`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${medplum.atomic.accessToken}`, 'content-type': 'application/fhir+json' },
+        body: JSON.stringify({ resourceType: 'Group', type: 'person', actual: true, member: members.map((id) => ({ entity: { reference: `Patient/${id}` } })) }),
+      });
+      const group = (await created.json()) as { id: string };
+      const runId = `medplum-group-${Date.now().toString(36)}`;
+      const cohort = service();
+      try {
+        const first = await cohort.run({ trial: 'sle-cart', select: { by: 'group', group: group.id }, ...OPTIONS, writeMeasureReport: true, runId });
+        expect(first.summary?.counts).toMatchObject({ screened: 3, byOutcome: { eligible: 1, 'potential-candidate': 1, ineligible: 1 } });
+        await cohort.run({ trial: 'sle-cart', select: { by: 'group', group: group.id }, ...OPTIONS, writeMeasureReport: true, runId });
+        const found = await get(medplum.atomic, `MeasureReport?identifier=${encodeURIComponent(`urn:eligo:cohort-run|${runId}`)}`);
+        expect((found.entry ?? []).length).toBe(1);
+        expect(found.entry[0].resource).toMatchObject({ resourceType: 'MeasureReport', type: 'summary', status: 'complete' });
+      } finally {
+        await cohort.close();
+      }
+    }, 180_000);
+
+    it('exports the Group by Bulk Data ($export kicked off with GET, as Medplum requires) and screens the same members', async () => {
+      const members = await sleIds();
+      const created = await fetch(`${medplum.atomic.baseUrl}/Group`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${medplum.atomic.accessToken}`, 'content-type': 'application/fhir+json' },
+        body: JSON.stringify({ resourceType: 'Group', type: 'person', actual: true, member: members.map((id) => ({ entity: { reference: `Patient/${id}` } })) }),
+      });
+      const group = (await created.json()) as { id: string };
+      const cohort = service();
+      try {
+        const result = await cohort.run({ trial: 'sle-cart', select: { by: 'export', group: group.id }, ...OPTIONS, runId: `medplum-export-${Date.now().toString(36)}` });
+        const summary = result.summary as CohortSummary;
+        expect({ status: summary.status, failures: summary.failures }).toEqual({ status: 'completed', failures: [] });
+        expect(summary.candidates).toMatch(/\$export/);
+        expect(summary.counts).toMatchObject({ screened: 3, byOutcome: { eligible: 1, 'potential-candidate': 1, ineligible: 1 } });
+      } finally {
+        await cohort.close();
+      }
+    }, 300_000);
+  });
 
   it('two processes writing back the same patient at once leave one report, one subject and one Provenance', async () => {
     const project = medplum.nonatomic;
