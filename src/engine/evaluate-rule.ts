@@ -3,6 +3,8 @@ import type { EvalContext } from './context';
 import { withGaps } from './gaps';
 import { allOf, anyOf, atLeast, needsConfirmation, negate, result, type RuleResult } from './result';
 import { evaluateAllergy } from './rules/allergy';
+import { evaluateAnswer } from './rules/answer';
+import { evaluateComputed } from './rules/computed';
 import { evaluateCockcroftGault } from './rules/cockcroft-gault';
 import { evaluateCondition } from './rules/condition';
 import { evaluateAge, evaluateSex } from './rules/demographics';
@@ -71,6 +73,10 @@ function evaluateOwnData(rule: Rule, ctx: EvalContext): RuleResult {
       return evaluateScore(rule, ctx, evaluateRule);
     case 'cockcroft_gault':
       return evaluateCockcroftGault(rule, ctx);
+    case 'answer':
+      return evaluateAnswer(rule, ctx);
+    case 'computed':
+      return evaluateComputed(rule, ctx);
   }
 }
 

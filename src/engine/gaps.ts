@@ -38,6 +38,10 @@ function kindsRead(rule: LeafRule): readonly DataKind[] {
       return LAB_KINDS;
     case 'cockcroft_gault':
       return ['Patient', ...LAB_KINDS];
+    case 'answer':
+      return LAB_KINDS;
+    case 'computed':
+      return ['Patient', ...LAB_KINDS];
     case 'medication':
       return MEDICATION_KINDS;
     case 'washout':
@@ -71,6 +75,8 @@ function dependence(rule: LeafRule): Dependence {
     case 'trend':
     case 'cockcroft_gault':
     case 'score':
+    case 'answer':
+    case 'computed':
       return 'latest';
   }
 }
@@ -97,6 +103,10 @@ function concerns(rule: LeafRule, gap: DataGap, ctx: EvalContext): boolean {
       return rule.recorded !== undefined && isAnalyte(ctx, concept, [rule.recorded.analyte]);
     case 'cockcroft_gault':
       return isAnalyte(ctx, concept, [rule.creatinine, rule.weight, ...(rule.measuredClearance ? [rule.measuredClearance] : [])]);
+    case 'answer':
+      return isAnalyte(ctx, concept, [rule.observation]);
+    case 'computed':
+      return isAnalyte(ctx, concept, Object.values(rule.inputs));
     case 'medication':
       return inClasses(ctx, concept, rule.classes);
     case 'washout':
@@ -115,7 +125,7 @@ function inClasses(ctx: EvalContext, concept: Concept, classes: string[]): boole
   return ctx.terminology.ingredientsOf([concept]).some((i) => classes.some((c) => c === i.key || ctx.terminology.inClass(c, i)));
 }
 
-const LEAF_KINDS = new Set(['age', 'sex', 'condition', 'lab', 'trend', 'cockcroft_gault', 'medication', 'washout', 'immunization', 'procedure', 'allergy', 'enrolled_elsewhere']);
+const LEAF_KINDS = new Set(['age', 'sex', 'condition', 'lab', 'trend', 'cockcroft_gault', 'answer', 'computed', 'medication', 'washout', 'immunization', 'procedure', 'allergy', 'enrolled_elsewhere']);
 
 function isLeaf(rule: Rule): rule is LeafRule {
   // A score reads data itself only through a recorded total.

@@ -1,3 +1,4 @@
+import { checkTerminologyUnits, checkTrialUnits } from './unit-checks';
 import { EligoError } from '../errors/eligo-error';
 import { parseDuration, type Duration } from '../engine/dates';
 import { formatIssue, readMappings, type LoadedMappings, type LoadedTrial, type MappingIssue } from './load';
@@ -90,6 +91,13 @@ function* references(rule: Rule, at: (string | number)[]): Generator<{ kind: Ref
       yield { kind: 'analyte', name: rule.creatinine, at: [...at, 'creatinine'] };
       yield { kind: 'analyte', name: rule.weight, at: [...at, 'weight'] };
       if (rule.measuredClearance) yield { kind: 'analyte', name: rule.measuredClearance, at: [...at, 'measuredClearance'] };
+      return;
+    case 'answer':
+      yield { kind: 'analyte', name: rule.observation, at: [...at, 'observation'] };
+      for (const [i, name] of rule.in.entries()) yield { kind: 'valueSet', name, at: [...at, 'in', i] };
+      return;
+    case 'computed':
+      for (const [input, name] of Object.entries(rule.inputs)) yield { kind: 'analyte', name, at: [...at, 'inputs', input] };
       return;
   }
 }
@@ -187,9 +195,9 @@ export function validateMappings(dir?: string): { mappings?: LoadedMappings; iss
     if (error instanceof EligoError) return { issues: [{ file: error.where ?? '', path: '', message: error.message }] };
     throw error;
   }
-  const issues = [...mappings.issues, ...checkTerminology(mappings)];
+  const issues = [...mappings.issues, ...checkTerminology(mappings), ...checkTerminologyUnits(mappings)];
   const terminology = new Terminology(mappings.terminology);
-  for (const trial of mappings.trials) issues.push(...checkTrial(trial, terminology));
+  for (const trial of mappings.trials) issues.push(...checkTrial(trial, terminology), ...checkTrialUnits(trial, terminology));
   return { mappings, issues };
 }
 

@@ -184,7 +184,9 @@ export type Rule =
   | EnrolledElsewhereRule
   | TrendRule
   | ScoreRule
-  | CockcroftGaultRule;
+  | CockcroftGaultRule
+  | AnswerRule
+  | ComputedRule;
 
 export interface ConditionRule {
   kind: 'condition';
@@ -318,6 +320,48 @@ export interface ScoreRule {
   completeBelow: 'not_met' | 'unknown';
   /** Items after which the computed score is treated as complete for `completeBelow`. */
   lookback?: string;
+}
+
+/**
+ * A coded answer of one observation (ECOG performance status LOINC 89247-1 with LA answers,
+ * NYHA class, MGFA class, a stage): the latest result's coded value is in one of the value sets.
+ * No result is `unknown` (never "not present"); a result answered only in words is `review`.
+ */
+export interface AnswerRule {
+  kind: 'answer';
+  /** The analyte whose codes name the observation (its `unit` is unused). */
+  observation: string;
+  /** Value sets of the answers that meet the criterion. */
+  in: string[];
+  lookback?: string;
+  anchor: 'asOf' | 'leukapheresis';
+}
+
+/** The formulas a `computed` rule may use: each input and the result in fixed units (see computed.ts). */
+export const FORMULAS = {
+  bmi: { inputs: { weight: 'kg', height: 'cm' }, unit: 'kg/m2', usesAgeAndSex: false },
+  ckd_epi_2021: { inputs: { creatinine: 'mg/dL' }, unit: 'mL/min/{1.73_m2}', usesAgeAndSex: true },
+  qtcf: { inputs: { qt: 'ms', rr: 'ms' }, unit: 'ms', usesAgeAndSex: false },
+  qtcb: { inputs: { qt: 'ms', rr: 'ms' }, unit: 'ms', usesAgeAndSex: false },
+  ratio: { inputs: { numerator: '', denominator: '' }, unit: '1', usesAgeAndSex: false },
+  difference: { inputs: { minuend: '', subtrahend: '' }, unit: '', usesAgeAndSex: false },
+} as const;
+export type FormulaName = keyof typeof FORMULAS;
+
+/**
+ * A value computed from others by a declared formula (BMI, eGFR by CKD-EPI 2021, QTcF/QTcB, a
+ * ratio or a difference of two results), compared like a lab result. Each input is read as a
+ * lab rule reads it (latest within its lookback, stale, unreadable, converted to its unit); a
+ * missing input makes the result `unknown`, and the evidence shows every input and the result.
+ */
+export interface ComputedRule {
+  kind: 'computed';
+  formula: FormulaName;
+  /** Formula input name -> analyte key. */
+  inputs: Record<string, string>;
+  compare: { op: '<' | '<=' | '>' | '>='; value: number; unit: string };
+  lookback?: string;
+  anchor: 'asOf' | 'leukapheresis';
 }
 
 export interface CockcroftGaultRule {
@@ -476,6 +520,25 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
         weight: z.string().min(1),
         measuredClearance: z.string().optional(),
         lookback: durationSchema.optional(),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('answer'),
+        observation: z.string().min(1),
+        in: z.array(z.string().min(1)).min(1),
+        lookback: durationSchema.optional(),
+        anchor: anchorSchema,
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('computed'),
+        formula: z.enum(Object.keys(FORMULAS) as [FormulaName, ...FormulaName[]], { message: `a formula is one of ${Object.keys(FORMULAS).join(', ')}` }),
+        inputs: z.record(z.string(), z.string().min(1)),
+        compare: z.object({ op: comparisonOp, value: z.number(), unit: z.string().min(1, 'compare needs the unit of its value (UCUM)') }).strict(),
+        lookback: durationSchema.optional(),
+        anchor: anchorSchema,
       })
       .strict(),
   ]),

@@ -29,22 +29,33 @@ export function evaluateCockcroftGault(rule: CockcroftGaultRule, ctx: EvalContex
   });
 }
 
-/** The latest positive value of an analyte inside its lookback, or what is missing and why. */
-function latestPositiveValue(
+/** What a formula's inputs gathered: what is missing and why, and the evidence of each one read. */
+export interface InputAccumulator {
+  missing: string[];
+  evidence: EvidenceItem[];
+  explanations: string[];
+}
+
+/**
+ * The latest value of a formula input inside its lookback (positive unless `allowZeroOrLess`), in
+ * the analyte's unit, or undefined with what is missing and why added to `acc`.
+ */
+export function latestPositiveValue(
   ctx: EvalContext,
   analyteKey: string,
   lookback: string | undefined,
-  acc: { missing: string[]; evidence: EvidenceItem[]; explanations: string[] },
+  acc: InputAccumulator,
+  options: { anchor?: 'asOf' | 'leukapheresis'; allowZeroOrLess?: boolean } = {},
 ): number | undefined {
   const analyte = ctx.analyte(analyteKey);
-  const latest = latestInLookback(ctx, analyte, lookback, 'asOf');
+  const latest = latestInLookback(ctx, analyte, lookback, options.anchor ?? 'asOf');
   if (!latest.ok) {
     acc.missing.push(...latest.outcome.missing);
     acc.explanations.push(latest.outcome.explanation);
     return undefined;
   }
   const r = readNumeric(latest.found.fact, analyte);
-  if (r.ok && !r.reading.comparator && r.reading.value > 0) {
+  if (r.ok && !r.reading.comparator && (options.allowZeroOrLess === true || r.reading.value > 0)) {
     acc.evidence.push(evidenceOf(latest.found.fact, r.reading));
     return r.reading.value;
   }

@@ -1,0 +1,72 @@
+import { judgeFhir, lab, LOINC, quantity } from '../real-ehr/helpers';
+
+/**
+ * Criteria the next trials need (issue: "Trials are data, for real"): values computed from
+ * others by declared formulas, and coded answers of one observation. Real mappings, FHIR JSON,
+ * the real reader.
+ */
+const weight = (kg: number, date = '2026-06-01T09:00:00Z'): Record<string, unknown> => lab('29463-7', 'Body weight', { valueQuantity: quantity(kg, 'kg'), effectiveDateTime: date });
+const height = (value: number, unit = 'cm'): Record<string, unknown> => lab('8302-2', 'Body height', { valueQuantity: quantity(value, unit), effectiveDateTime: '2026-06-01T09:00:00Z' });
+const creatinine = (value: number, unit = 'mg/dL'): Record<string, unknown> => lab('2160-0', 'Creatinine', { valueQuantity: quantity(value, unit) });
+const qt = (ms: number): Record<string, unknown> => lab('8634-8', 'QT interval', { valueQuantity: quantity(ms, 'ms') });
+const rr = (ms: number): Record<string, unknown> => lab('8637-1', 'RR interval', { valueQuantity: quantity(ms, 'ms') });
+const ecog = (answer: { code?: string; text?: string }): Record<string, unknown> =>
+  lab('89247-1', 'ECOG Performance Status score', {
+    valueCodeableConcept: { ...(answer.code ? { coding: [{ system: LOINC, code: answer.code }] } : {}), ...(answer.text ? { text: answer.text } : {}) },
+  });
+
+const bmiAtLeast30 = { kind: 'computed', formula: 'bmi', inputs: { weight: 'body_weight', height: 'body_height' }, compare: { op: '>=', value: 30, unit: 'kg/m2' } };
+const egfrAtLeast60 = { kind: 'computed', formula: 'ckd_epi_2021', inputs: { creatinine: 'creatinine' }, compare: { op: '>=', value: 60, unit: 'mL/min/{1.73_m2}' } };
+const qtcfBelow470 = { kind: 'computed', formula: 'qtcf', inputs: { qt: 'qt_interval', rr: 'rr_interval' }, compare: { op: '<', value: 470, unit: 'ms' } };
+const ecog0to1 = { kind: 'answer', observation: 'ecog', in: ['ecog_0', 'ecog_1'] };
+
+describe('computed values', () => {
+  it('computes BMI from the latest weight and height, converting units, and shows the inputs', () => {
+    const met = judgeFhir(bmiAtLeast30, [weight(95), height(170)]);
+    expect(met.status).toBe('met');
+    expect(met.explanation).toMatch(/^BMI 32\.9 kg\/m2 \(from Body weight 95 kg, Body height 170 cm\)/);
+    expect(met.evidence.map((e) => e.reference)).toEqual(expect.arrayContaining([expect.stringMatching(/^Observation\//), 'Patient/p1']));
+    expect(judgeFhir(bmiAtLeast30, [weight(95), height(67, '[in_i]')]).explanation).toMatch(/Body height 170 cm/);
+    expect(judgeFhir(bmiAtLeast30, [weight(60), height(170)]).status).toBe('not_met');
+  });
+
+  it('is unknown, naming the input, when an input is missing, stale or unreadable', () => {
+    const noHeight = judgeFhir(bmiAtLeast30, [weight(95)]);
+    expect(noHeight.status).toBe('unknown');
+    expect(noHeight.explanation).toMatch(/BMI cannot be computed: no Body height result/);
+    expect(judgeFhir(bmiAtLeast30, [weight(95, '2024-01-01T09:00:00Z'), height(170)]).status).toBe('unknown');
+    expect(judgeFhir(bmiAtLeast30, [weight(95), lab('8302-2', 'Body height', { valueQuantity: quantity(170, 'kg/m2'), effectiveDateTime: '2026-06-01T09:00:00Z' })]).status).toBe('unknown');
+  });
+
+  it('computes eGFR by CKD-EPI 2021 from creatinine, age and sex (female, 51 years, 0.9 mg/dL → 77, as the NKF calculator gives)', () => {
+    const result = judgeFhir(egfrAtLeast60, [creatinine(0.9)]);
+    expect(result.status).toBe('met');
+    expect(result.explanation).toMatch(/^eGFR \(CKD-EPI 2021\) 77\.4 mL\/min\/\{1\.73_m2\}/);
+    expect(judgeFhir(egfrAtLeast60, [creatinine(88, 'umol/L')]).explanation).toMatch(/creatinine 0\.995 mg\/dL/);
+    expect(judgeFhir(egfrAtLeast60, [creatinine(1.6)]).status).toBe('not_met');
+  });
+
+  it('computes QTcF from QT and RR', () => {
+    expect(judgeFhir(qtcfBelow470, [qt(400), rr(800)]).explanation).toMatch(/^QTcF 431 ms/);
+    expect(judgeFhir(qtcfBelow470, [qt(480), rr(900)]).status).toBe('not_met');
+    expect(judgeFhir(qtcfBelow470, [qt(400)]).status).toBe('unknown');
+  });
+});
+
+describe('coded answers of one observation', () => {
+  it('meets on a listed answer, fails on another coded answer, and is unknown with no result at all', () => {
+    expect(judgeFhir(ecog0to1, [ecog({ code: 'LA9623-5' })]).status).toBe('met');
+    const two = judgeFhir(ecog0to1, [ecog({ code: 'LA9624-3', text: 'Ambulatory, capable of self-care' })]);
+    expect(two.status).toBe('not_met');
+    expect(two.explanation).toMatch(/not ECOG 0 \(fully active\) or ECOG 1/);
+    const none = judgeFhir(ecog0to1, []);
+    expect(none.status).toBe('unknown');
+    expect(none.explanation).toMatch(/no ECOG performance status result/);
+  });
+
+  it('asks a person when the answer is only words', () => {
+    const words = judgeFhir(ecog0to1, [ecog({ text: 'ECOG 1' })]);
+    expect(words.status).toBe('review');
+    expect(words.confirm ?? '').toMatch(/ECOG 1/);
+  });
+});

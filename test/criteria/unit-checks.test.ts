@@ -1,0 +1,68 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { validateMappings } from '../../src/mapping/compile';
+import { cli } from '../cli/run';
+
+/**
+ * Units are checked when the mappings load (issue: a wrong unit for eGFR, an invalid one, HbA1c
+ * in mmol/mol compared as %): every mistake is an `eligo validate` error naming the file, the
+ * line and what to write instead, never a comparison at screening time.
+ */
+const ROOT = path.resolve(__dirname, '../..');
+
+function mappingsWith(trialYaml: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'eligo-units-'));
+  cpSync(path.join(ROOT, 'mappings', 'terminology'), path.join(dir, 'terminology'), { recursive: true });
+  cpSync(path.join(ROOT, 'mappings', 'trials'), path.join(dir, 'trials'), { recursive: true });
+  writeFileSync(path.join(dir, 'trials', 'units-trial.yaml'), trialYaml);
+  return dir;
+}
+
+const trial = (criteria: string): string => `id: units-trial\ntitle: Units trial\ncriteria:\n${criteria}`;
+
+describe('unit checks when the mappings load', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const issuesOf = (criteria: string): { path: string; line?: number; message: string }[] => {
+    const dir = mappingsWith(trial(criteria));
+    dirs.push(dir);
+    return validateMappings(dir).issues;
+  };
+
+  it('refuses a threshold in a unit that does not convert to the analyte\'s (eGFR in mL/min), naming the unit to write', () => {
+    const issues = issuesOf(`  - id: u.inc.egfr\n    type: inclusion\n    text: eGFR >= 60\n    rule: { kind: lab, analyte: egfr, compare: { op: ">=", value: 60, unit: mL/min } }\n`);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ path: 'criteria[0].rule.compare.unit', line: 7 });
+    expect(issues[0]?.message).toMatch(/unit "mL\/min" cannot be compared with Estimated glomerular filtration rate .* \(in "mL\/min\/\{1\.73_m2\}"\).*write the threshold in "mL\/min\/\{1\.73_m2\}"/);
+  });
+
+  it('refuses a unit that is not UCUM (kgm2)', () => {
+    const issues = issuesOf(`  - id: u.inc.bmi\n    type: inclusion\n    text: BMI >= 30\n    rule: { kind: computed, formula: bmi, inputs: { weight: body_weight, height: body_height }, compare: { op: ">=", value: 30, unit: kgm2 } }\n`);
+    expect(issues.map((i) => i.path)).toEqual(['criteria[0].rule.compare.unit']);
+    expect(issues[0]?.message).toMatch(/bmi gives "kg\/m2"; the threshold's unit "kgm2" does not convert/);
+  });
+
+  it('refuses another dimensionless scale unless the analyte declares the conversion (HbA1c % vs mmol/mol declared; vs {ratio} not)', () => {
+    expect(issuesOf(`  - id: u.inc.a1c\n    type: inclusion\n    text: HbA1c <= 53 mmol/mol\n    rule: { kind: lab, analyte: hba1c, compare: { op: "<=", value: 53, unit: mmol/mol } }\n`)).toEqual([]);
+    const issues = issuesOf(`  - id: u.inc.a1c\n    type: inclusion\n    text: HbA1c\n    rule: { kind: lab, analyte: hba1c, compare: { op: "<=", value: 0.07, unit: "{ratio}" } }\n`);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.message).toMatch(/declared scales "mmol\/mol"/);
+  });
+
+  it('checks a formula\'s inputs: their names, and that each analyte converts to the unit the formula reads', () => {
+    const issues = issuesOf(`  - id: u.inc.bmi\n    type: inclusion\n    text: BMI\n    rule: { kind: computed, formula: bmi, inputs: { weight: body_weight, size: body_height }, compare: { op: ">=", value: 30, unit: kg/m2 } }\n  - id: u.inc.bmi2\n    type: inclusion\n    text: BMI\n    rule: { kind: computed, formula: bmi, inputs: { weight: body_weight, height: creatinine }, compare: { op: ">=", value: 30, unit: kg/m2 } }\n`);
+    expect(issues.map((i) => i.message)).toEqual([
+      expect.stringMatching(/formula bmi takes the inputs weight, height; missing: height; not an input of it: size/),
+      expect.stringMatching(/input height of bmi is read in "cm", and Serum creatinine .* does not convert to it/),
+    ]);
+  });
+
+  it('is what eligo validate prints, with file and line, and exit code 2', async () => {
+    const dir = mappingsWith(trial(`  - id: u.inc.egfr\n    type: inclusion\n    text: eGFR >= 60\n    rule: { kind: lab, analyte: egfr, compare: { op: ">=", value: 60, unit: mL/min } }\n`));
+    dirs.push(dir);
+    const run = await cli('validate', '--mappings', dir);
+    expect(run.code).toBe(2);
+    expect(run.stdout + run.stderr).toMatch(/units-trial\.yaml:7.*unit "mL\/min" cannot be compared/);
+  });
+});
