@@ -36,7 +36,8 @@ Commands:
              eligo api-key --help
   load       Load FHIR files into any FHIR server (no client ids; idempotent): eligo load --help
   purge      Remove stored reports and cohort runs older than N days (retention): eligo purge --help
-  validate   Check every mapping file and report each problem with its file and line
+  validate   Check every mapping file and report each problem with its file and line;
+             --explain <trial> prints each criterion as a person reads it
   trials     List the trials the mappings define
 
 Common options:
@@ -57,6 +58,7 @@ const OPTIONS = {
   leukapheresis: { type: 'string' },
   format: { type: 'string' },
   mappings: { type: 'string' },
+  explain: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
@@ -111,7 +113,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (rest.length > 0) throw new EligoError('ERR_ARGUMENT_INVALID', `unexpected argument "${rest[0] ?? ''}"`);
   switch (command) {
     case 'validate':
-      return validateCommand(values.mappings, io);
+      return validateCommand(values.mappings, io, values.explain);
     case 'trials': {
       const catalog = loadCatalog(values.mappings);
       for (const t of catalog.trials.values()) io.out(`${t.id}\t${t.criteria.length} criteria\t${t.def.title}\n`);

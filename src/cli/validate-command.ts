@@ -1,14 +1,25 @@
+import { EligoError } from '../errors/eligo-error';
 import { validateMappings } from '../mapping/compile';
+import { explainCriterion } from '../mapping/explain';
+import { Terminology } from '../mapping/terminology';
 import { formatIssue } from '../mapping/load';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes';
 import type { CliIo } from './io';
 
-export function validateCommand(mappingsDir: string | undefined, io: CliIo): number {
+export function validateCommand(mappingsDir: string | undefined, io: CliIo, explain?: string): number {
   const { mappings, issues } = validateMappings(mappingsDir);
   if (issues.length > 0) {
     for (const issue of issues) io.err(`${formatIssue(issue)}\n`);
     io.err(`eligo: ${issues.length} problem(s) in the mapping files\n`);
     return EXIT_USAGE;
+  }
+  if (explain !== undefined && mappings) {
+    const trial = mappings.trials.find((x) => x.def.id === explain);
+    if (!trial) throw new EligoError('ERR_TRIAL_NOT_FOUND', `no trial "${explain}"; the mappings define ${mappings.trials.map((x) => x.def.id).join(', ')}`, { where: '--explain' });
+    const terminology = new Terminology(mappings.terminology);
+    io.out(`${trial.def.title} (${trial.def.id}, version ${trial.def.version}), ${trial.file}\n\n`);
+    io.out(`${trial.def.criteria.map((c) => explainCriterion(c, terminology)).join('\n\n')}\n`);
+    return EXIT_OK;
   }
   const t = mappings?.terminology;
   const trials = mappings?.trials.map((x) => `${x.def.id} (${x.def.criteria.length} criteria)`).join(', ') ?? '';

@@ -66,3 +66,15 @@ describe('unit checks when the mappings load', () => {
     expect(run.stdout + run.stderr).toMatch(/units-trial\.yaml:7.*unit "mL\/min" cannot be compared/);
   });
 });
+
+describe('eligo validate --explain', () => {
+  it('prints every criterion of a trial as a person reads it: what is read, the window, the comparison, and what no data means', async () => {
+    const run = await cli('validate', '--explain', 'ssc-cart');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^\[inclusion\] ssc\.inc\.age\n {2}protocol: /m);
+    expect(run.stdout).toMatch(/the latest .* within \d+(d|mo) before screening .*; no usable result: unknown/);
+    expect(run.stdout).toMatch(/a person decides: /);
+    expect((run.stdout.match(/^\[(inclusion|exclusion)\]/gm) ?? []).length).toBeGreaterThan(10);
+    expect(await cli('validate', '--explain', 'no-such-trial')).toMatchObject({ code: 2, stderr: expect.stringMatching(/no trial "no-such-trial"; the mappings define .*sle-cart/) });
+  });
+});

@@ -1,0 +1,84 @@
+import type { CriterionDef, LabCompare, Rule } from './schema';
+import type { Terminology } from './terminology';
+
+/**
+ * Each criterion as a person reads it (`eligo validate --explain <trial>`), so a coordinator can
+ * check the mapping file against the protocol text: what is read, within which window, compared
+ * how, and what no data means. Names come from the terminology's display texts.
+ */
+export function explainCriterion(criterion: CriterionDef, terminology: Terminology): string {
+  const head = `[${criterion.type}] ${criterion.id}${criterion.manual ? ' (manual: stays review, does not block eligible)' : ''}\n  protocol: ${criterion.text}`;
+  return `${head}\n${indent(explainRule(criterion.rule, terminology), '  rule: ')}`;
+}
+
+function indent(text: string, first: string): string {
+  const pad = ' '.repeat(first.length);
+  return text
+    .split('\n')
+    .map((line, i) => `${i === 0 ? first : pad}${line}`)
+    .join('\n');
+}
+
+const anchorText = (anchor: 'asOf' | 'leukapheresis'): string => (anchor === 'asOf' ? 'screening' : 'leukapheresis');
+
+function compareText(compare: LabCompare): string {
+  if ('uln' in compare) return `${compare.op} ${compare.uln} × upper limit of normal`;
+  if ('unit' in compare) return `${compare.op} ${compare.value} ${compare.unit}`;
+  if ('is' in compare) return `is ${compare.is.replace('_', ' ')}`;
+  return `titer at least ${compare.titerAtLeast}`;
+}
+
+export function explainRule(rule: Rule, t: Terminology): string {
+  const analyte = (key: string): string => t.analytes.get(key)?.def.display ?? key;
+  const valueSets = (keys: string[]): string => keys.map((k) => t.valueSetDefs.get(k)?.display ?? k).join(' or ');
+  const classes = (keys: string[]): string => keys.map((k) => t.classDisplay.get(k) ?? t.ingredients.get(k)?.def.display ?? k).join(' or ');
+  const list = (word: string, rules: Rule[]): string => `${word}:\n${rules.map((r) => indent(explainRule(r, t), '- ')).join('\n')}`;
+  switch (rule.kind) {
+    case 'all':
+      return list('all of', rule.of);
+    case 'any':
+      return list('any of', rule.of);
+    case 'measures':
+      return list('whichever of these measures was taken decides (one not taken is not missing data)', rule.of);
+    case 'at_least':
+      return list(`at least ${rule.n} of`, rule.of);
+    case 'not':
+      return indent(explainRule(rule.rule, t), 'NOT ');
+    case 'confirm':
+      return `${explainRule(rule.rule, t)}\nthen a person confirms: ${rule.reason}`;
+    case 'manual':
+      return `a person decides: ${rule.reason}`;
+    case 'criterion':
+      return `the result of criterion ${rule.id}`;
+    case 'age':
+      return `age${rule.min !== undefined ? ` at least ${rule.min}` : ''}${rule.max !== undefined ? ` at most ${rule.max}` : ''} years at screening; no birth date: unknown`;
+    case 'sex':
+      return `sex is ${rule.is}; not recorded: unknown`;
+    case 'condition':
+      return `a Condition in ${valueSets(rule.valueSets)}${rule.status === 'active' ? ', active' : ''}${rule.within ? `, ${rule.withinBy === 'onset' ? 'starting' : 'present'} within ${rule.within} before ${anchorText(rule.anchor)}` : ''}${rule.unlessResolvedFor ? `, unless resolved more than ${rule.unlessResolvedFor} ago` : ''}${rule.includeFindings ? ' (also coded findings and report conclusions)' : ''}; none recorded: not present`;
+    case 'lab':
+      return `${rule.select === 'ever' ? 'any result of' : 'the latest'} ${analyte(rule.analyte)}${rule.select === 'latest' ? ` within ${rule.lookback ?? t.analytes.get(rule.analyte)?.def.lookback ?? '30d'} before ${anchorText(rule.anchor)}` : ''} ${compareText(rule.compare)}${rule.notAfterMedication ? ` (not counting results within ${rule.notAfterMedication.within} after ${classes(rule.notAfterMedication.classes)})` : ''}; no usable result: ${rule.absentIs === 'false' ? 'not present' : 'unknown'}`;
+    case 'medication':
+      return `${classes(rule.classes)}${rule.systemicOnly ? ' (systemic)' : ''}${rule.ongoing ? ' ongoing' : ''}${rule.within ? ` within ${rule.within} before ${anchorText(rule.anchor)}` : ''}${rule.minDuration ? `, for at least ${rule.minDuration} in all` : ''}${rule.prednisoneMgPerDay ? `, at ${rule.prednisoneMgPerDay.op} ${rule.prednisoneMgPerDay.value} mg/day prednisone-equivalent` : ''}`;
+    case 'washout':
+      return `none of ${[...rule.medicationClasses.map((c) => classes([c])), ...rule.vaccineValueSets.map((v) => t.valueSetDefs.get(v)?.display ?? v)].join(', ')} within ${rule.window} before ${anchorText(rule.anchor)}${rule.prednisoneMgPerDayAbove !== undefined ? ` (corticosteroids above ${rule.prednisoneMgPerDayAbove} mg/day prednisone-equivalent)` : ''}`;
+    case 'immunization':
+      return `an immunization in ${valueSets(rule.valueSets)}${rule.within ? ` within ${rule.within} before ${anchorText(rule.anchor)}` : ''}`;
+    case 'procedure':
+      return `${rule.minCount > 1 ? `at least ${rule.minCount} procedures` : 'a procedure'} in ${valueSets(rule.valueSets)}${rule.within ? ` within ${rule.within} before ${anchorText(rule.anchor)}` : ''}${rule.maxInterval ? `, each within ${rule.maxInterval} of the previous` : ''}`;
+    case 'allergy':
+      return `${rule.severeOnly ? 'a severe ' : 'an '}allergy to ${rule.anyMedication ? 'any medication' : [...rule.medicationClasses.map((c) => classes([c])), ...rule.valueSets.map((v) => t.valueSetDefs.get(v)?.display ?? v)].join(' or ')}`;
+    case 'enrolled_elsewhere':
+      return `enrolled in another study (ResearchSubject status ${rule.statuses.join(', ')})`;
+    case 'trend':
+      return `${analyte(rule.analyte)} ${rule.direction === 'increase' ? 'increased' : 'decreased'} by ${rule.inclusive ? 'at least' : 'more than'} ${rule.by}${rule.measure === 'relative' ? ' %' : ''} within ${rule.window} before ${anchorText(rule.anchor)}`;
+    case 'score':
+      return `${rule.name} computed from its items (${rule.domains.map((d) => d.name).join(', ')}) at least ${rule.threshold}${rule.recorded ? `, or the recorded total (${analyte(rule.recorded.analyte)})` : ''}`;
+    case 'cockcroft_gault':
+      return `creatinine clearance by Cockcroft-Gault (${analyte(rule.creatinine)}, ${analyte(rule.weight)}, age, sex) at least ${rule.minMlPerMin} mL/min${rule.measuredClearance ? `, or a measured ${analyte(rule.measuredClearance)}` : ''}`;
+    case 'computed':
+      return `${rule.formula} computed from ${Object.entries(rule.inputs).map(([input, key]) => `${input} = the latest ${analyte(key)}`).join(', ')}, ${rule.compare.op} ${rule.compare.value} ${rule.compare.unit}; an input missing: unknown`;
+    case 'answer':
+      return `the latest ${analyte(rule.observation)}${rule.lookback ? ` within ${rule.lookback}` : ''} answered ${valueSets(rule.in)}; no result: unknown; another coded answer: not met`;
+  }
+}
