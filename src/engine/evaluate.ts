@@ -16,7 +16,12 @@ export interface EngineInfo {
 
 function evaluateCriterionRule(criterion: CriterionDef, ctx: EvalContext): RuleResult {
   const r = evaluateRule(criterion.rule, ctx);
-  // A "(manual)" criterion stays review whatever the data says: a person signs it off.
+  // A "(manual)" criterion is a person's to sign off, except where its data rule already rules
+  // the patient out (false: exclusions are written as `not`, so false is "excluded" for them too):
+  // a person need not confirm what cannot change the outcome. `kind: manual` never rules out.
+  if (criterion.manual && r.truth === 'false' && criterion.rule.kind !== 'manual') {
+    return { ...r, explanation: `${r.explanation} (manual criterion, but the data already rules the patient out)` };
+  }
   if (criterion.manual && r.truth !== 'review') {
     return result('review', `${r.explanation} (manual criterion: confirm)`, { evidence: r.evidence, confirm: [criterion.text] });
   }

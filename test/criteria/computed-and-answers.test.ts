@@ -1,4 +1,8 @@
-import { judgeFhir, lab, LOINC, quantity } from '../real-ehr/helpers';
+import { evaluate } from '../../src/engine/evaluate';
+import { compileTrial } from '../../src/mapping/compile';
+import { trialFileSchema } from '../../src/mapping/schema';
+import { normalise } from '../../src/record/normalise';
+import { AS_OF, catalog, judgeFhir, lab, LOINC, quantity } from '../real-ehr/helpers';
 
 /**
  * Criteria the next trials need (issue: "Trials are data, for real"): values computed from
@@ -68,5 +72,22 @@ describe('coded answers of one observation', () => {
     const words = judgeFhir(ecog0to1, [ecog({ text: 'ECOG 1' })]);
     expect(words.status).toBe('review');
     expect(words.confirm ?? '').toMatch(/ECOG 1/);
+  });
+});
+
+describe('partly computable criteria', () => {
+  it('a manual criterion with a data rule is not_met where the data rules the patient out, review otherwise', () => {
+    const def = trialFileSchema.parse({
+      id: 'partly',
+      title: 'Partly computable',
+      criteria: [{ id: 'p.inc.bmi', type: 'inclusion', text: 'BMI >= 30 confirmed by the investigator', manual: true, rule: bmiAtLeast30 }],
+    });
+    const trial = compileTrial({ file: 'inline', def, locate: () => undefined }, catalog.terminology);
+    const patient = { resourceType: 'Patient', id: 'p1', birthDate: '1975-04-02', gender: 'female' };
+    const statusFor = (resources: object[]): string | undefined =>
+      evaluate(trial, normalise([patient, ...resources] as never), { asOf: AS_OF }, { version: 'test' }).criteria[0]?.status;
+    expect(statusFor([weight(60), height(170)])).toBe('not_met');
+    expect(statusFor([weight(95), height(170)])).toBe('review');
+    expect(statusFor([weight(95)])).toBe('review');
   });
 });
