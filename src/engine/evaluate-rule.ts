@@ -12,6 +12,7 @@ import { evaluateEnrolledElsewhere } from './rules/enrolled';
 import { evaluateImmunization } from './rules/immunization';
 import { evaluateLab } from './rules/lab';
 import { evaluateMedication, evaluateWashout } from './rules/medication';
+import { evaluateMedicationCount } from './rules/medication-count';
 import { evaluateProcedure } from './rules/procedure';
 import { evaluateScore } from './rules/score';
 import { evaluateTrend } from './rules/trend';
@@ -77,6 +78,8 @@ function evaluateOwnData(rule: Rule, ctx: EvalContext): RuleResult {
       return evaluateAnswer(rule, ctx);
     case 'computed':
       return evaluateComputed(rule, ctx);
+    case 'medication_count':
+      return evaluateMedicationCount(rule, ctx);
   }
 }
 

@@ -43,6 +43,7 @@ function kindsRead(rule: LeafRule): readonly DataKind[] {
     case 'computed':
       return ['Patient', ...LAB_KINDS];
     case 'medication':
+    case 'medication_count':
       return MEDICATION_KINDS;
     case 'washout':
       return rule.vaccineValueSets.length > 0 ? [...MEDICATION_KINDS, 'Immunization'] : MEDICATION_KINDS;
@@ -77,6 +78,8 @@ function dependence(rule: LeafRule): Dependence {
     case 'score':
     case 'answer':
     case 'computed':
+    // A count within bounds rests on there being no more; below its minimum, on there being no more either.
+    case 'medication_count':
       return 'latest';
   }
 }
@@ -108,6 +111,7 @@ function concerns(rule: LeafRule, gap: DataGap, ctx: EvalContext): boolean {
     case 'computed':
       return isAnalyte(ctx, concept, Object.values(rule.inputs));
     case 'medication':
+    case 'medication_count':
       return inClasses(ctx, concept, rule.classes);
     case 'washout':
       return inClasses(ctx, concept, rule.medicationClasses) || matchAny(ctx, rule.vaccineValueSets, concept) !== undefined;
@@ -125,7 +129,7 @@ function inClasses(ctx: EvalContext, concept: Concept, classes: string[]): boole
   return ctx.terminology.ingredientsOf([concept]).some((i) => classes.some((c) => c === i.key || ctx.terminology.inClass(c, i)));
 }
 
-const LEAF_KINDS = new Set(['age', 'sex', 'condition', 'lab', 'trend', 'cockcroft_gault', 'answer', 'computed', 'medication', 'washout', 'immunization', 'procedure', 'allergy', 'enrolled_elsewhere']);
+const LEAF_KINDS = new Set(['age', 'sex', 'condition', 'lab', 'trend', 'cockcroft_gault', 'answer', 'computed', 'medication_count', 'medication', 'washout', 'immunization', 'procedure', 'allergy', 'enrolled_elsewhere']);
 
 function isLeaf(rule: Rule): rule is LeafRule {
   // A score reads data itself only through a recorded total.

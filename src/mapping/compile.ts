@@ -57,6 +57,7 @@ function* references(rule: Rule, at: (string | number)[]): Generator<{ kind: Ref
       }
       return;
     case 'medication':
+    case 'medication_count':
       for (const [i, name] of rule.classes.entries()) yield { kind: 'medicationClass', name, at: [...at, 'classes', i] };
       return;
     case 'washout':

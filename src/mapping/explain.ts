@@ -78,6 +78,8 @@ export function explainRule(rule: Rule, t: Terminology): string {
       return `creatinine clearance by Cockcroft-Gault (${analyte(rule.creatinine)}, ${analyte(rule.weight)}, age, sex) at least ${rule.minMlPerMin} mL/min${rule.measuredClearance ? `, or a measured ${analyte(rule.measuredClearance)}` : ''}`;
     case 'computed':
       return `${rule.formula} computed from ${Object.entries(rule.inputs).map(([input, key]) => `${input} = the latest ${analyte(key)}`).join(', ')}, ${rule.compare.op} ${rule.compare.value} ${rule.compare.unit}; an input missing: unknown`;
+    case 'medication_count':
+      return `${rule.min !== undefined && rule.max !== undefined ? `${rule.min} to ${rule.max}` : rule.min !== undefined ? `at least ${rule.min}` : `at most ${rule.max ?? 0}`} ${rule.count === 'ingredients' ? 'distinct drugs' : rule.count === 'classes' ? 'drug classes' : `courses (a gap of ${rule.gap} starts a new one)`} of ${classes(rule.classes)}${rule.within ? ` within ${rule.within} before ${anchorText(rule.anchor)}` : ' before ' + anchorText(rule.anchor)}`;
     case 'answer':
       return `the latest ${analyte(rule.observation)}${rule.lookback ? ` within ${rule.lookback}` : ''} answered ${valueSets(rule.in)}; no result: unknown; another coded answer: not met`;
   }

@@ -186,7 +186,8 @@ export type Rule =
   | ScoreRule
   | CockcroftGaultRule
   | AnswerRule
-  | ComputedRule;
+  | ComputedRule
+  | MedicationCountRule;
 
 export interface ConditionRule {
   kind: 'condition';
@@ -364,6 +365,24 @@ export interface ComputedRule {
   anchor: 'asOf' | 'leukapheresis';
 }
 
+/**
+ * How many: distinct drugs (ingredients), drug classes, or courses (episodes: exposures merged
+ * across gaps shorter than `gap`) of the given classes, before the anchor or within a window;
+ * "1-2 prior lines", "no more than one platinum regimen", "1-3 oral drugs".
+ */
+export interface MedicationCountRule {
+  kind: 'medication_count';
+  classes: string[];
+  count: 'ingredients' | 'classes' | 'episodes';
+  min?: number;
+  max?: number;
+  within?: string;
+  anchor: 'asOf' | 'leukapheresis';
+  /** Episodes only: exposures separated by less than this are one course. */
+  gap: string;
+  systemicOnly: boolean;
+}
+
 export interface CockcroftGaultRule {
   kind: 'cockcroft_gault';
   minMlPerMin: number;
@@ -522,6 +541,21 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
         lookback: durationSchema.optional(),
       })
       .strict(),
+    z
+      .object({
+        kind: z.literal('medication_count'),
+        classes: z.array(z.string().min(1)).min(1),
+        count: z.enum(['ingredients', 'classes', 'episodes'], { message: 'count is ingredients (distinct drugs), classes or episodes (courses)' }),
+        min: z.number().int().nonnegative().optional(),
+        max: z.number().int().nonnegative().optional(),
+        within: durationSchema.optional(),
+        anchor: anchorSchema,
+        gap: durationSchema.default('30d'),
+        systemicOnly: z.boolean().default(false),
+      })
+      .strict()
+      .refine((r) => r.min !== undefined || r.max !== undefined, { message: 'medication_count needs min, max or both' })
+      .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, { message: 'min is more than max: the criterion could never be met' }),
     z
       .object({
         kind: z.literal('answer'),

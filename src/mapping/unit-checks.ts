@@ -116,6 +116,7 @@ export function checkTrialUnits(trial: LoadedTrial, terminology: Terminology): M
       case 'trend':
       case 'cockcroft_gault':
       case 'answer':
+      case 'medication_count':
         return;
     }
   };

@@ -91,3 +91,44 @@ describe('partly computable criteria', () => {
     expect(statusFor([weight(95)])).toBe('review');
   });
 });
+
+describe('counting drugs, classes and courses', () => {
+  const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+  let n = 0;
+  const given = (rxnorm: string, display: string, start: string, end?: string): Record<string, unknown> => ({
+    resourceType: 'MedicationStatement',
+    id: `ms-${++n}`,
+    status: end ? 'completed' : 'active',
+    medicationCodeableConcept: { coding: [{ system: RXNORM, code: rxnorm, display }] },
+    subject: { reference: 'Patient/p1' },
+    effectivePeriod: { start, ...(end ? { end } : {}) },
+  });
+  const mmf = (start: string, end?: string): Record<string, unknown> => given('68149', 'mycophenolate mofetil', start, end);
+  const cyc = (start: string, end?: string): Record<string, unknown> => given('3002', 'cyclophosphamide', start, end);
+  const aza = (start: string, end?: string): Record<string, unknown> => given('1256', 'azathioprine', start, end);
+  const oneToTwoImmunosuppressants = { kind: 'medication_count', classes: ['mycophenolate', 'cyclophosphamide', 'azathioprine'], count: 'classes', min: 1, max: 2 };
+  const atMostOneCyclophosphamideCourse = { kind: 'medication_count', classes: ['cyclophosphamide'], count: 'episodes', max: 1, gap: '90d' };
+
+  it('meets "1-2 prior immunosuppressants" with one or two classes, not with none or three', () => {
+    expect(judgeFhir(oneToTwoImmunosuppressants, [mmf('2022-01-01', '2023-01-01')]).status).toBe('met');
+    const two = judgeFhir(oneToTwoImmunosuppressants, [mmf('2022-01-01', '2023-01-01'), cyc('2023-02-01', '2023-08-01')]);
+    expect(two.status).toBe('met');
+    expect(two.explanation).toMatch(/^2 drug classes of .*needed 1-2/);
+    expect(judgeFhir(oneToTwoImmunosuppressants, [mmf('2022-01-01', '2023-01-01'), cyc('2023-02-01', '2023-08-01'), aza('2024-01-01', '2024-06-01')]).status).toBe('not_met');
+    expect(judgeFhir(oneToTwoImmunosuppressants, []).status).toBe('not_met');
+  });
+
+  it('counts courses across gaps: two cyclophosphamide courses a year apart are two, a 30-day pause is one course', () => {
+    expect(judgeFhir(atMostOneCyclophosphamideCourse, [cyc('2022-01-01', '2022-06-01'), cyc('2022-07-01', '2022-12-01')]).status).toBe('met');
+    expect(judgeFhir(atMostOneCyclophosphamideCourse, [cyc('2022-01-01', '2022-06-01'), cyc('2023-06-01', '2023-12-01')]).status).toBe('not_met');
+  });
+
+  it('is unknown when an exposure without a start date could change the count', () => {
+    const undated = { ...cyc('2022-01-01', '2022-06-01'), id: 'ms-undated', effectivePeriod: undefined, dateAsserted: undefined };
+    expect(judgeFhir(atMostOneCyclophosphamideCourse, [cyc('2022-01-01', '2022-06-01'), undated]).status).toBe('unknown');
+  });
+
+  it('refuses a count that could never be met when the mappings load', () => {
+    expect(() => judgeFhir({ ...oneToTwoImmunosuppressants, min: 3, max: 2 }, [])).toThrow(/min is more than max/);
+  });
+});
