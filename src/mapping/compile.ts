@@ -1,3 +1,4 @@
+import { didYouMean } from './issue-text';
 import { checkTerminologyUnits, checkTrialUnits } from './unit-checks';
 import { EligoError } from '../errors/eligo-error';
 import { parseDuration, type Duration } from '../engine/dates';
@@ -128,6 +129,12 @@ export function checkTrial(trial: LoadedTrial, terminology: Terminology): Mappin
     }
     ids.add(c.id);
   }
+  const namesOf: Record<RefKind | 'criterion', () => Iterable<string>> = {
+    valueSet: () => terminology.valueSets.keys(),
+    analyte: () => terminology.analytes.keys(),
+    medicationClass: () => [...terminology.classMembers.keys(), ...terminology.ingredients.keys()],
+    criterion: () => ids,
+  };
   for (const [i, c] of trial.def.criteria.entries()) {
     for (const ref of references(c.rule, ['criteria', i, 'rule'])) {
       const ok = ref.kind === 'criterion' ? ids.has(ref.name) && ref.name !== c.id : known[ref.kind](ref.name);
@@ -137,7 +144,7 @@ export function checkTrial(trial: LoadedTrial, terminology: Terminology): Mappin
           file: trial.file,
           path: ref.at.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '').replace(/\.\[/g, '['),
           line: trial.locate(ref.at),
-          message: `unknown ${ref.kind} "${ref.name}": no such ${what}`,
+          message: `unknown ${ref.kind} "${ref.name}": no such ${what}${didYouMean(ref.name, namesOf[ref.kind]())}`,
         });
       }
     }

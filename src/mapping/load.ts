@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
+import { fieldNames, issueMessage } from './issue-text';
 import { EligoError } from '../errors/eligo-error';
 import { terminologyFileSchema, trialFileSchema, type TerminologyFile, type TrialFile } from './schema';
 
@@ -71,13 +72,29 @@ export function parseMappingFile<T>(file: string, text: string, schema: z.ZodTyp
     };
   }
   const raw: unknown = doc.toJS({ maxAliasCount: 100 });
-  const parsed = schema.safeParse(raw);
+  const parsed = schema.safeParse(raw, { reportInput: true });
   if (parsed.success) return { value: parsed.data, issues: [], locate };
   const issues = parsed.error.issues.map((issue) => {
     const parts = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    return { file, path: formatPath(parts), line: locate(parts), message: issue.message };
+    return { file, path: formatPath(parts), line: locate(parts), message: issueMessage(issue, knownFields(schema), (path) => valueAt(raw, path)) };
   });
   return { issues, locate };
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+  let node = root;
+  for (const key of path) node = node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+  return node;
+}
+
+const fieldsBySchema = new WeakMap<z.ZodType, Set<string>>();
+function knownFields(schema: z.ZodType): Set<string> {
+  let names = fieldsBySchema.get(schema);
+  if (!names) {
+    names = fieldNames(schema);
+    fieldsBySchema.set(schema, names);
+  }
+  return names;
 }
 
 export function formatPath(parts: (string | number)[]): string {

@@ -78,3 +78,30 @@ describe('eligo validate --explain', () => {
     expect(await cli('validate', '--explain', 'no-such-trial')).toMatchObject({ code: 2, stderr: expect.stringMatching(/no trial "no-such-trial"; the mappings define .*sle-cart/) });
   });
 });
+
+describe('validation messages that say what to write instead', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const messagesOf = (criteria: string): string[] => {
+    const dir = mappingsWith(trial(criteria));
+    dirs.push(dir);
+    return validateMappings(dir).issues.map((i) => `${i.line ?? '?'}: ${i.path}: ${i.message}`);
+  };
+  const criterion = (rule: string): string => `  - id: v.inc.x\n    type: inclusion\n    text: x\n    rule: ${rule}\n`;
+
+  it('names the missing field of the nearest form, and lists the accepted forms', () => {
+    expect(messagesOf(criterion('{ kind: lab, analyte: creatinine, compare: { op: "<=", value: 1.5 } }'))).toEqual([
+      expect.stringMatching(/^7: criteria\[0\]\.rule\.compare: compare is missing "unit"; compare is one of \{ op, value, unit \}/),
+    ]);
+  });
+
+  it('suggests the field, kind or name that was meant', () => {
+    expect(messagesOf(criterion('{ kind: lab, analyt: creatinine, analyte: creatinine, compare: { op: "<=", value: 1.5, unit: mg/dL } }'))).toEqual([expect.stringMatching(/unknown field "analyt"; did you mean "analyte"\?/)]);
+    expect(messagesOf(criterion('{ kind: labb, analyte: creatinine }'))).toEqual([expect.stringMatching(/criteria\[0\]\.rule\.kind: unknown kind; did you mean "lab"\?; one of all, any/)]);
+    expect(messagesOf(criterion('{ kind: lab, analyte: creatinin, compare: { op: "<=", value: 1.5, unit: mg/dL } }'))).toEqual([expect.stringMatching(/unknown analyte "creatinin": no such analyte in mappings\/terminology; did you mean "creatinine"\?/)]);
+  });
+
+  it('asks for "false" in quotes where a boolean was written', () => {
+    expect(messagesOf(criterion('{ kind: lab, analyte: creatinine, compare: { op: "<=", value: 1.5, unit: mg/dL }, absentIs: false }'))).toEqual([expect.stringMatching(/absentIs: write "false" in quotes/)]);
+  });
+});

@@ -1,0 +1,73 @@
+import leven from 'leven';
+import { z } from 'zod';
+
+/** The closest of `candidates` to a misspelled `word`, when it is close enough to be a typo. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of candidates) {
+    const distance = leven(word.toLowerCase(), name.toLowerCase());
+    if (distance < (best?.distance ?? Number.POSITIVE_INFINITY)) best = { name, distance };
+  }
+  // A third of the word, at least one edit and at most three: "analyt" -> "analyte", not "id" -> "in".
+  return best && best.distance > 0 && best.distance <= Math.min(3, Math.max(1, Math.floor(word.length / 3))) ? best.name : undefined;
+}
+
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const match = closest(word, candidates);
+  return match ? `; did you mean "${match}"?` : '';
+}
+
+/** Every field name the mapping schemas know, for suggestions on unknown keys. */
+export function fieldNames(schema: z.ZodType): Set<string> {
+  const names = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node === null || typeof node !== 'object') return;
+    const record = node as Record<string, unknown>;
+    if (record.properties && typeof record.properties === 'object') for (const key of Object.keys(record.properties)) names.add(key);
+    Object.values(record).forEach(walk);
+  };
+  walk(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', cycles: 'ref' }));
+  return names;
+}
+
+/** The accepted forms of the unions a person writes by hand, named in their error. */
+const FORMS: Record<string, string> = {
+  compare: '{ op, value, unit } (a threshold in a UCUM unit), { op, uln } (× upper limit of normal), { is: below_range | above_range | positive | negative }, or { titerAtLeast: "1:80" }',
+};
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A zod issue as a person fixing YAML needs it: what is wrong with which field and what to
+ * write instead — the nearest form of a union with what it lacks, the nearest known name for an
+ * unknown key or kind, `"false"` in quotes where a string is wanted.
+ */
+export function issueMessage(issue: Issue, known: Set<string>, valueAt: (path: PropertyKey[]) => unknown = () => undefined): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => `unknown field "${key}"${didYouMean(key, known)}`).join('; ');
+    case 'invalid_union': {
+      const field = String(issue.path[issue.path.length - 1] ?? '');
+      if ('discriminator' in issue && Array.isArray((issue as { options?: unknown }).options)) {
+        const options = (issue as unknown as { options: string[] }).options;
+        return `unknown ${field || 'kind'}${didYouMean(String(valueAt(issue.path) ?? ''), options)}; one of ${options.join(', ')}`;
+      }
+      const branches = (issue.errors ?? []).filter((b) => b.length > 0);
+      const nearest = [...branches].sort((a, b) => a.length - b.length)[0];
+      const forms = FORMS[field] ? `; ${field} is one of ${FORMS[field]}` : '';
+      if (!nearest) return `${issue.message}${forms}`;
+      const missing = nearest.filter((i) => i.code === 'invalid_type' && /received undefined/.test(i.message)).map((i) => String(i.path[0]));
+      if (missing.length === nearest.length) return `${field || 'this'} is missing ${missing.map((m) => `"${m}"`).join(', ')}${forms}`;
+      return `${nearest.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${issueMessage(i, known, (p) => valueAt([...issue.path, ...p]))}`).join('; ')}${forms}`;
+    }
+    case 'invalid_value': {
+      const values = issue.values.map(String);
+      const got = (issue as { input?: unknown }).input;
+      if (typeof got !== 'string' && got !== undefined && values.includes(String(got))) return `write "${String(got)}" in quotes: a string, one of ${values.map((v) => `"${v}"`).join(', ')}`;
+      return `${issue.message}${typeof got === 'string' ? didYouMean(got, values) : ''}`;
+    }
+    default:
+      return issue.message;
+  }
+}
