@@ -76,9 +76,9 @@ function dependence(rule: LeafRule): Dependence {
     case 'trend':
     case 'cockcroft_gault':
     case 'score':
+    // A count within bounds rests on there being no more; below its minimum, on there being no more either.
     case 'answer':
     case 'computed':
-    // A count within bounds rests on there being no more; below its minimum, on there being no more either.
     case 'medication_count':
       return 'latest';
   }

@@ -44,8 +44,7 @@ type Issue = z.core.$ZodIssue;
  * unknown key or kind, `"false"` in quotes where a string is wanted.
  */
 export function issueMessage(issue: Issue, known: Set<string>, valueAt: (path: PropertyKey[]) => unknown = () => undefined): string {
-  switch (issue.code) {
-    case 'unrecognized_keys':
+  if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => `unknown field "${key}"${didYouMean(key, known)}`).join('; ');
     case 'invalid_union': {
       const field = String(issue.path[issue.path.length - 1] ?? '');
@@ -60,14 +59,12 @@ export function issueMessage(issue: Issue, known: Set<string>, valueAt: (path: P
       const missing = nearest.filter((i) => i.code === 'invalid_type' && /received undefined/.test(i.message)).map((i) => String(i.path[0]));
       if (missing.length === nearest.length) return `${field || 'this'} is missing ${missing.map((m) => `"${m}"`).join(', ')}${forms}`;
       return `${nearest.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${issueMessage(i, known, (p) => valueAt([...issue.path, ...p]))}`).join('; ')}${forms}`;
-    }
-    case 'invalid_value': {
+  }
+  if (issue.code === 'invalid_value') {
       const values = issue.values.map(String);
       const got = (issue as { input?: unknown }).input;
       if (typeof got !== 'string' && got !== undefined && values.includes(String(got))) return `write "${String(got)}" in quotes: a string, one of ${values.map((v) => `"${v}"`).join(', ')}`;
       return `${issue.message}${typeof got === 'string' ? didYouMean(got, values) : ''}`;
-    }
-    default:
-      return issue.message;
   }
+  return issue.message;
 }
