@@ -45,8 +45,9 @@ type Issue = z.core.$ZodIssue;
  */
 export function issueMessage(issue: Issue, known: Set<string>, valueAt: (path: PropertyKey[]) => unknown = () => undefined): string {
   if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => `unknown field "${key}"${didYouMean(key, known)}`).join('; ');
-    case 'invalid_union': {
+    return issue.keys.map((key) => `unknown field "${key}"${didYouMean(key, known)}`).join('; ');
+  }
+  if (issue.code === 'invalid_union') {
       const field = String(issue.path[issue.path.length - 1] ?? '');
       if ('discriminator' in issue && Array.isArray((issue as { options?: unknown }).options)) {
         const options = (issue as unknown as { options: string[] }).options;
