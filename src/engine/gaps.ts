@@ -76,10 +76,10 @@ function dependence(rule: LeafRule): Dependence {
     case 'trend':
     case 'cockcroft_gault':
     case 'score':
-    // A count within bounds rests on there being no more; below its minimum, on there being no more either.
     case 'answer':
     case 'computed':
     case 'medication_count':
+      // A count within bounds rests on there being no more, as does one below its minimum.
       return 'latest';
   }
 }
