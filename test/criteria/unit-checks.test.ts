@@ -1,7 +1,8 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validateMappings } from '../../src/mapping/compile';
+import { ruleReference } from '../../src/mapping/rule-reference';
 import { cli } from '../cli/run';
 
 /**
@@ -103,5 +104,13 @@ describe('validation messages that say what to write instead', () => {
 
   it('asks for "false" in quotes where a boolean was written', () => {
     expect(messagesOf(criterion('{ kind: lab, analyte: creatinine, compare: { op: "<=", value: 1.5, unit: mg/dL }, absentIs: false }'))).toEqual([expect.stringMatching(/absentIs: write "false" in quotes/)]);
+  });
+});
+
+describe('the rule reference', () => {
+  it('docs/rules.md is what the schema generates (npm run docs:rules), with every kind explained', () => {
+    const text = ruleReference();
+    expect(readFileSync(path.join(ROOT, 'docs', 'rules.md'), 'utf8')).toBe(text);
+    for (const section of text.split('\n## ').slice(1)) expect({ section: section.split('\n')[0], explained: section.split('\n')[2] !== '' }).toEqual({ section: section.split('\n')[0], explained: true });
   });
 });
