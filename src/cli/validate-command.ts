@@ -1,5 +1,6 @@
 import { EligoError } from '../errors/eligo-error';
-import { validateMappings } from '../mapping/compile';
+import { referencedNames, validateMappings } from '../mapping/compile';
+import { unusedTerminology } from '../mapping/static-checks';
 import { explainCriterion } from '../mapping/explain';
 import { Terminology } from '../mapping/terminology';
 import { formatIssue } from '../mapping/load';
@@ -21,6 +22,9 @@ export function validateCommand(mappingsDir: string | undefined, io: CliIo, expl
     io.out(`${trial.def.criteria.map((c) => explainCriterion(c, terminology)).join('\n\n')}\n`);
     return EXIT_OK;
   }
+  const unused = mappings ? unusedTerminology(mappings, referencedNames(mappings)) : [];
+  // Not an error: the terminology is shared, and a site may keep entries for trials to come.
+  if (unused.length > 0) io.err(`eligo: note: ${unused.length} terminology entries no trial uses: ${unused.slice(0, 10).join(', ')}${unused.length > 10 ? `, and ${unused.length - 10} more` : ''}\n`);
   const t = mappings?.terminology;
   const trials = mappings?.trials.map((x) => `${x.def.id} (${x.def.criteria.length} criteria)`).join(', ') ?? '';
   io.out(

@@ -1,4 +1,5 @@
 import { didYouMean } from './issue-text';
+import { checkContradictions, checkEmptyValueSets } from './static-checks';
 import { checkTerminologyUnits, checkTrialUnits } from './unit-checks';
 import { EligoError } from '../errors/eligo-error';
 import { parseDuration, type Duration } from '../engine/dates';
@@ -194,6 +195,16 @@ export function compileTrial(trial: LoadedTrial, terminology: Terminology): Comp
   };
 }
 
+/** "kind:name" of every analyte, value set and medication class a trial refers to. */
+export function referencedNames(mappings: LoadedMappings): Set<string> {
+  const used = new Set<string>();
+  for (const trial of mappings.trials) {
+    for (const c of trial.def.criteria) for (const ref of references(c.rule, [])) used.add(`${ref.kind}:${ref.name}`);
+    for (const vs of trial.def.candidateValueSets) used.add(`valueSet:${vs}`);
+  }
+  return used;
+}
+
 /** Validation without throwing: every problem in every file, for `eligo validate`. */
 export function validateMappings(dir?: string): { mappings?: LoadedMappings; issues: MappingIssue[] } {
   let mappings: LoadedMappings;
@@ -203,9 +214,9 @@ export function validateMappings(dir?: string): { mappings?: LoadedMappings; iss
     if (error instanceof EligoError) return { issues: [{ file: error.where ?? '', path: '', message: error.message }] };
     throw error;
   }
-  const issues = [...mappings.issues, ...checkTerminology(mappings), ...checkTerminologyUnits(mappings)];
+  const issues = [...mappings.issues, ...checkTerminology(mappings), ...checkTerminologyUnits(mappings), ...checkEmptyValueSets(mappings)];
   const terminology = new Terminology(mappings.terminology);
-  for (const trial of mappings.trials) issues.push(...checkTrial(trial, terminology), ...checkTrialUnits(trial, terminology));
+  for (const trial of mappings.trials) issues.push(...checkTrial(trial, terminology), ...checkTrialUnits(trial, terminology), ...checkContradictions(trial, terminology));
   return { mappings, issues };
 }
 

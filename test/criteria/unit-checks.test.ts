@@ -114,3 +114,32 @@ describe('the rule reference', () => {
     for (const section of text.split('\n## ').slice(1)) expect({ section: section.split('\n')[0], explained: section.split('\n')[2] !== '' }).toEqual({ section: section.split('\n')[0], explained: true });
   });
 });
+
+describe('static checks', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const messagesOf = (criteria: string): string[] => {
+    const dir = mappingsWith(trial(criteria));
+    dirs.push(dir);
+    return validateMappings(dir).issues.map((i) => i.message);
+  };
+  it('refuses thresholds on one latest result that no value satisfies, in the analyte\'s unit', () => {
+    expect(messagesOf(`  - id: s.inc.cr\n    type: inclusion\n    text: creatinine\n    rule: { kind: all, of: [ { kind: lab, analyte: creatinine, compare: { op: ">=", value: 2, unit: mg/dL } }, { kind: lab, analyte: creatinine, compare: { op: "<", value: 100, unit: umol/L } } ] }\n`)).toEqual([
+      expect.stringMatching(/thresholds on the latest Serum creatinine \(>= 2 and < 1\.13\d*\) leave no value: the criterion could never be met/),
+    ]);
+    expect(messagesOf(`  - id: s.inc.age\n    type: inclusion\n    text: age\n    rule: { kind: age, min: 70, max: 18 }\n`)).toEqual([expect.stringMatching(/age min 70 is more than max 18/)]);
+  });
+
+  it('refuses a value set that can match nothing', () => {
+    const dir = mappingsWith(trial(`  - id: s.inc.ok\n    type: inclusion\n    text: age\n    rule: { kind: age, min: 18 }\n`));
+    dirs.push(dir);
+    writeFileSync(path.join(dir, 'terminology', 'empty.yaml'), 'valueSets:\n  nothing_here:\n    display: Nothing\n');
+    expect(validateMappings(dir).issues.map((i) => `${i.path}: ${i.message}`)).toEqual(['valueSets.nothing_here: the value set lists no codes, names or included value sets: it can match nothing']);
+  });
+
+  it('notes terminology no trial uses, without failing', async () => {
+    const run = await cli('validate');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/note: \d+ terminology entries no trial uses: /);
+  });
+});

@@ -1,0 +1,87 @@
+import { convertQuantity } from '../units/convert';
+import type { LoadedMappings, LoadedTrial, MappingIssue } from './load';
+import type { LabRule, Rule } from './schema';
+import type { Terminology } from './terminology';
+
+/**
+ * Checks in the spirit of OHDSI Circe's: mistakes that validate as YAML but make a criterion
+ * meaningless. Value sets that can match nothing; an age range or a pair of thresholds on the
+ * same latest result inside one `all` that no value can satisfy (the criterion could never be met).
+ */
+export function checkEmptyValueSets(mappings: LoadedMappings): MappingIssue[] {
+  const issues: MappingIssue[] = [];
+  for (const [key, def] of Object.entries(mappings.terminology.valueSets)) {
+    if (def.codes.length === 0 && def.names.length === 0 && def.decisiveNames.length === 0 && def.include.length === 0) {
+      issues.push({ file: mappings.terminologySources.get(`valueSets.${key}`) ?? mappings.dir, path: `valueSets.${key}`, message: 'the value set lists no codes, names or included value sets: it can match nothing' });
+    }
+  }
+  return issues;
+}
+
+type Bound = { op: '<' | '<=' | '>' | '>='; value: number };
+
+/** The interval a set of bounds leaves open, or undefined when it is empty. */
+function feasible(bounds: Bound[]): boolean {
+  let low = Number.NEGATIVE_INFINITY;
+  let lowOpen = true;
+  let high = Number.POSITIVE_INFINITY;
+  let highOpen = true;
+  for (const b of bounds) {
+    if (b.op === '>' || b.op === '>=') {
+      if (b.value > low || (b.value === low && b.op === '>')) {
+        low = b.value;
+        lowOpen = b.op === '>';
+      }
+    } else if (b.value < high || (b.value === high && b.op === '<')) {
+      high = b.value;
+      highOpen = b.op === '<';
+    }
+  }
+  return low < high || (low === high && !lowOpen && !highOpen);
+}
+
+export function checkContradictions(trial: LoadedTrial, terminology: Terminology): MappingIssue[] {
+  const issues: MappingIssue[] = [];
+  const push = (at: (string | number)[], message: string): void => {
+    issues.push({ file: trial.file, path: at.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, ''), line: trial.locate(at), message });
+  };
+  const visit = (rule: Rule, at: (string | number)[]): void => {
+    if (rule.kind === 'age' && rule.min !== undefined && rule.max !== undefined && rule.min > rule.max) push(at, `age min ${rule.min} is more than max ${rule.max}: the criterion could never be met`);
+    if (rule.kind === 'all') {
+      // The latest result of one analyte, compared twice: the thresholds must leave some value.
+      const byAnalyte = new Map<string, Bound[]>();
+      for (const part of rule.of) {
+        if (part.kind !== 'lab' || part.select !== 'latest' || !('unit' in part.compare)) continue;
+        const bound = inAnalyteUnit(part, terminology);
+        if (!bound) continue;
+        byAnalyte.set(part.analyte, [...(byAnalyte.get(part.analyte) ?? []), bound]);
+      }
+      for (const [analyte, bounds] of byAnalyte) {
+        if (!feasible(bounds)) push(at, `the thresholds on the latest ${terminology.analytes.get(analyte)?.def.display ?? analyte} (${bounds.map((b) => `${b.op} ${b.value}`).join(' and ')}) leave no value: the criterion could never be met`);
+      }
+    }
+    if ('of' in rule) rule.of.forEach((r, i) => visit(r, [...at, 'of', i]));
+    if (rule.kind === 'not' || rule.kind === 'confirm') visit(rule.rule, [...at, 'rule']);
+  };
+  trial.def.criteria.forEach((c, i) => visit(c.rule, ['criteria', i, 'rule']));
+  return issues;
+}
+
+function inAnalyteUnit(rule: LabRule, terminology: Terminology): Bound | undefined {
+  if (!('unit' in rule.compare)) return undefined;
+  const def = terminology.analytes.get(rule.analyte)?.def;
+  if (!def) return undefined;
+  const converted = convertQuantity(rule.compare.value, rule.compare.unit, def.unit, def.molarMass);
+  return converted.ok ? { op: rule.compare.op, value: converted.value } : undefined;
+}
+
+/** Terminology no trial uses: not an error (the terminology is shared), said by `eligo validate`. */
+export function unusedTerminology(mappings: LoadedMappings, used: ReadonlySet<string>): string[] {
+  const t = mappings.terminology;
+  const unused: string[] = [];
+  // An analyte another one reads (shownAbsentBy) is used through it.
+  const through = new Set(Object.entries(t.analytes).flatMap(([key, def]) => (used.has(`analyte:${key}`) ? def.shownAbsentBy : [])));
+  for (const key of Object.keys(t.analytes)) if (!used.has(`analyte:${key}`) && !through.has(key)) unused.push(`analyte ${key}`);
+  for (const key of Object.keys(t.medicationClasses)) if (!used.has(`medicationClass:${key}`)) unused.push(`medication class ${key}`);
+  return unused;
+}
