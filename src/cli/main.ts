@@ -27,6 +27,7 @@ Commands:
                                        ResearchSubject, report DocumentReference, Provenance)
              --as-of <YYYY-MM-DD>      screening date (default: today)
              --leukapheresis <date>    planned leukapheresis date (YYYY-MM-DD)
+             --anchor <id>=<date>      a date the trial declares in anchors (first dose...) (repeatable)
              --format json|ndjson|text output format (default: json)
   cohort     Screen a population for a trial (by diagnosis, Group, ids or Bulk Data export), with
              a resumable journal and a summary (outcomes, funnel) as JSON, CSV, HTML, MeasureReport:
@@ -56,6 +57,7 @@ const OPTIONS = {
   'write-back': { type: 'boolean' },
   'as-of': { type: 'string' },
   leukapheresis: { type: 'string' },
+  anchor: { type: 'string', multiple: true },
   format: { type: 'string' },
   mappings: { type: 'string' },
   explain: { type: 'string' },
@@ -77,6 +79,17 @@ function parse(argv: string[]): { command: string | undefined; values: Values; r
 function required(value: string | undefined, flag: string): string {
   if (value === undefined || value === '') throw new EligoError('ERR_ARGUMENT_INVALID', `${flag} is required`, { where: flag });
   return value;
+}
+
+/** `--anchor first-dose=2026-07-10`, repeatable, to { "first-dose": "2026-07-10" }. */
+function anchorDates(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const match = /^([a-z][a-z0-9-]*)=(.+)$/.exec(value);
+    if (!match) throw new EligoError('ERR_ARGUMENT_INVALID', `--anchor is <id>=<YYYY-MM-DD>, e.g. first-dose=2026-07-10, not "${value}"`, { where: '--anchor' });
+    out[match[1] as string] = match[2] as string;
+  }
+  return out;
 }
 
 function formatOf(value: string | undefined): OutputFormat {
@@ -125,6 +138,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       const options = checkScreenOptions({
         asOf: values['as-of'] ?? today(io.now()),
         ...(values.leukapheresis ? { leukapheresisDate: values.leukapheresis } : {}),
+        ...(values.anchor ? { anchorDates: anchorDates(values.anchor) } : {}),
       });
       const bundles = values.bundle ?? [];
       if (values.fhir !== undefined) {

@@ -1,5 +1,5 @@
 import type { CompiledTrial } from '../mapping/compile';
-import type { CriterionDef } from '../mapping/schema';
+import type { AnchorName, CriterionDef } from '../mapping/schema';
 import type { CompiledAnalyte } from '../mapping/terminology';
 import type { Concept, DataGap, DataKind, MedicationExposure, ObservationFact, PatientRecord } from '../record/types';
 import { CORRECTING_STATUSES } from '../record/statuses';
@@ -13,6 +13,8 @@ export interface EvaluationOptions {
   asOf: string;
   /** Planned leukapheresis date, YYYY-MM-DD; windows "before leukapheresis" count back from it. */
   leukapheresisDate?: string;
+  /** Dates of the trial's declared anchors (first dose, randomisation), YYYY-MM-DD by anchor id. */
+  anchorDates?: Readonly<Record<string, string>>;
 }
 
 export interface AnalyteResult {
@@ -56,13 +58,21 @@ export class EvalContext {
     return this.trial.terminology;
   }
 
-  /** "leukapheresis" windows fall back to the as-of date when no date is given (CONVENTIONS.md). */
-  anchorDay(anchor: 'asOf' | 'leukapheresis'): number {
-    return anchor === 'leukapheresis' ? (this.leukapheresisDay ?? this.asOfDay) : this.asOfDay;
+  /** The day of an anchor given with the screening, or undefined (asOf is always given). */
+  private givenAnchorDay(anchor: AnchorName): number | undefined {
+    if (anchor === 'asOf') return this.asOfDay;
+    if (anchor === 'leukapheresis') return this.leukapheresisDay;
+    return dayOf(this.options.anchorDates?.[anchor]);
   }
 
-  anchorName(anchor: 'asOf' | 'leukapheresis'): string {
-    return anchor === 'leukapheresis' && this.leukapheresisDay !== undefined ? 'leukapheresis' : 'screening';
+  /** Windows before an anchor whose date was not given count back from the as-of date (CONVENTIONS.md, as for leukapheresis). */
+  anchorDay(anchor: AnchorName): number {
+    return this.givenAnchorDay(anchor) ?? this.asOfDay;
+  }
+
+  anchorName(anchor: AnchorName): string {
+    if (anchor === 'asOf' || this.givenAnchorDay(anchor) === undefined) return 'screening';
+    return anchor === 'leukapheresis' ? 'leukapheresis' : (this.trial.def.anchors.find((a) => a.id === anchor)?.display ?? anchor);
   }
 
   duration(text: string): Duration {

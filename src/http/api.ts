@@ -42,6 +42,8 @@ export const screenRequestSchema = z
     bundle: z.looseObject({ resourceType: z.literal('Bundle') }).optional(),
     asOf: dateText.optional(),
     leukapheresisDate: dateText.optional(),
+    /** Dates of the trial's declared anchors (first dose, randomisation), by anchor id. */
+    anchors: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'an anchor id'), dateText).optional(),
     writeBack: z.boolean().default(false),
   })
   .strict()
@@ -109,7 +111,11 @@ export function createApiRouter(deps: ApiDeps): Router {
       handler: (req, res) => admission.run(callerKey(principalOf(res)), async () => {
         const trial = getTrial(deps.catalog, param(req, 'trialId'));
         const body = screenRequest(req);
-        const options = { asOf: body.asOf ?? today(deps.now()), ...(body.leukapheresisDate ? { leukapheresisDate: body.leukapheresisDate } : {}) };
+        const options = {
+          asOf: body.asOf ?? today(deps.now()),
+          ...(body.leukapheresisDate ? { leukapheresisDate: body.leukapheresisDate } : {}),
+          ...(body.anchors ? { anchorDates: body.anchors } : {}),
+        };
         if (body.bundle) {
           const bundle = body.bundle as unknown as Bundle;
           const large = Number(req.headers['content-length'] ?? Number.POSITIVE_INFINITY) > IN_PROCESS_BUNDLE_BYTES;

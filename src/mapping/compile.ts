@@ -3,7 +3,7 @@ import { checkContradictions, checkEmptyValueSets } from './static-checks';
 import { checkTerminologyUnits, checkTrialUnits } from './unit-checks';
 import { EligoError } from '../errors/eligo-error';
 import { parseDuration, type Duration } from '../engine/dates';
-import { formatIssue, readMappings, type LoadedMappings, type LoadedTrial, type MappingIssue } from './load';
+import { formatIssue, formatPath, readMappings, type LoadedMappings, type LoadedTrial, type MappingIssue } from './load';
 import type { CriterionDef, Rule, TrialFile } from './schema';
 import { Terminology } from './terminology';
 
@@ -150,6 +150,19 @@ export function checkTrial(trial: LoadedTrial, terminology: Terminology): Mappin
       }
     }
   }
+  // Anchors a rule counts back from: asOf, leukapheresis, or one the trial declares.
+  const anchors = new Set(['asOf', 'leukapheresis', ...trial.def.anchors.map((a) => a.id)]);
+  const visitAnchors = (value: unknown, at: (string | number)[]): void => {
+    if (Array.isArray(value)) value.forEach((v, i) => visitAnchors(v, [...at, i]));
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value)) {
+        if (key === 'anchor' && typeof v === 'string' && !anchors.has(v)) {
+          issues.push({ file: trial.file, path: formatPath([...at, key]), line: trial.locate([...at, key]), message: `unknown anchor "${v}": asOf, leukapheresis, or one declared in the trial's anchors${didYouMean(v, anchors)}` });
+        } else visitAnchors(v, [...at, key]);
+      }
+    }
+  };
+  visitAnchors(trial.def.criteria, ['criteria']);
   for (const [i, vs] of trial.def.candidateValueSets.entries()) {
     if (!terminology.valueSets.has(vs)) {
       issues.push({ file: trial.file, path: `candidateValueSets[${i}]`, line: trial.locate(['candidateValueSets', i]), message: `unknown valueSet "${vs}"` });

@@ -1,4 +1,4 @@
-import type { CriterionDef, LabCompare, Rule } from './schema';
+import type { AnchorName, CriterionDef, LabCompare, Rule } from './schema';
 import type { Terminology } from './terminology';
 
 /**
@@ -19,7 +19,7 @@ function indent(text: string, first: string): string {
     .join('\n');
 }
 
-const anchorText = (anchor: 'asOf' | 'leukapheresis'): string => (anchor === 'asOf' ? 'screening' : 'leukapheresis');
+const anchorText = (anchor: AnchorName): string => (anchor === 'asOf' ? 'screening' : anchor);
 
 function compareText(compare: LabCompare): string {
   if ('uln' in compare) return `${compare.op} ${compare.uln} × upper limit of normal`;

@@ -43,6 +43,7 @@ function typeOf(schema: JsonSchema): string {
   if (options) return options.map(typeOf).join(' or ');
   if (schema.type === 'object' && schema.properties) return `{ ${Object.keys(schema.properties).join(', ')} }`;
   if (schema.pattern === '^\\d+(d|w|mo|y)$') return 'duration (7d, 1mo, 6mo, 1y)';
+  if (schema.pattern === '^(asOf|[a-z][a-z0-9-]*)$') return 'anchor: asOf, leukapheresis or one the trial declares';
   return schema.type ?? 'value';
 }
 
@@ -55,7 +56,8 @@ export function ruleReference(): string {
     'Generated from the zod schema in `src/mapping/schema.ts` by `npm run docs:rules` (a test checks it',
     'is current). Every criterion of a trial file has a `rule`; each rule is one of these kinds. Fields',
     'not marked required are optional; a default is what an absent field means. Durations are a whole',
-    'number and d, w, mo or y. Anchors are `asOf` (the screening date) or `leukapheresis`.',
+    'number and d, w, mo or y. Anchors are `asOf` (the screening date), `leukapheresis`, or one the trial\n',
+    'declares in `anchors` (`- { id: first-dose, display: first dose of study drug }`), given at screening.',
     '',
   ];
   for (const option of root.oneOf ?? []) {

@@ -145,7 +145,13 @@ export type TerminologyFile = z.infer<typeof terminologyFileSchema>;
 // ---------------------------------------------------------------------------------------------
 // Criteria rules: a discriminated union on `kind`.
 
-const anchorSchema = z.enum(['asOf', 'leukapheresis']).default('asOf');
+/**
+ * The date a window counts back from: `asOf` (screening), `leukapheresis`, or an anchor the trial
+ * declares in `anchors` (first dose, randomisation), given with the screening like the
+ * leukapheresis date.
+ */
+export type AnchorName = string;
+const anchorSchema = z.string().regex(/^(asOf|[a-z][a-z0-9-]*)$/, 'an anchor is asOf, leukapheresis or one the trial declares in anchors').default('asOf');
 
 const comparisonOp = z.enum(['<', '<=', '>', '>=']);
 
@@ -197,7 +203,7 @@ export interface ConditionRule {
   within?: string;
   /** With `within`: "presence" counts a condition present at any time in the window; "onset" only a new one. */
   withinBy: 'presence' | 'onset';
-  anchor: 'asOf' | 'leukapheresis';
+  anchor: AnchorName;
   /** A condition resolved (abatement) longer ago than this does not count. */
   unlessResolvedFor?: string;
   /** Also look for the codes in Observation coded values and DiagnosticReport conclusions. */
@@ -211,7 +217,7 @@ export interface LabRule {
   /** "latest" (at screening) or "ever" (any counted result at any time). */
   select: 'latest' | 'ever';
   lookback?: string;
-  anchor: 'asOf' | 'leukapheresis';
+  anchor: AnchorName;
   /** The result does not count when one of these medication classes was given in the days before it. */
   notAfterMedication?: { classes: string[]; within: string };
   /**
@@ -226,7 +232,7 @@ export interface MedicationRule {
   classes: string[];
   /** Exposure overlapping the window before the anchor; absent: at any time. */
   within?: string;
-  anchor: 'asOf' | 'leukapheresis';
+  anchor: AnchorName;
   /** Cumulative exposure at least this long (union of intervals). */
   minDuration?: string;
   /** Only exposures ongoing at the anchor. */
@@ -241,7 +247,7 @@ export interface WashoutRule {
   medicationClasses: string[];
   vaccineValueSets: string[];
   window: string;
-  anchor: 'asOf' | 'leukapheresis';
+  anchor: AnchorName;
   /** Only corticosteroid exposures above this prednisone-equivalent dose count. */
   prednisoneMgPerDayAbove?: number;
   systemicOnly: boolean;
@@ -251,14 +257,14 @@ export interface ImmunizationRule {
   kind: 'immunization';
   valueSets: string[];
   within?: string;
-  anchor: 'asOf' | 'leukapheresis';
+  anchor: AnchorName;
 }
 
 export interface ProcedureRule {
   kind: 'procedure';
   valueSets: string[];
   within?: string;
-  anchor: 'asOf' | 'leukapheresis';
+  anchor: AnchorName;
   /** At least this many procedures, each within `maxInterval` of the previous one. */
   minCount: number;
   maxInterval?: string;
@@ -285,7 +291,7 @@ export interface TrendRule {
   kind: 'trend';
   analyte: string;
   window: string;
-  anchor: 'asOf' | 'leukapheresis';
+  anchor: AnchorName;
   direction: 'increase' | 'decrease';
   /** Change threshold; strictly greater unless `inclusive`. */
   by: number;
@@ -335,7 +341,7 @@ export interface AnswerRule {
   /** Value sets of the answers that meet the criterion. */
   in: string[];
   lookback?: string;
-  anchor: 'asOf' | 'leukapheresis';
+  anchor: AnchorName;
 }
 
 /** The formulas a `computed` rule may use: each input and the result in fixed units (see computed.ts). */
@@ -362,7 +368,7 @@ export interface ComputedRule {
   inputs: Record<string, string>;
   compare: { op: '<' | '<=' | '>' | '>='; value: number; unit: string };
   lookback?: string;
-  anchor: 'asOf' | 'leukapheresis';
+  anchor: AnchorName;
 }
 
 /**
@@ -377,7 +383,7 @@ export interface MedicationCountRule {
   min?: number;
   max?: number;
   within?: string;
-  anchor: 'asOf' | 'leukapheresis';
+  anchor: AnchorName;
   /** Episodes only: exposures separated by less than this are one course. */
   gap: string;
   systemicOnly: boolean;
@@ -606,6 +612,12 @@ export const trialFileSchema = z
     identifiers: z.array(z.object({ system: z.string().min(1), value: z.string().min(1) }).strict()).default([]),
     /** Diagnosis value sets used to pick cohort candidates on a server. */
     candidateValueSets: z.array(z.string()).default([]),
+    /**
+     * Dates other than screening and leukapheresis that windows count back from (first dose,
+     * randomisation), given at screening (`--anchor first-dose=2026-07-10`, API `anchors`). Not
+     * given: windows count back from the screening date and say so, as for leukapheresis.
+     */
+    anchors: z.array(z.object({ id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'an anchor id is lower-case words joined by hyphens'), display: z.string().min(1) }).strict()).default([]),
     criteria: z.array(criterionSchema).min(1),
   })
   .strict();

@@ -13,6 +13,8 @@ export interface ScreenOptions {
   /** YYYY-MM-DD; the caller supplies today's date when none is given (the engine has no clock). */
   asOf: string;
   leukapheresisDate?: string;
+  /** Dates of anchors the trial declares (first dose, randomisation), by anchor id. */
+  anchorDates?: Readonly<Record<string, string>>;
 }
 
 /** Check dates at the edge so the engine only ever sees valid ones. */
@@ -24,6 +26,9 @@ export function checkScreenOptions(options: ScreenOptions): ScreenOptions {
     throw new EligoError('ERR_ARGUMENT_INVALID', `leukapheresis date "${options.leukapheresisDate}" is not a calendar date in the form YYYY-MM-DD`, {
       where: 'leukapheresisDate',
     });
+  }
+  for (const [id, date] of Object.entries(options.anchorDates ?? {})) {
+    if (!isIsoDate(date)) throw new EligoError('ERR_ARGUMENT_INVALID', `the ${id} date "${date}" is not a calendar date in the form YYYY-MM-DD`, { where: `anchors.${id}` });
   }
   return options;
 }

@@ -132,3 +132,33 @@ describe('counting drugs, classes and courses', () => {
     expect(() => judgeFhir({ ...oneToTwoImmunosuppressants, min: 3, max: 2 }, [])).toThrow(/min is more than max/);
   });
 });
+
+describe('anchors the trial declares', () => {
+  const def = trialFileSchema.parse({
+    id: 'anchored',
+    title: 'Anchored',
+    anchors: [{ id: 'first-dose', display: 'the first dose of study drug' }],
+    criteria: [{ id: 'a.inc.weight', type: 'inclusion', text: 'weight measured within 14 days before the first dose', rule: { kind: 'lab', analyte: 'body_weight', compare: { op: '>', value: 0, unit: 'kg' }, lookback: '14d', anchor: 'first-dose' } }],
+  });
+  const trial = compileTrial({ file: 'inline', def, locate: () => undefined }, catalog.terminology);
+  const patient = { resourceType: 'Patient', id: 'p1', birthDate: '1975-04-02', gender: 'female' };
+  const judge = (anchorDates?: Record<string, string>): { status: string; explanation: string } => {
+    const c = evaluate(trial, normalise([patient, weight(70, '2026-06-01T09:00:00Z')] as never), { asOf: '2026-06-10', ...(anchorDates ? { anchorDates } : {}) }, { version: 'test' }).criteria[0];
+    return { status: c?.status ?? '', explanation: c?.explanation ?? '' };
+  };
+
+  it('counts a window back from the date given for the anchor, and from screening when none is given', () => {
+    expect(judge({ 'first-dose': '2026-06-10' }).status).toBe('met');
+    const late = judge({ 'first-dose': '2026-06-30' });
+    expect(late.status).toBe('unknown');
+    expect(late.explanation).toMatch(/the first dose of study drug/);
+    expect(judge().status).toBe('met');
+  });
+
+  it('refuses an anchor the trial does not declare when the mappings load', () => {
+    const bad = trialFileSchema.parse({ ...def, anchors: [] });
+    const { checkTrial } = jest.requireActual<typeof import('../../src/mapping/compile')>('../../src/mapping/compile');
+    const issues = checkTrial({ file: 'inline', def: bad, locate: () => undefined }, catalog.terminology);
+    expect(issues.map((i) => i.message)).toEqual([expect.stringMatching(/unknown anchor "first-dose": asOf, leukapheresis, or one declared in the trial's anchors/)]);
+  });
+});

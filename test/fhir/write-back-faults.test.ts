@@ -18,6 +18,7 @@ const trial: TrialFile = {
   version: '3',
   identifiers: [],
   candidateValueSets: [],
+  anchors: [],
   criteria: [{ id: 'sle.inc.age', type: 'inclusion', text: 'Age 18 to 65 years', manual: false, rule: { kind: 'age', min: 18, max: 65 } }],
 };
 

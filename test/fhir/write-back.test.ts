@@ -15,6 +15,7 @@ const trial: TrialFile = {
   version: '3',
   identifiers: [{ system: 'http://clinicaltrials.gov', value: 'NCT00000001' }],
   candidateValueSets: [],
+  anchors: [],
   criteria: [
     { id: 'sle.inc.age', type: 'inclusion', text: 'Age 18 to 65 years', manual: false, rule: { kind: 'age', min: 18, max: 65 } },
     { id: 'sle.inc.consent', type: 'inclusion', text: 'Signed informed consent', manual: true, rule: { kind: 'manual', reason: 'consent' } },

@@ -1,4 +1,4 @@
-import type { CockcroftGaultRule } from '../../mapping/schema';
+import type { AnchorName, CockcroftGaultRule } from '../../mapping/schema';
 import type { EvidenceItem } from '../../report/types';
 import type { EvalContext } from '../context';
 import { ageInYears, isoOfDay } from '../dates';
@@ -45,7 +45,7 @@ export function latestPositiveValue(
   analyteKey: string,
   lookback: string | undefined,
   acc: InputAccumulator,
-  options: { anchor?: 'asOf' | 'leukapheresis'; allowZeroOrLess?: boolean } = {},
+  options: { anchor?: AnchorName; allowZeroOrLess?: boolean } = {},
 ): number | undefined {
   const analyte = ctx.analyte(analyteKey);
   const latest = latestInLookback(ctx, analyte, lookback, options.anchor ?? 'asOf');

@@ -1,4 +1,4 @@
-import type { LabRule } from '../../mapping/schema';
+import type { AnchorName, LabRule } from '../../mapping/schema';
 import type { CompiledAnalyte } from '../../mapping/terminology';
 import type { ObservationFact } from '../../record/types';
 import type { AnalyteResult, EvalContext } from '../context';
@@ -15,11 +15,13 @@ export function latestInLookback(
   ctx: EvalContext,
   analyte: CompiledAnalyte,
   lookbackText: string | undefined,
-  anchor: 'asOf' | 'leukapheresis',
+  anchor: AnchorName,
 ): { ok: true; found: AnalyteResult } | { ok: false; outcome: RuleResult; unreadable?: true } {
   const lookback = ctx.duration(lookbackText ?? analyte.def.lookback ?? DEFAULT_LOOKBACK);
+  // Data after the as-of date is not read, but a window before a later anchor (first dose) starts
+  // from that anchor: a result older than the window before it is stale, however recent at screening.
   const anchorDay = Math.min(ctx.anchorDay(anchor), ctx.asOfDay);
-  const windowStart = subtractDuration(anchorDay, lookback);
+  const windowStart = subtractDuration(ctx.anchorDay(anchor), lookback);
   const name = analyte.def.display;
   const all = ctx.results(analyte.key);
   const latest = all[0];
@@ -33,7 +35,7 @@ export function latestInLookback(
   if (latest.day < windowStart) {
     return {
       ok: false,
-      outcome: result('unknown', `${name}: latest result on ${isoOfDay(latest.day)} is stale (older than ${formatDuration(lookback)} before ${isoOfDay(anchorDay)})`, {
+      outcome: result('unknown', `${name}: latest result on ${isoOfDay(latest.day)} is stale (older than ${formatDuration(lookback)} before ${ctx.anchorName(anchor) === 'screening' ? '' : `${ctx.anchorName(anchor)}, `}${isoOfDay(ctx.anchorDay(anchor))})`, {
         missing: [`${name} within ${formatDuration(lookback)} (stale)`],
         evidence: [evidenceOf(latest.fact, undefined, 'stale')],
       }),
