@@ -56,7 +56,7 @@ export function ruleReference(): string {
     'Generated from the zod schema in `src/mapping/schema.ts` by `npm run docs:rules` (a test checks it',
     'is current). Every criterion of a trial file has a `rule`; each rule is one of these kinds. Fields',
     'not marked required are optional; a default is what an absent field means. Durations are a whole',
-    'number and d, w, mo or y. Anchors are `asOf` (the screening date), `leukapheresis`, or one the trial\n',
+    'number and d, w, mo or y. Anchors are `asOf` (the screening date), `leukapheresis`, or one the trial',
     'declares in `anchors` (`- { id: first-dose, display: first dose of study drug }`), given at screening.',
     '',
   ];

@@ -20,7 +20,6 @@ export function latestInLookback(
   const lookback = ctx.duration(lookbackText ?? analyte.def.lookback ?? DEFAULT_LOOKBACK);
   // Data after the as-of date is not read, but a window before a later anchor (first dose) starts
   // from that anchor: a result older than the window before it is stale, however recent at screening.
-  const anchorDay = Math.min(ctx.anchorDay(anchor), ctx.asOfDay);
   const windowStart = subtractDuration(ctx.anchorDay(anchor), lookback);
   const name = analyte.def.display;
   const all = ctx.results(analyte.key);
