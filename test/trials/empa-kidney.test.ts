@@ -1,0 +1,86 @@
+import type { Resource } from '@medplum/fhirtypes';
+import { evaluate } from '../../src/engine/evaluate';
+import { getTrial } from '../../src/mapping/compile';
+import { normalise } from '../../src/record/normalise';
+import type { EligibilityReport } from '../../src/report/types';
+import { AS_OF, catalog, lab, quantity } from '../real-ehr/helpers';
+
+/**
+ * EMPA-KIDNEY (NCT03594110), written as a mapping file with no code change: an eligible
+ * patient, and one that fails each key criterion, as FHIR JSON through the real reader.
+ */
+const trial = getTrial(catalog, 'empa-kidney');
+const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+const ICD10 = 'http://hl7.org/fhir/sid/icd-10-cm';
+const PATIENT = { resourceType: 'Patient', id: 'p1', birthDate: '1962-03-10', gender: 'male' };
+
+let n = 0;
+const onDrug = (rxnorm: string, display: string, start = '2025-01-01'): Record<string, unknown> => ({
+  resourceType: 'MedicationStatement',
+  id: `ms-${++n}`,
+  status: 'active',
+  medicationCodeableConcept: { coding: [{ system: RXNORM, code: rxnorm, display }] },
+  subject: { reference: 'Patient/p1' },
+  effectivePeriod: { start },
+});
+const diagnosis = (code: string, display: string, onset = '2020-01-01'): Record<string, unknown> => ({
+  resourceType: 'Condition',
+  id: `c-${++n}`,
+  clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+  verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' }] },
+  code: { coding: [{ system: ICD10, code, display }] },
+  subject: { reference: 'Patient/p1' },
+  onsetDateTime: onset,
+});
+const egfr = (value: number): Record<string, unknown> => lab('98979-8', 'eGFR (CKD-EPI 2021)', { valueQuantity: quantity(value, 'mL/min/{1.73_m2}') });
+const uacr = (value: number): Record<string, unknown> => lab('9318-7', 'Albumin/Creatinine [Mass Ratio] in Urine', { valueQuantity: quantity(value, 'mg/g') });
+const sbp = (value: number): Record<string, unknown> => lab('8480-6', 'Systolic blood pressure', { valueQuantity: quantity(value, 'mm[Hg]') });
+const alt = (value: number): Record<string, unknown> => lab('1742-6', 'ALT', { valueQuantity: quantity(value, 'U/L'), referenceRange: [{ high: { value: 40, unit: 'U/L' } }] });
+const ast = (value: number): Record<string, unknown> => lab('1920-8', 'AST', { valueQuantity: quantity(value, 'U/L'), referenceRange: [{ high: { value: 40, unit: 'U/L' } }] });
+
+/** On lisinopril, eGFR 35, blood pressure and liver tests in range: fits, pending what a person confirms. */
+const eligible = (): Record<string, unknown>[] => [onDrug('29046', 'lisinopril'), egfr(35), sbp(132), alt(28), ast(25)];
+
+function screen(resources: object[]): EligibilityReport {
+  return evaluate(trial, normalise([PATIENT, ...resources] as unknown as Resource[]), { asOf: AS_OF }, { version: 'test' });
+}
+const statusOf = (report: EligibilityReport, id: string): string | undefined => report.criteria.find((c) => c.id === id)?.status;
+
+describe('EMPA-KIDNEY (NCT03594110) from its mapping file', () => {
+  it('a patient who fits is a potential candidate: every computable criterion met, the rest for a person to confirm', () => {
+    const report = screen(eligible());
+    expect(report.outcome).toBe('potential-candidate');
+    const notMet = report.criteria.filter((c) => c.status === 'not_met' || c.status === 'unknown').map((c) => c.id);
+    expect(notMet).toEqual([]);
+    expect(statusOf(report, 'ek.inc.ckd')).toBe('review');
+    expect(statusOf(report, 'ek.inc.ras')).toBe('review');
+    expect(statusOf(report, 'ek.exc.sglt2')).toBe('met');
+    expect(report.criteria.filter((c) => c.status === 'review').map((c) => c.id).sort()).toEqual(['ek.exc.bariatric', 'ek.exc.blood_pressure', 'ek.exc.compliance', 'ek.inc.ckd', 'ek.inc.investigator', 'ek.inc.ras']);
+  });
+
+  it.each([
+    ['already on an SGLT-2 inhibitor', 'ek.exc.sglt2', [onDrug('1545653', 'empagliflozin')]],
+    ['eGFR 60 with albuminuria below 200 mg/g', 'ek.inc.ckd', [egfr(60), uacr(50)]],
+    ['on an ACE inhibitor and an ARB together', 'ek.exc.dual_ras', [onDrug('52175', 'losartan')]],
+    ['on maintenance dialysis', 'ek.exc.dialysis_transplant', [diagnosis('Z99.2', 'Dependence on renal dialysis')]],
+    ['polycystic kidney disease', 'ek.exc.pkd', [diagnosis('Q61.3', 'Polycystic kidney, unspecified')]],
+    ['diabetic ketoacidosis two years ago', 'ek.exc.ketoacidosis', [diagnosis('E11.10', 'Type 2 diabetes mellitus with ketoacidosis without coma', '2024-05-01')]],
+    ['systolic blood pressure 190', 'ek.exc.blood_pressure', [sbp(190)]],
+    ['ALT 4 × ULN', 'ek.exc.liver', [alt(160)]],
+    ['type 2 diabetes, coronary disease and eGFR 70', 'ek.exc.t2dm_ascvd', [diagnosis('E11.9', 'Type 2 diabetes mellitus without complications'), diagnosis('I25.10', 'Atherosclerotic heart disease'), egfr(70), uacr(500)]],
+  ])('is ineligible when %s: %s not met', (_what, criterion, changes) => {
+    // The changed resources replace the eligible patient's of the same kind of measurement.
+    const codeOf = (r: object): string | undefined => ('code' in r ? JSON.stringify((r as { code: unknown }).code) : undefined);
+    const replaced = new Set(changes.map(codeOf).filter((c): c is string => c !== undefined));
+    const base = eligible().filter((r) => !replaced.has(codeOf(r) ?? ''));
+    const report = screen([...base, ...changes]);
+    expect({ outcome: report.outcome, failing: statusOf(report, criterion) }).toEqual({ outcome: 'ineligible', failing: 'not_met' });
+  });
+
+  it('is unknown, not ineligible, where the data needed is missing (no eGFR, no blood pressure)', () => {
+    const report = screen([onDrug('29046', 'lisinopril'), alt(28), ast(25)]);
+    expect(report.outcome).toBe('potential-candidate');
+    expect(statusOf(report, 'ek.inc.ckd')).toBe('unknown');
+    expect(statusOf(report, 'ek.exc.blood_pressure')).toBe('unknown');
+  });
+});
