@@ -1,3 +1,4 @@
+import type { PatientRecord } from '../record/types';
 import { randomUUID } from 'node:crypto';
 import type { CompiledTrial } from '../mapping/compile';
 import type { EligibilityReport, Outcome } from '../report/types';
@@ -26,9 +27,22 @@ const SUMMARY_MAX = 139;
  * washout is pending) and the smart link opens the full report. Ineligible trials get no card:
  * a patient-view hook should not add noise. `info` because an opportunity is not a risk.
  */
-export function cardsFor(results: readonly { trial: CompiledTrial; report: EligibilityReport }[], launchUrl: string, sourceUrl: string): CdsCard[] {
+/**
+ * Whether the patient is in the population the trial is for: a Condition in its candidate value
+ * sets (the cohort selection's diagnoses), or anyone when the trial names none. A chart that
+ * merely lacks the data to rule a patient out of an unrelated trial gets no card: cards in the
+ * EHR are for trials the patient plausibly fits, or clinicians learn to ignore them.
+ */
+export function inCandidatePopulation(trial: CompiledTrial, record: PatientRecord): boolean {
+  const sets = trial.def.candidateValueSets;
+  if (sets.length === 0) return true;
+  return record.conditions.some((c) => sets.some((key) => trial.terminology.valueSets.get(key)?.match(c.code) !== undefined));
+}
+
+export function cardsFor(results: readonly { trial: CompiledTrial; report: EligibilityReport }[], launchUrl: string, sourceUrl: string, record?: PatientRecord): CdsCard[] {
   return results
     .filter((r) => r.report.outcome !== 'ineligible')
+    .filter((r) => r.report.outcome === 'eligible' || !record || inCandidatePopulation(r.trial, record))
     .map(({ trial, report }) => ({
       uuid: randomUUID(),
       summary: summary(trial, report.outcome),

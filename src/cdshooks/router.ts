@@ -47,8 +47,8 @@ export function createCdsHooksRouter(deps: CdsHooksDeps): Router {
     const data = await patientData(request, caller.issuer);
     const source: PatientSource = { label: data.from, fetchPatientResources: () => Promise.resolve({ resources: data.resources as Resource[], warnings: data.warnings, gaps: data.gaps, ...(data.linkedPatientsRead ? { linkedPatientsRead: data.linkedPatientsRead } : {}) }) };
     const options = { asOf: today(deps.now()) };
-    const { results } = await screenPatientForTrials({ source }, [...deps.catalog.trials.values()], request.context.patientId, options);
-    const cards = cardsFor(results, appLaunchUrl(deps.config), deps.config.serviceBaseUrl);
+    const { results, record } = await screenPatientForTrials({ source }, [...deps.catalog.trials.values()], request.context.patientId, options);
+    const cards = cardsFor(results, appLaunchUrl(deps.config), deps.config.serviceBaseUrl, record);
     deps.log.info({ event: 'cds.patient_view', from: data.from, skipped: data.skipped, cards: cards.length }, 'patient-view answered');
     res.json({ cards });
   });

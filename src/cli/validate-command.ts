@@ -24,12 +24,12 @@ export function validateCommand(mappingsDir: string | undefined, io: CliIo, expl
   }
   const unused = mappings ? unusedTerminology(mappings, referencedNames(mappings)) : [];
   // Not an error: the terminology is shared, and a site may keep entries for trials to come.
-  if (unused.length > 0) io.err(`eligo: note: ${unused.length} terminology entries no trial uses: ${unused.slice(0, 10).join(', ')}${unused.length > 10 ? `, and ${unused.length - 10} more` : ''}\n`);
+  const note = unused.length > 0 ? `note: ${unused.length} terminology entries no trial uses: ${unused.slice(0, 10).join(', ')}${unused.length > 10 ? `, and ${unused.length - 10} more` : ''}\n` : '';
   const t = mappings?.terminology;
   const trials = mappings?.trials.map((x) => `${x.def.id} (${x.def.criteria.length} criteria)`).join(', ') ?? '';
   io.out(
     `mappings OK: ${Object.keys(t?.analytes ?? {}).length} analytes, ${Object.keys(t?.ingredients ?? {}).length} ingredients, ` +
-      `${Object.keys(t?.medicationClasses ?? {}).length} medication classes, ${Object.keys(t?.valueSets ?? {}).length} value sets; trials: ${trials}\n`,
+      `${Object.keys(t?.medicationClasses ?? {}).length} medication classes, ${Object.keys(t?.valueSets ?? {}).length} value sets; trials: ${trials}\n${note}`,
   );
   return EXIT_OK;
 }

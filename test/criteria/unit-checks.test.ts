@@ -140,6 +140,6 @@ describe('static checks', () => {
   it('notes terminology no trial uses, without failing', async () => {
     const run = await cli('validate');
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/note: \d+ terminology entries no trial uses: /);
+    expect(run.stdout).toMatch(/note: \d+ terminology entries no trial uses: /);
   });
 });
