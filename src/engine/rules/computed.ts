@@ -92,7 +92,10 @@ export function evaluateComputed(rule: ComputedRule, ctx: EvalContext): RuleResu
     acc.explanations.push('no birth date');
   }
   if (Object.keys(values).length < Object.keys(formula.inputs).length || !age) {
-    return result('unknown', `${title} cannot be computed: ${acc.explanations.join('; ')}`, { missing: acc.missing, evidence: acc.evidence });
+    const outcome = result('unknown', `${title} cannot be computed: ${acc.explanations.join('; ')}`, { missing: acc.missing, evidence: acc.evidence });
+    // No result at all of any input: this measure was not taken (`measures` lets another decide).
+    const untaken = Object.values(rule.inputs).every((key) => ctx.results(key).length === 0);
+    return untaken ? { ...outcome, noData: true } : outcome;
   }
   const resultUnit = formula.unit !== '' ? formula.unit : ctx.analyte(rule.inputs.minuend as string).def.unit;
   const threshold = convertQuantity(rule.compare.value, rule.compare.unit, resultUnit);
