@@ -45,7 +45,8 @@ type Issue = z.core.$ZodIssue;
  */
 export function issueMessage(issue: Issue, known: Set<string>, valueAt: (path: PropertyKey[]) => unknown = () => undefined): string {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => `unknown field "${key}"${didYouMean(key, known)}`).join('; ');
+    // "reason: a, b" in a flow mapping ({ ... }) ends the value at the comma and reads "b" as a key.
+    return issue.keys.map((key) => `unknown field "${key}"${/\s/.test(key) ? ' (a comma inside an unquoted value ends it: put the value in quotes)' : didYouMean(key, known)}`).join('; ');
   }
   if (issue.code === 'invalid_union') {
       const field = String(issue.path[issue.path.length - 1] ?? '');
