@@ -14,6 +14,8 @@ export interface MappingIssue {
   /** Path inside the file, e.g. "criteria[3].rule.of[0].analyte". */
   path: string;
   line?: number;
+  /** 1-based column, where the problem's position is known (YAML syntax, schema errors). */
+  column?: number;
   message: string;
 }
 
@@ -53,19 +55,22 @@ interface ParsedFile<T> {
 export function parseMappingFile<T>(file: string, text: string, schema: z.ZodType<T, unknown>): ParsedFile<T> {
   const lineCounter = new LineCounter();
   const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false });
-  const locate = (pathParts: (string | number)[]): number | undefined => {
+  const position = (pathParts: (string | number)[]): { line: number; col: number } | undefined => {
     for (let n = pathParts.length; n >= 0; n--) {
       const node = doc.getIn(pathParts.slice(0, n), true);
-      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]);
     }
     return undefined;
   };
+  const locate = (pathParts: (string | number)[]): number | undefined => position(pathParts)?.line;
   if (doc.errors.length > 0) {
     return {
       issues: doc.errors.map((e) => ({
         file,
         path: '',
-        line: e.linePos?.[0]?.line,
+        // prettyErrors is off (no source excerpt in messages): the position comes from the offset.
+        line: lineCounter.linePos(e.pos[0]).line,
+        column: lineCounter.linePos(e.pos[0]).col,
         message: `not valid YAML: ${e.message.split('\n')[0] ?? e.message}`,
       })),
       locate,
@@ -76,7 +81,8 @@ export function parseMappingFile<T>(file: string, text: string, schema: z.ZodTyp
   if (parsed.success) return { value: parsed.data, issues: [], locate };
   const issues = parsed.error.issues.map((issue) => {
     const parts = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    return { file, path: formatPath(parts), line: locate(parts), message: issueMessage(issue, knownFields(schema), (path) => valueAt(raw, path)) };
+    const at = position(parts);
+    return { file, path: formatPath(parts), line: at?.line, ...(at ? { column: at.col } : {}), message: issueMessage(issue, knownFields(schema), (path) => valueAt(raw, path)) };
   });
   return { issues, locate };
 }
@@ -104,7 +110,7 @@ export function formatPath(parts: (string | number)[]): string {
 }
 
 export function formatIssue(issue: MappingIssue): string {
-  const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}`;
+  const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}${issue.column === undefined ? '' : `:${issue.column}`}`;
   return `${where}: ${issue.path}: ${issue.message}`;
 }
 

@@ -102,6 +102,14 @@ describe('validation messages that say what to write instead', () => {
     expect(messagesOf(criterion('{ kind: lab, analyte: creatinin, compare: { op: "<=", value: 1.5, unit: mg/dL } }'))).toEqual([expect.stringMatching(/unknown analyte "creatinin": no such analyte in mappings\/terminology; did you mean "creatinine"\?/)]);
   });
 
+  it('names line and column, for schema errors and YAML syntax errors alike, all in one pass', async () => {
+    const dir = mappingsWith(trial(`  - id: v.inc.x\n    type: inclusion\n    text: x\n    rule: { kind: lab, analyt: creatinine }\n  - id: v.inc.y\n    type: inclusion\n    text: [unclosed\n`));
+    dirs.push(dir);
+    const run = await cli('validate', '--mappings', dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/units-trial\.yaml:\d+:\d+: .*(not valid YAML|unknown field)/);
+  });
+
   it('asks for "false" in quotes where a boolean was written', () => {
     expect(messagesOf(criterion('{ kind: lab, analyte: creatinine, compare: { op: "<=", value: 1.5, unit: mg/dL }, absentIs: false }'))).toEqual([expect.stringMatching(/absentIs: write "false" in quotes/)]);
   });
