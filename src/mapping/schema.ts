@@ -225,6 +225,8 @@ export interface LabRule {
    * "false" where only a positive result matters (a pregnancy test in an exclusion).
    */
   absentIs: 'unknown' | 'false';
+  /** "At least 3 months before and at screening": a result this much older than the latest must qualify too. */
+  persistsFor?: string;
 }
 
 export interface MedicationRule {
@@ -434,6 +436,7 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
         anchor: anchorSchema,
         notAfterMedication: z.object({ classes: z.array(z.string()).min(1), within: durationSchema }).strict().optional(),
         absentIs: z.enum(['unknown', 'false']).default('unknown'),
+        persistsFor: durationSchema.optional(),
       })
       .strict(),
     z

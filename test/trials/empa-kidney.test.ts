@@ -32,14 +32,16 @@ const diagnosis = (code: string, display: string, onset = '2020-01-01'): Record<
   subject: { reference: 'Patient/p1' },
   onsetDateTime: onset,
 });
-const egfr = (value: number): Record<string, unknown> => lab('98979-8', 'eGFR (CKD-EPI 2021)', { valueQuantity: quantity(value, 'mL/min/{1.73_m2}') });
+const egfr = (value: number, date = '2026-06-10T08:15:00-05:00'): Record<string, unknown> => lab('98979-8', 'eGFR (CKD-EPI 2021)', { valueQuantity: quantity(value, 'mL/min/{1.73_m2}'), effectiveDateTime: date });
+/** The same measurement 4 months earlier: CKD "at least 3 months before and at screening". */
+const egfrBefore = (value: number): Record<string, unknown> => ({ ...egfr(value, '2026-02-10T08:15:00-05:00'), code: { coding: [{ system: 'http://loinc.org', code: '62238-1', display: 'eGFR (CKD-EPI)' }] } });
 const uacr = (value: number): Record<string, unknown> => lab('9318-7', 'Albumin/Creatinine [Mass Ratio] in Urine', { valueQuantity: quantity(value, 'mg/g') });
 const sbp = (value: number): Record<string, unknown> => lab('8480-6', 'Systolic blood pressure', { valueQuantity: quantity(value, 'mm[Hg]') });
 const alt = (value: number): Record<string, unknown> => lab('1742-6', 'ALT', { valueQuantity: quantity(value, 'U/L'), referenceRange: [{ high: { value: 40, unit: 'U/L' } }] });
 const ast = (value: number): Record<string, unknown> => lab('1920-8', 'AST', { valueQuantity: quantity(value, 'U/L'), referenceRange: [{ high: { value: 40, unit: 'U/L' } }] });
 
 /** On lisinopril, eGFR 35, blood pressure and liver tests in range: fits, pending what a person confirms. */
-const eligible = (): Record<string, unknown>[] => [onDrug('29046', 'lisinopril'), egfr(35), sbp(132), alt(28), ast(25)];
+const eligible = (): Record<string, unknown>[] => [onDrug('29046', 'lisinopril'), egfr(35), egfrBefore(38), sbp(132), alt(28), ast(25)];
 
 function screen(resources: object[]): EligibilityReport {
   return evaluate(trial, normalise([PATIENT, ...resources] as unknown as Resource[]), { asOf: AS_OF }, { version: 'test' });
@@ -52,10 +54,18 @@ describe('EMPA-KIDNEY (NCT03594110) from its mapping file', () => {
     expect(report.outcome).toBe('potential-candidate');
     const notMet = report.criteria.filter((c) => c.status === 'not_met' || c.status === 'unknown').map((c) => c.id);
     expect(notMet).toEqual([]);
-    expect(statusOf(report, 'ek.inc.ckd')).toBe('review');
+    expect(statusOf(report, 'ek.inc.ckd')).toBe('met');
     expect(statusOf(report, 'ek.inc.ras')).toBe('review');
     expect(statusOf(report, 'ek.exc.sglt2')).toBe('met');
-    expect(report.criteria.filter((c) => c.status === 'review').map((c) => c.id).sort()).toEqual(['ek.exc.bariatric', 'ek.exc.blood_pressure', 'ek.exc.compliance', 'ek.inc.ckd', 'ek.inc.investigator', 'ek.inc.ras']);
+    expect(report.criteria.filter((c) => c.status === 'review').map((c) => c.id).sort()).toEqual(['ek.exc.bariatric', 'ek.exc.blood_pressure', 'ek.exc.compliance', 'ek.inc.investigator', 'ek.inc.ras']);
+  });
+
+  it('needs CKD shown at least 3 months before screening as well as now', () => {
+    const onlyNow = screen(eligible().filter((r) => !JSON.stringify(r).includes('62238-1')));
+    expect(statusOf(onlyNow, 'ek.inc.ckd')).toBe('unknown');
+    expect(onlyNow.criteria.find((c) => c.id === 'ek.inc.ckd')?.explanation).toMatch(/no Estimated glomerular filtration rate .*result 3 months or more earlier/);
+    const wasNormal = screen([...eligible().filter((r) => !JSON.stringify(r).includes('62238-1')), egfrBefore(95)]);
+    expect(statusOf(wasNormal, 'ek.inc.ckd')).toBe('not_met');
   });
 
   it.each([

@@ -85,7 +85,27 @@ export function evaluateLab(rule: LabRule, ctx: EvalContext): RuleResult {
       });
     }
   }
-  return judge(rule, ctx, analyte, found);
+  const verdict = judge(rule, ctx, analyte, found);
+  return rule.persistsFor && verdict.truth === 'true' ? persisted(rule, rule.persistsFor, ctx, analyte, found, verdict) : verdict;
+}
+
+/**
+ * "At least 3 months before and at screening": the latest result qualifies, and so must the
+ * latest one dated at least `persistsFor` before it. None that old is `unknown` (the persistence
+ * cannot be shown); one that old not qualifying is `false`.
+ */
+function persisted(rule: LabRule, persistsFor: string, ctx: EvalContext, analyte: CompiledAnalyte, latest: AnalyteResult, now: RuleResult): RuleResult {
+  const span = ctx.duration(persistsFor);
+  const cutoff = subtractDuration(latest.day as number, span);
+  const earlier = ctx.results(analyte.key).find((r) => r.day !== undefined && r.day <= cutoff);
+  const name = analyte.def.display;
+  if (!earlier) {
+    return result('unknown', `${now.explanation}; no ${name} result ${formatDuration(span)} or more earlier shows it persists`, { evidence: now.evidence, missing: [`${name} ${formatDuration(span)} before the latest`] });
+  }
+  const then = judge(rule, ctx, analyte, earlier);
+  const text = `${now.explanation}; ${formatDuration(span)} or more earlier: ${then.explanation}`;
+  if (then.truth === 'true') return result('true', text, { evidence: [...now.evidence, ...then.evidence] });
+  return { ...then, explanation: text, evidence: [...now.evidence, ...then.evidence] };
 }
 
 function evaluateEver(rule: LabRule, ctx: EvalContext, analyte: CompiledAnalyte): RuleResult {
