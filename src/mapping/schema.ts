@@ -242,6 +242,8 @@ export interface MedicationRule {
   /** Prednisone-equivalent daily dose bound (corticosteroids). */
   prednisoneMgPerDay?: { op: '<' | '<=' | '>' | '>='; value: number };
   systemicOnly: boolean;
+  /** Only exposures given by these routes; one with no route recorded is `review`. */
+  routes?: ('intravenous' | 'oral' | 'subcutaneous' | 'intramuscular')[];
 }
 
 export interface WashoutRule {
@@ -449,6 +451,7 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
         ongoing: z.boolean().default(false),
         prednisoneMgPerDay: z.object({ op: comparisonOp, value: z.number().nonnegative() }).strict().optional(),
         systemicOnly: z.boolean().default(false),
+        routes: z.array(z.enum(['intravenous', 'oral', 'subcutaneous', 'intramuscular'])).min(1).optional(),
       })
       .strict(),
     z

@@ -94,3 +94,22 @@ describe('EMPA-KIDNEY (NCT03594110) from its mapping file', () => {
     expect(statusOf(report, 'ek.exc.blood_pressure')).toBe('unknown');
   });
 });
+
+describe('EMPA-KIDNEY intravenous immunosuppression (route filter)', () => {
+  const cyclophosphamide = (route?: { code: string; display: string }): Record<string, unknown> => ({
+    resourceType: 'MedicationAdministration',
+    id: `ma-${++n}`,
+    status: 'completed',
+    medicationCodeableConcept: { coding: [{ system: RXNORM, code: '3002', display: 'cyclophosphamide' }] },
+    subject: { reference: 'Patient/p1' },
+    effectiveDateTime: '2026-05-01',
+    ...(route ? { dosage: { route: { coding: [{ system: 'http://snomed.info/sct', ...route }] } } } : {}),
+  });
+  it('excludes an intravenous course, not an oral one, and asks when no route is recorded', () => {
+    expect(statusOf(screen([...eligible(), cyclophosphamide({ code: '47625008', display: 'Intravenous route' })]), 'ek.exc.immunosuppression')).toBe('not_met');
+    expect(statusOf(screen([...eligible(), cyclophosphamide({ code: '26643006', display: 'Oral route' })]), 'ek.exc.immunosuppression')).toBe('met');
+    const unrouted = screen([...eligible(), cyclophosphamide()]);
+    expect(statusOf(unrouted, 'ek.exc.immunosuppression')).toBe('review');
+    expect(unrouted.criteria.find((c) => c.id === 'ek.exc.immunosuppression')?.confirm).toMatch(/recorded without a route: confirm it was given intravenous/);
+  });
+});

@@ -29,6 +29,27 @@ function isSystemic(exposure: MedicationExposure): boolean {
   return !texts.some((t) => t !== undefined && NON_SYSTEMIC.test(t));
 }
 
+export type RouteName = 'intravenous' | 'oral' | 'subcutaneous' | 'intramuscular';
+
+/** SNOMED CT route codes (FHIR route-codes value set) and the words sites write. */
+const ROUTES: { name: RouteName; codes: string[]; words: RegExp }[] = [
+  { name: 'intravenous', codes: ['47625008'], words: /\b(intravenous|i\.?v\.?|infusion)\b/i },
+  { name: 'oral', codes: ['26643006'], words: /\b(oral|by mouth|p\.?o\.?|tablet|capsule)\b/i },
+  { name: 'subcutaneous', codes: ['34206005'], words: /\b(subcutaneous|s\.?c\.?|subcut)\b/i },
+  { name: 'intramuscular', codes: ['78421000'], words: /\b(intramuscular|i\.?m\.?)\b/i },
+];
+
+/** The route an exposure was given by, from its route element only (never guessed from the product name). */
+export function routeOf(exposure: MedicationExposure): RouteName | undefined {
+  const route = exposure.route;
+  if (!route) return undefined;
+  for (const r of ROUTES) {
+    if (route.codings.some((c) => c.code !== undefined && r.codes.includes(c.code))) return r.name;
+  }
+  const texts = [route.text, ...route.codings.map((c) => c.display)].filter((t): t is string => !!t);
+  return ROUTES.find((r) => texts.some((t) => r.words.test(t)))?.name;
+}
+
 function labelOf(concept: Concept): string {
   return concept.text ?? concept.codings.find((c) => c.display)?.display ?? concept.codings[0]?.code ?? 'medication';
 }
@@ -148,6 +169,21 @@ export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): Rule
   if (rule.ongoing) {
     matches = matches.filter((m) => m.ongoing || (m.endDay !== undefined && m.endDay >= anchor));
     windowText += ' (ongoing)';
+  }
+  if (rule.routes && rule.routes.length > 0) {
+    const routes = rule.routes;
+    const byRoute = matches.filter((m) => {
+      const route = routeOf(m.exposure);
+      return route !== undefined && routes.includes(route);
+    });
+    const unrouted = matches.filter((m) => routeOf(m.exposure) === undefined);
+    windowText += ` (${routes.join(' or ')})`;
+    // Given, but by which route is not recorded: it may be the one the criterion means.
+    if (byRoute.length === 0 && unrouted.length > 0) {
+      const reason = `${what} recorded without a route: confirm it was given ${routes.join(' or ')}`;
+      return result('review', `${what}${windowText}: ${unrouted.slice(0, 3).map((m) => describe(m)).join(', ')} (route not recorded)`, { evidence: unrouted.map((m) => m.evidence), confirm: [reason] });
+    }
+    matches = byRoute;
   }
   let undecidedDose: MatchedExposure[] = [];
   if (rule.prednisoneMgPerDay) {
