@@ -244,6 +244,10 @@ export interface MedicationRule {
   systemicOnly: boolean;
   /** Only exposures given by these routes; one with no route recorded is `review`. */
   routes?: ('intravenous' | 'oral' | 'subcutaneous' | 'intramuscular')[];
+  /** Daily dose bound in mg of the ingredient (any drug; dose × product strength × times a day). */
+  doseMgPerDay?: { op: '<' | '<=' | '>' | '>='; value: number };
+  /** The same daily dose, taken every day, for this long before the anchor ("stable for 3 months"). */
+  stableFor?: string;
 }
 
 export interface WashoutRule {
@@ -452,6 +456,8 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
         prednisoneMgPerDay: z.object({ op: comparisonOp, value: z.number().nonnegative() }).strict().optional(),
         systemicOnly: z.boolean().default(false),
         routes: z.array(z.enum(['intravenous', 'oral', 'subcutaneous', 'intramuscular'])).min(1).optional(),
+        doseMgPerDay: z.object({ op: comparisonOp, value: z.number().nonnegative() }).strict().optional(),
+        stableFor: durationSchema.optional(),
       })
       .strict(),
     z

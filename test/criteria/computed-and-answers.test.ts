@@ -162,3 +162,34 @@ describe('anchors the trial declares', () => {
     expect(issues.map((i) => i.message)).toEqual([expect.stringMatching(/unknown anchor "first-dose": asOf, leukapheresis, or one declared in the trial's anchors/)]);
   });
 });
+
+describe('doses of any drug, and a stable dose', () => {
+  const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+  let k = 0;
+  const metformin = (mgPerDose: number, timesPerDay: number, start: string, end?: string): Record<string, unknown> => ({
+    resourceType: 'MedicationStatement',
+    id: `met-${++k}`,
+    status: end ? 'completed' : 'active',
+    medicationCodeableConcept: { coding: [{ system: RXNORM, code: '6809', display: 'metformin' }] },
+    subject: { reference: 'Patient/p1' },
+    effectivePeriod: { start, ...(end ? { end } : {}) },
+    dosage: [{ timing: { repeat: { frequency: timesPerDay, period: 1, periodUnit: 'd' } }, doseAndRate: [{ doseQuantity: { value: mgPerDose, unit: 'mg', system: 'http://unitsofmeasure.org', code: 'mg' } }] }],
+  });
+  const stableMetformin = { kind: 'medication', classes: ['biguanides'], ongoing: true, doseMgPerDay: { op: '>=', value: 1500 }, stableFor: '3mo' };
+
+  it('meets "stable metformin >= 1500 mg/day for 3 months" on 1000 mg twice a day since January', () => {
+    const met = judgeFhir(stableMetformin, [metformin(1000, 2, '2026-01-01')]);
+    expect(met.status).toBe('met');
+    expect(met.explanation).toMatch(/2000 mg\/day throughout/);
+  });
+
+  it('is not met below the dose, or when the dose changed within the 3 months', () => {
+    expect(judgeFhir(stableMetformin, [metformin(500, 2, '2026-01-01')]).status).toBe('not_met');
+    expect(judgeFhir(stableMetformin, [metformin(1000, 2, '2026-05-01'), metformin(850, 2, '2026-01-01', '2026-04-30')]).status).toBe('not_met');
+  });
+
+  it('is unknown when a dose cannot be read', () => {
+    const noDose = { ...metformin(1000, 2, '2026-01-01'), dosage: undefined };
+    expect(judgeFhir(stableMetformin, [noDose]).status).toBe('unknown');
+  });
+});

@@ -56,22 +56,35 @@ function labelOf(concept: Concept): string {
 
 const MASS_TO_MG: Record<string, number> = { mg: 1, g: 1000, ug: 0.001, 'µg': 0.001, mcg: 0.001 };
 
+/** The daily dose in mg of the first of the ingredients it can be read for (dose × strength × times a day). */
+export function dailyDoseMg(ctx: EvalContext, e: MedicationExposure, ingredientKeys: string[]): number | undefined {
+  for (const key of ingredientKeys) {
+    const mg = doseMg(ctx, e, key);
+    if (mg !== undefined) return mg;
+  }
+  return undefined;
+}
+
+function doseMg(ctx: EvalContext, e: MedicationExposure, key: string): number | undefined {
+  if (!e.dose) return undefined;
+  const unit = (e.dose.unit ?? '').trim().toLowerCase();
+  let mg: number | undefined;
+  if (MASS_TO_MG[unit] !== undefined) mg = e.dose.value * (MASS_TO_MG[unit] as number);
+  else {
+    const strength = ctx.terminology.strengthOf([e.concept, ...e.ingredientConcepts], key);
+    if (strength !== undefined) mg = e.dose.value * strength;
+  }
+  if (mg === undefined || e.timesPerDay === undefined) return undefined;
+  return mg * e.timesPerDay;
+}
+
 function prednisoneEquivalent(ctx: EvalContext, e: MedicationExposure, ingredientKeys: string[]): number | undefined {
   for (const key of ingredientKeys) {
     const factor = ctx.terminology.ingredients.get(key)?.def.prednisoneFactor;
     if (factor === undefined || !e.dose) continue;
-    const unit = (e.dose.unit ?? '').trim().toLowerCase();
-    let mg: number | undefined;
-    if (MASS_TO_MG[unit] !== undefined) mg = e.dose.value * (MASS_TO_MG[unit] as number);
-    else {
-      // A count of tablets or other units: the product's strength turns it into mg.
-      const strength = ctx.terminology.strengthOf([e.concept, ...e.ingredientConcepts], key);
-      if (strength !== undefined) mg = e.dose.value * strength;
-    }
-    if (mg === undefined) return undefined;
-    const perDay = e.timesPerDay ?? undefined;
-    if (perDay === undefined) return undefined;
-    return mg * perDay * factor;
+    // A count of tablets or other units: the product's strength turns it into mg (doseMg).
+    const mg = doseMg(ctx, e, key);
+    return mg === undefined ? undefined : mg * factor;
   }
   return undefined;
 }
@@ -108,19 +121,22 @@ function overlaps(e: MatchedExposure, from: number, to: number, asOfDay: number)
   return e.startDay <= to && end >= from;
 }
 
+function compareOp(op: '<' | '<=' | '>' | '>=', value: number, bound: number): boolean {
+  switch (op) {
+    case '<':
+      return value < bound;
+    case '<=':
+      return value <= bound;
+    case '>':
+      return value > bound;
+    case '>=':
+      return value >= bound;
+  }
+}
+
 function doseFilter(e: MatchedExposure, bound: { op: '<' | '<=' | '>' | '>='; value: number }): boolean | undefined {
   const v = e.prednisoneMgPerDay;
-  if (v === undefined) return undefined;
-  switch (bound.op) {
-    case '<':
-      return v < bound.value;
-    case '<=':
-      return v <= bound.value;
-    case '>':
-      return v > bound.value;
-    case '>=':
-      return v >= bound.value;
-  }
+  return v === undefined ? undefined : compareOp(bound.op, v, bound.value);
 }
 
 function classNames(ctx: EvalContext, classes: string[]): string {
@@ -186,6 +202,30 @@ export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): Rule
     matches = byRoute;
   }
   let undecidedDose: MatchedExposure[] = [];
+  if (rule.doseMgPerDay) {
+    const bound = rule.doseMgPerDay;
+    const dosed = (m: MatchedExposure): number | undefined => dailyDoseMg(ctx, m.exposure, m.ingredientKeys);
+    undecidedDose = matches.filter((m) => dosed(m) === undefined);
+    matches = matches.filter((m) => {
+      const mg = dosed(m);
+      return mg !== undefined && compareOp(bound.op, mg, bound.value);
+    });
+    windowText += ` at ${bound.op} ${bound.value} mg/day`;
+  }
+  if (rule.stableFor) {
+    const span = ctx.duration(rule.stableFor);
+    const from = subtractDuration(anchor, span);
+    const inSpan = matches.filter((m) => overlaps(m, from, anchor, ctx.asOfDay));
+    const doses = new Set(inSpan.map((m) => dailyDoseMg(ctx, m.exposure, m.ingredientKeys)));
+    const covered = coveredDays(inSpan.map((m) => ({ ...m, startDay: Math.max(m.startDay as number, from) })), anchor);
+    const text = `${what}${windowText}, stable for ${formatDuration(span)}`;
+    const unread = undecidedDose.filter((m) => overlaps(m, from, anchor, ctx.asOfDay));
+    if (doses.has(undefined) || (unread.length > 0 && inSpan.length === 0)) return result('unknown', `${text}: the dose is not readable for every exposure in that time`, { evidence: [...inSpan, ...unread].map((m) => m.evidence), missing: [`${what} daily dose`] });
+    if (covered < durationDays(span) || doses.size !== 1) {
+      return result('false', `${text}: ${doses.size > 1 ? `the dose changed (${[...doses].map((d) => `${round(d as number)} mg/day`).join(', ')})` : `taken ${covered} of ${durationDays(span)} days`}`, { evidence: inSpan.map((m) => m.evidence) });
+    }
+    return confirmTextOnly(result('true', `${text}: ${round([...doses][0] as number)} mg/day throughout`, { evidence: inSpan.map((m) => m.evidence) }), matchKinds(inSpan), what);
+  }
   if (rule.prednisoneMgPerDay) {
     const bound = rule.prednisoneMgPerDay;
     undecidedDose = matches.filter((m) => doseFilter(m, bound) === undefined);
