@@ -4,9 +4,9 @@ import { apiKeyCommand, purgeCommand } from './admin-commands';
 import { loadCommand } from './load-command';
 import { EligoError, isEligoError } from '../errors/eligo-error';
 import { clip, MAX_ERROR_TEXT_CHARS } from '../errors/limits';
-import { getTrial, loadCatalog } from '../mapping/compile';
+import { loadCatalog } from '../mapping/compile';
 import { loadConfig } from '../config';
-import { checkScreenOptions, today } from '../usecases/screen';
+import { checkScreenOptions, today, trialsFor } from '../usecases/screen';
 import { SERVICE_VERSION } from '../version';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes';
 import { processIo, type CliIo } from './io';
@@ -18,8 +18,9 @@ import { workerCommand, WORKER_USAGE } from './worker-command';
 const USAGE = `Usage: eligo <command> [options]
 
 Commands:
-  screen     Screen patients for a trial
-             --trial <id>              trial id from mappings/trials (e.g. sle-cart)
+  screen     Screen patients for one or more trials
+             --trial <id>              trial id from mappings/trials (e.g. sle-cart); repeatable,
+                                       or "all": each patient is read once and screened for each
              --bundle <path>           FHIR Bundle file, NDJSON file, or a folder of them (repeatable)
              --fhir <base-url>         ...or read from a FHIR R4 server (token: ELIGO_FHIR_TOKEN)
              --patient <id>            the patient on that server (repeatable)
@@ -48,7 +49,7 @@ Exit codes: 0 screened; 1 run failed (e.g. FHIR server unavailable);
 `;
 
 const OPTIONS = {
-  trial: { type: 'string' },
+  trial: { type: 'string', multiple: true },
   bundle: { type: 'string', multiple: true },
   fhir: { type: 'string' },
   patient: { type: 'string', multiple: true },
@@ -70,11 +71,6 @@ function parse(argv: string[]): { command: string | undefined; values: Values; r
   } catch (error) {
     throw new EligoError('ERR_ARGUMENT_INVALID', error instanceof Error ? error.message : String(error));
   }
-}
-
-function required(value: string | undefined, flag: string): string {
-  if (value === undefined || value === '') throw new EligoError('ERR_ARGUMENT_INVALID', `${flag} is required`, { where: flag });
-  return value;
 }
 
 function formatOf(value: string | undefined): OutputFormat {
@@ -118,7 +114,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     case 'screen': {
-      const trialId = required(values.trial, '--trial');
+      const trialIds = values.trial ?? [];
+      if (trialIds.length === 0 || trialIds.includes('')) throw new EligoError('ERR_ARGUMENT_INVALID', '--trial is required', { where: '--trial' });
       const format = formatOf(values.format);
       const options = checkScreenOptions({
         asOf: values['as-of'] ?? today(io.now()),
@@ -129,13 +126,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         if (bundles.length > 0) throw new EligoError('ERR_ARGUMENT_INVALID', 'give --bundle or --fhir, not both', { where: '--fhir' });
         const patients = values.patient ?? [];
         if (patients.length === 0) throw new EligoError('ERR_ARGUMENT_INVALID', '--patient is required with --fhir', { where: '--patient' });
-        const trial = getTrial(loadCatalog(values.mappings), trialId);
-        return screenFromFhir({ trial, baseUrl: values.fhir, patients, options, format, writeBack: values['write-back'] === true, config: loadConfig(process.env) }, io);
+        const trials = trialsFor(loadCatalog(values.mappings), trialIds);
+        return screenFromFhir({ trials, baseUrl: values.fhir, patients, options, format, writeBack: values['write-back'] === true, config: loadConfig(process.env) }, io);
       }
       if (values['write-back']) throw new EligoError('ERR_ARGUMENT_INVALID', '--write-back needs --fhir (files have no server to write to)', { where: '--write-back' });
       if (bundles.length === 0) throw new EligoError('ERR_ARGUMENT_INVALID', '--bundle or --fhir is required (FHIR files, or a FHIR server)', { where: '--bundle' });
-      const trial = getTrial(loadCatalog(values.mappings), trialId);
-      return screenFiles({ trial, paths: bundles, options, format }, io);
+      const trials = trialsFor(loadCatalog(values.mappings), trialIds);
+      return screenFiles({ trials, paths: bundles, options, format }, io);
     }
     default:
       throw new EligoError('ERR_ARGUMENT_INVALID', `unknown command "${command}"; see eligo --help`);

@@ -2,14 +2,15 @@ import { inputErrorLines, readPatientBundles, SCREENING_RESOURCE_TYPES } from '.
 import type { Catalog, CompiledTrial } from '../mapping/compile';
 import { renderText } from '../report/text';
 import type { EligibilityReport } from '../report/types';
-import { screenResources, type ScreenOptions } from '../usecases/screen';
+import { screenResourcesForTrials, type ScreenOptions } from '../usecases/screen';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes';
 import type { CliIo } from './io';
 
 export type OutputFormat = 'json' | 'ndjson' | 'text';
 
 export interface ScreenFilesArgs {
-  trial: CompiledTrial;
+  /** Each patient is read and normalised once, then screened for each of these in turn. */
+  trials: readonly CompiledTrial[];
   paths: string[];
   options: ScreenOptions;
   format: OutputFormat;
@@ -18,12 +19,16 @@ export interface ScreenFilesArgs {
 /** Prints reports as they are produced; "json" holds them back only to wrap several in an array. */
 export class ReportPrinter {
   private held: EligibilityReport[] = [];
+  private readonly trials: ReadonlyMap<string, CompiledTrial>;
 
   constructor(
     private readonly format: OutputFormat,
     private readonly io: CliIo,
-    private readonly trial: CompiledTrial,
-  ) {}
+    trials: CompiledTrial | readonly CompiledTrial[],
+  ) {
+    // Text names each criterion by its trial's wording, so a report of several trials finds its own.
+    this.trials = new Map((Array.isArray(trials) ? trials : [trials]).map((t: CompiledTrial) => [t.id, t]));
+  }
 
   print(report: EligibilityReport): void {
     switch (this.format) {
@@ -31,7 +36,7 @@ export class ReportPrinter {
         this.io.out(`${JSON.stringify(report)}\n`);
         return;
       case 'text':
-        this.io.out(`${renderText(report, (id) => this.trial.byId.get(id)?.text)}\n\n`);
+        this.io.out(`${renderText(report, (id) => this.trials.get(report.trial)?.byId.get(id)?.text)}\n\n`);
         return;
       case 'json':
         this.held.push(report);
@@ -76,11 +81,11 @@ export class Progress {
 
 export async function screenFiles(args: ScreenFilesArgs, io: CliIo): Promise<number> {
   const reader = readPatientBundles(args.paths, { resourceTypes: SCREENING_RESOURCE_TYPES });
-  const printer = new ReportPrinter(args.format, io, args.trial);
-  const progress = new Progress(io, `screening ${args.trial.id}`);
+  const printer = new ReportPrinter(args.format, io, args.trials);
+  const progress = new Progress(io, `screening ${args.trials.map((t) => t.id).join(', ')}`);
   let screened = 0;
   for await (const group of reader) {
-    printer.print(screenResources(args.trial, group, args.options));
+    for (const report of screenResourcesForTrials(args.trials, group, args.options)) printer.print(report);
     screened += 1;
     progress.tick();
   }
