@@ -1,19 +1,32 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { cohortCommand } from '../cohort/cli/cohort-command';
-import { apiKeyCommand, purgeCommand } from './admin-commands';
-import { loadCommand } from './load-command';
 import { EligoError, isEligoError } from '../errors/eligo-error';
 import { clip, MAX_ERROR_TEXT_CHARS } from '../errors/limits';
-import { loadCatalog } from '../mapping/compile';
-import { loadConfig } from '../config';
+import { loadCatalogCached as loadCatalog } from '../mapping/catalog-cache';
 import { checkScreenOptions, today, trialsFor } from '../usecases/screen';
 import { SERVICE_VERSION } from '../version';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes';
 import { processIo, type CliIo } from './io';
-import { screenFiles, type OutputFormat } from './screen-command';
-import { screenFromFhir } from './screen-fhir-command';
-import { validateCommand } from './validate-command';
-import { workerCommand, WORKER_USAGE } from './worker-command';
+import type { OutputFormat } from './screen-command';
+
+/*
+ * Each command's module is required when that command runs, not at start-up: `eligo screen
+ * --bundle` then loads the mappings and the engine only, not express, BullMQ, Redis or OpenID
+ * clients (hundreds of modules, most of the start-up time). require, not import(): the build
+ * is CommonJS, and a native import() of CommonJS goes through the ESM loader (slower, and
+ * unavailable under jest's module sandbox). `typeof import()` keeps each call type-checked.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const commands = {
+  cohort: () => require('../cohort/cli/cohort-command') as typeof import('../cohort/cli/cohort-command'),
+  admin: () => require('./admin-commands') as typeof import('./admin-commands'),
+  load: () => require('./load-command') as typeof import('./load-command'),
+  worker: () => require('./worker-command') as typeof import('./worker-command'),
+  validate: () => require('./validate-command') as typeof import('./validate-command'),
+  screenFiles: () => require('./screen-command') as typeof import('./screen-command'),
+  screenFhir: () => require('./screen-fhir-command') as typeof import('./screen-fhir-command'),
+  config: () => require('../config') as typeof import('../config'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const USAGE = `Usage: eligo <command> [options]
 
@@ -83,17 +96,18 @@ function formatOf(value: string | undefined): OutputFormat {
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   // These commands have options of their own.
-  if (argv[0] === 'cohort') return cohortCommand(argv.slice(1), io);
-  if (argv[0] === 'api-key') return apiKeyCommand(argv.slice(1), io);
-  if (argv[0] === 'purge') return purgeCommand(argv.slice(1), io);
-  if (argv[0] === 'load') return loadCommand(argv.slice(1), io);
+  if (argv[0] === 'cohort') return commands.cohort().cohortCommand(argv.slice(1), io);
+  if (argv[0] === 'api-key') return commands.admin().apiKeyCommand(argv.slice(1), io);
+  if (argv[0] === 'purge') return commands.admin().purgeCommand(argv.slice(1), io);
+  if (argv[0] === 'load') return commands.load().loadCommand(argv.slice(1), io);
   if (argv[0] === 'worker') {
+    const worker = commands.worker();
     if (argv.includes('--help') || argv.includes('-h')) {
-      io.out(WORKER_USAGE);
+      io.out(worker.WORKER_USAGE);
       return EXIT_OK;
     }
     if (argv.length > 1) throw new EligoError('ERR_ARGUMENT_INVALID', `eligo worker takes no arguments (configure it with environment variables; see eligo worker --help)`);
-    return workerCommand(io);
+    return worker.workerCommand(io);
   }
   const { command, values, rest } = parse(argv);
   if (values.version) {
@@ -107,7 +121,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (rest.length > 0) throw new EligoError('ERR_ARGUMENT_INVALID', `unexpected argument "${rest[0] ?? ''}"`);
   switch (command) {
     case 'validate':
-      return validateCommand(values.mappings, io);
+      return commands.validate().validateCommand(values.mappings, io);
     case 'trials': {
       const catalog = loadCatalog(values.mappings);
       for (const t of catalog.trials.values()) io.out(`${t.id}\t${t.criteria.length} criteria\t${t.def.title}\n`);
@@ -127,12 +141,12 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         const patients = values.patient ?? [];
         if (patients.length === 0) throw new EligoError('ERR_ARGUMENT_INVALID', '--patient is required with --fhir', { where: '--patient' });
         const trials = trialsFor(loadCatalog(values.mappings), trialIds);
-        return screenFromFhir({ trials, baseUrl: values.fhir, patients, options, format, writeBack: values['write-back'] === true, config: loadConfig(process.env) }, io);
+        return commands.screenFhir().screenFromFhir({ trials, baseUrl: values.fhir, patients, options, format, writeBack: values['write-back'] === true, config: commands.config().loadConfig(process.env) }, io);
       }
       if (values['write-back']) throw new EligoError('ERR_ARGUMENT_INVALID', '--write-back needs --fhir (files have no server to write to)', { where: '--write-back' });
       if (bundles.length === 0) throw new EligoError('ERR_ARGUMENT_INVALID', '--bundle or --fhir is required (FHIR files, or a FHIR server)', { where: '--bundle' });
       const trials = trialsFor(loadCatalog(values.mappings), trialIds);
-      return screenFiles({ trials, paths: bundles, options, format }, io);
+      return commands.screenFiles().screenFiles({ trials, paths: bundles, options, format }, io);
     }
     default:
       throw new EligoError('ERR_ARGUMENT_INVALID', `unknown command "${command}"; see eligo --help`);
