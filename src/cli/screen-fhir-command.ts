@@ -23,17 +23,22 @@ export async function screenFromFhir(args: ScreenFhirArgs, io: CliIo): Promise<n
   const ports = fhirPortsFromConfig(args.config, args.baseUrl);
   const printer = new ReportPrinter(args.format, io, args.trials);
   const progress = new Progress(io, `screening ${args.trials.map((t) => t.id).join(', ')} from ${ports.fhir.baseUrl}`);
-  for (const patientId of args.patients) {
-    const { results } = await screenPatientForTrials({ source: ports.source, writer: ports.writer }, args.trials, patientId, {
-      ...args.options,
-      writeBack: args.writeBack,
-    });
-    for (const { report, written, writeWarnings } of results) {
-      printer.print(report);
-      if (written) io.err(`eligo: wrote back ${written.length === 0 ? 'nothing (already current)' : written.join(', ')}\n`);
-      for (const warning of writeWarnings ?? []) io.err(`eligo: write-back: ${warning}\n`);
+  try {
+    for (const patientId of args.patients) {
+      const { results } = await screenPatientForTrials({ source: ports.source, writer: ports.writer }, args.trials, patientId, {
+        ...args.options,
+        writeBack: args.writeBack,
+      });
+      for (const { report, written, writeWarnings } of results) {
+        printer.print(report);
+        if (written) io.err(`eligo: wrote back ${written.length === 0 ? 'nothing (already current)' : written.join(', ')}\n`);
+        for (const warning of writeWarnings ?? []) io.err(`eligo: write-back: ${warning}\n`);
+      }
+      progress.tick();
     }
-    progress.tick();
+  } catch (error) {
+    printer.abort();
+    throw error;
   }
   progress.done();
   printer.finish();
