@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compileTrial, loadCatalog, type Catalog, type CompiledTrial } from './compile';
-import { DEFAULT_MAPPINGS_DIR, type LoadedMappings, type LoadedTrial } from './load';
+import type { LoadedMappings, LoadedTrial } from './load';
 import type { TerminologyFile, TrialFile } from './schema';
 import { Terminology } from './terminology';
 
@@ -14,6 +14,12 @@ import { Terminology } from './terminology';
  * names and bytes, the folder, and the code that parses and checks them. Compiled objects
  * (matchers, Maps) are rebuilt from that JSON on each run; that part is cheap.
  */
+
+/**
+ * load.ts's DEFAULT_MAPPINGS_DIR (a test holds them equal), not imported: load.ts brings the
+ * YAML parser and zod, which a run served from the cache does not otherwise need.
+ */
+export const BUNDLED_MAPPINGS_DIR = path.resolve(__dirname, '..', '..', 'mappings');
 
 /** Bumped when the cached shape changes, so an older file is never read as a newer one. */
 const FORMAT = 1;
@@ -49,7 +55,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
  */
 export function loadCatalogCached(dir?: string, options: CatalogCacheOptions = {}): Catalog {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  const mappingsDir = path.resolve(dir ?? process.env.ELIGO_MAPPINGS_DIR ?? DEFAULT_MAPPINGS_DIR);
+  const mappingsDir = path.resolve(dir ?? process.env.ELIGO_MAPPINGS_DIR ?? BUNDLED_MAPPINGS_DIR);
   if (cacheDir === '' || cacheDir === 'off' || !existsSync(mappingsDir)) return loadCatalog(dir);
   const key = cacheKey(mappingsDir);
   if (key === undefined) return loadCatalog(dir);

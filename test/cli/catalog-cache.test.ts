@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as load from '../../src/mapping/load';
 import { loadCatalog } from '../../src/mapping/compile';
-import { loadCatalogCached } from '../../src/mapping/catalog-cache';
+import { BUNDLED_MAPPINGS_DIR, loadCatalogCached } from '../../src/mapping/catalog-cache';
 import { screenResources } from '../../src/usecases/screen';
 import { cli } from './run';
 
@@ -76,6 +76,10 @@ describe('the compiled-catalog cache', () => {
     chmodSync(cached, 0o666);
     loadCatalogCached(mappings, { cacheDir });
     expect(read).toHaveBeenCalledTimes(2);
+  });
+
+  it('finds the bundled mappings where load.ts does', () => {
+    expect(BUNDLED_MAPPINGS_DIR).toBe(load.DEFAULT_MAPPINGS_DIR);
   });
 
   it('works without a usable cache folder, silently', () => {
