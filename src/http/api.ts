@@ -170,8 +170,8 @@ export function createApiRouter(deps: ApiDeps): Router {
         if (body.bundle) {
           const bundle = body.bundle as unknown as Bundle;
           const large = Number(req.headers['content-length'] ?? Number.POSITIVE_INFINITY) > IN_PROCESS_BUNDLE_BYTES;
-          // Large Bundles go to the worker thread one trial at a time (it holds the event loop for none of them); small ones are grouped and normalised once.
-          const reports = large && deps.bundlePool ? await Promise.all(trials.map((t) => (deps.bundlePool as BundleScreeningPool).screen(t.id, bundle, options))) : screenPostedBundleForTrials(trials, bundle, options);
+          // As on the one-trial route: large Bundles on the worker thread, off the event loop.
+          const reports = large && deps.bundlePool ? await deps.bundlePool.screenForTrials(trials.map((t) => t.id), bundle, options) : screenPostedBundleForTrials(trials, bundle, options);
           res.json({ reports });
           return;
         }
