@@ -7,7 +7,8 @@ import { Admission, DEFAULT_ADMISSION } from '../http/admission';
 import { createApp } from '../http/create-app';
 import { BundleScreeningPool } from '../workers/bundle-pool';
 import type { Logger } from '../log';
-import { loadCatalog, type Catalog } from '../mapping/compile';
+import type { Catalog } from '../mapping/compile';
+import { loadCatalogCached } from '../mapping/catalog-cache';
 import { FileReportStore } from '../report/store';
 import { SandboxFhirHooks, startSandbox, type RunningSandbox } from '../sandbox';
 import { createFhirServer, loadFhirFiles, withStableIds, type RunningFhirServer } from '../server';
@@ -80,7 +81,8 @@ async function listen(app: ReturnType<typeof createApp>, port: number, host: str
  * Fails fast (mappings, config) before anything listens.
  */
 export async function startService(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env, options: StartOptions = {}): Promise<RunningService> {
-  const catalog = loadCatalog(config.ELIGO_MAPPINGS_DIR);
+  // Through the on-disk cache (ELIGO_CACHE_DIR): a restart with unchanged mappings skips parsing the YAML.
+  const catalog = loadCatalogCached(config.ELIGO_MAPPINGS_DIR);
   const cohortConfig = loadCohortConfig(env, new Set(catalog.trials.keys()));
   const publicUrl = config.ELIGO_PUBLIC_URL ?? `http://${config.ELIGO_HOST === '0.0.0.0' ? 'localhost' : config.ELIGO_HOST}:${config.ELIGO_PORT}`;
   let embeddedFhir: RunningFhirServer | undefined;

@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Bundle } from '@medplum/fhirtypes';
 import { isEligoError } from '../errors/eligo-error';
-import { getTrial, loadCatalog } from '../mapping/compile';
+import { loadCatalogCached } from '../mapping/catalog-cache';
+import { getTrial } from '../mapping/compile';
 import type { ScreenOptions } from '../usecases/screen';
 import { screenPostedBundle, screenPostedBundleForTrials } from './bundle-screen';
 
@@ -16,7 +17,8 @@ export interface BundleJob {
 }
 export type BundleAnswer = { id: number; report: unknown } | { id: number; reports: unknown[] } | { id: number; error: { code?: string; message: string; where?: string } };
 
-const catalog = loadCatalog((workerData as { mappingsDir?: string }).mappingsDir);
+// The service has just loaded the same mappings, so the cache is warm: the first large Bundle does not wait for the YAML to be parsed again.
+const catalog = loadCatalogCached((workerData as { mappingsDir?: string }).mappingsDir);
 parentPort?.on('message', (job: BundleJob) => {
   try {
     const answer: BundleAnswer = job.trialIds
