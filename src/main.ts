@@ -10,10 +10,10 @@ async function main(): Promise<void> {
   boundHeapGrowth();
   const config = loadConfig();
   const log = createLogger({ level: config.ELIGO_LOG_LEVEL });
-  const service = await startService(config, log);
+  const service = await startService(config, log, process.env, { seedInBackground: true });
   const lines = [
     `eligo is running at ${service.url}`,
-    `  FHIR server:   ${service.fhirBaseUrl}${service.embeddedFhir ? ' (embedded, demo data)' : ''}`,
+    `  FHIR server:   ${service.fhirBaseUrl}${service.embeddedFhir ? ' (embedded; demo data loading: /health says demo "ready" when it is in)' : ''}`,
     `  API:           ${service.url}/api/trials   (OpenAPI: ${service.url}/api/openapi.json)`,
     `  Cohort runs:   ${service.url}/api/cohort-runs   (POST {"trial": "sle-cart"} to screen the population now)`,
     ...(service.demoApiKey
@@ -25,12 +25,18 @@ async function main(): Promise<void> {
     ...(service.sandbox ? [`  EHR sandbox:   ${service.sandbox.launcherUrl}   (launch the SMART app for a demo patient)`] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (service.embeddedFhir) await screenDemoPopulation(service);
   const stop = (): void => {
     void service.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  if (service.demoReady) {
+    await service.demoReady;
+    if (service.demoState?.() === 'ready') {
+      process.stdout.write(`  Demo data:     loaded\n`);
+      await screenDemoPopulation(service);
+    }
+  }
 }
 
 /** The main job on the embedded default: screen every seeded patient for every trial and print the counts. */

@@ -1,25 +1,39 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { cohortCommand } from '../cohort/cli/cohort-command';
-import { apiKeyCommand, purgeCommand } from './admin-commands';
-import { loadCommand } from './load-command';
 import { EligoError, isEligoError } from '../errors/eligo-error';
 import { clip, MAX_ERROR_TEXT_CHARS } from '../errors/limits';
-import { getTrial, loadCatalog } from '../mapping/compile';
-import { loadConfig } from '../config';
-import { checkScreenOptions, today } from '../usecases/screen';
+import { loadCatalogCached as loadCatalog } from '../mapping/catalog-cache';
+import { checkScreenOptions, today, trialsFor } from '../usecases/screen';
 import { SERVICE_VERSION } from '../version';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes';
 import { processIo, type CliIo } from './io';
-import { screenFiles, type OutputFormat } from './screen-command';
-import { screenFromFhir } from './screen-fhir-command';
-import { validateCommand } from './validate-command';
-import { workerCommand, WORKER_USAGE } from './worker-command';
+import type { OutputFormat } from './screen-command';
+
+/*
+ * Each command's module is required when that command runs, not at start-up: `eligo screen
+ * --bundle` then loads the mappings and the engine only, not express, BullMQ, Redis or OpenID
+ * clients (hundreds of modules, most of the start-up time). require, not import(): the build
+ * is CommonJS, and a native import() of CommonJS goes through the ESM loader (slower, and
+ * unavailable under jest's module sandbox). `typeof import()` keeps each call type-checked.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const commands = {
+  cohort: () => require('../cohort/cli/cohort-command') as typeof import('../cohort/cli/cohort-command'),
+  admin: () => require('./admin-commands') as typeof import('./admin-commands'),
+  load: () => require('./load-command') as typeof import('./load-command'),
+  worker: () => require('./worker-command') as typeof import('./worker-command'),
+  validate: () => require('./validate-command') as typeof import('./validate-command'),
+  screenFiles: () => require('./screen-command') as typeof import('./screen-command'),
+  screenFhir: () => require('./screen-fhir-command') as typeof import('./screen-fhir-command'),
+  config: () => require('../config') as typeof import('../config'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const USAGE = `Usage: eligo <command> [options]
 
 Commands:
-  screen     Screen patients for a trial
-             --trial <id>              trial id from mappings/trials (e.g. sle-cart)
+  screen     Screen patients for one or more trials
+             --trial <id>              trial id from mappings/trials (e.g. sle-cart); repeatable,
+                                       or "all": each patient is read once and screened for each
              --bundle <path>           FHIR Bundle file, NDJSON file, or a folder of them (repeatable)
              --fhir <base-url>         ...or read from a FHIR R4 server (token: ELIGO_FHIR_TOKEN)
              --patient <id>            the patient on that server (repeatable)
@@ -50,7 +64,7 @@ Exit codes: 0 screened; 1 run failed (e.g. FHIR server unavailable);
 `;
 
 const OPTIONS = {
-  trial: { type: 'string' },
+  trial: { type: 'string', multiple: true },
   bundle: { type: 'string', multiple: true },
   fhir: { type: 'string' },
   patient: { type: 'string', multiple: true },
@@ -76,11 +90,6 @@ function parse(argv: string[]): { command: string | undefined; values: Values; r
   }
 }
 
-function required(value: string | undefined, flag: string): string {
-  if (value === undefined || value === '') throw new EligoError('ERR_ARGUMENT_INVALID', `${flag} is required`, { where: flag });
-  return value;
-}
-
 /** `--anchor first-dose=2026-07-10`, repeatable, to { "first-dose": "2026-07-10" }. */
 function anchorDates(values: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -102,17 +111,18 @@ function formatOf(value: string | undefined): OutputFormat {
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   // These commands have options of their own.
-  if (argv[0] === 'cohort') return cohortCommand(argv.slice(1), io);
-  if (argv[0] === 'api-key') return apiKeyCommand(argv.slice(1), io);
-  if (argv[0] === 'purge') return purgeCommand(argv.slice(1), io);
-  if (argv[0] === 'load') return loadCommand(argv.slice(1), io);
+  if (argv[0] === 'cohort') return commands.cohort().cohortCommand(argv.slice(1), io);
+  if (argv[0] === 'api-key') return commands.admin().apiKeyCommand(argv.slice(1), io);
+  if (argv[0] === 'purge') return commands.admin().purgeCommand(argv.slice(1), io);
+  if (argv[0] === 'load') return commands.load().loadCommand(argv.slice(1), io);
   if (argv[0] === 'worker') {
+    const worker = commands.worker();
     if (argv.includes('--help') || argv.includes('-h')) {
-      io.out(WORKER_USAGE);
+      io.out(worker.WORKER_USAGE);
       return EXIT_OK;
     }
     if (argv.length > 1) throw new EligoError('ERR_ARGUMENT_INVALID', `eligo worker takes no arguments (configure it with environment variables; see eligo worker --help)`);
-    return workerCommand(io);
+    return worker.workerCommand(io);
   }
   const { command, values, rest } = parse(argv);
   if (values.version) {
@@ -126,14 +136,15 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (rest.length > 0) throw new EligoError('ERR_ARGUMENT_INVALID', `unexpected argument "${rest[0] ?? ''}"`);
   switch (command) {
     case 'validate':
-      return validateCommand(values.mappings, io, values.explain);
+      return commands.validate().validateCommand(values.mappings, io, values.explain);
     case 'trials': {
       const catalog = loadCatalog(values.mappings);
       for (const t of catalog.trials.values()) io.out(`${t.id}\t${t.criteria.length} criteria\t${t.def.title}\n`);
       return EXIT_OK;
     }
     case 'screen': {
-      const trialId = required(values.trial, '--trial');
+      const trialIds = values.trial ?? [];
+      if (trialIds.length === 0 || trialIds.includes('')) throw new EligoError('ERR_ARGUMENT_INVALID', '--trial is required', { where: '--trial' });
       const format = formatOf(values.format);
       const options = checkScreenOptions({
         asOf: values['as-of'] ?? today(io.now()),
@@ -145,13 +156,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         if (bundles.length > 0) throw new EligoError('ERR_ARGUMENT_INVALID', 'give --bundle or --fhir, not both', { where: '--fhir' });
         const patients = values.patient ?? [];
         if (patients.length === 0) throw new EligoError('ERR_ARGUMENT_INVALID', '--patient is required with --fhir', { where: '--patient' });
-        const trial = getTrial(loadCatalog(values.mappings), trialId);
-        return screenFromFhir({ trial, baseUrl: values.fhir, patients, options, format, writeBack: values['write-back'] === true, config: loadConfig(process.env) }, io);
+        const trials = trialsFor(loadCatalog(values.mappings), trialIds);
+        return commands.screenFhir().screenFromFhir({ trials, baseUrl: values.fhir, patients, options, format, writeBack: values['write-back'] === true, config: commands.config().loadConfig(process.env) }, io);
       }
       if (values['write-back']) throw new EligoError('ERR_ARGUMENT_INVALID', '--write-back needs --fhir (files have no server to write to)', { where: '--write-back' });
       if (bundles.length === 0) throw new EligoError('ERR_ARGUMENT_INVALID', '--bundle or --fhir is required (FHIR files, or a FHIR server)', { where: '--bundle' });
-      const trial = getTrial(loadCatalog(values.mappings), trialId);
-      return screenFiles({ trial, paths: bundles, options, format }, io);
+      const trials = trialsFor(loadCatalog(values.mappings), trialIds);
+      return commands.screenFiles().screenFiles({ trials, paths: bundles, options, format }, io);
     }
     default:
       throw new EligoError('ERR_ARGUMENT_INVALID', `unknown command "${command}"; see eligo --help`);

@@ -2,28 +2,38 @@ import { inputErrorLines, readPatientBundles, SCREENING_RESOURCE_TYPES } from '.
 import type { Catalog, CompiledTrial } from '../mapping/compile';
 import { renderText } from '../report/text';
 import type { EligibilityReport } from '../report/types';
-import { screenResources, type ScreenOptions } from '../usecases/screen';
+import { screenResourcesForTrials, type ScreenOptions } from '../usecases/screen';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes';
 import type { CliIo } from './io';
 
 export type OutputFormat = 'json' | 'ndjson' | 'text';
 
 export interface ScreenFilesArgs {
-  trial: CompiledTrial;
+  /** Each patient is read and normalised once, then screened for each of these in turn. */
+  trials: readonly CompiledTrial[];
   paths: string[];
   options: ScreenOptions;
   format: OutputFormat;
 }
 
-/** Prints reports as they are produced; "json" holds them back only to wrap several in an array. */
+/**
+ * Prints reports as they are produced. "json" prints one report as an object and several as an
+ * array, so it holds only the first until a second shows which; then it streams the array in
+ * exactly the bytes JSON.stringify(all, null, 2) would give, holding no report after it is printed.
+ */
 export class ReportPrinter {
-  private held: EligibilityReport[] = [];
+  private first: EligibilityReport | undefined;
+  private streaming = false;
+  private readonly trials: ReadonlyMap<string, CompiledTrial>;
 
   constructor(
     private readonly format: OutputFormat,
     private readonly io: CliIo,
-    private readonly trial: CompiledTrial,
-  ) {}
+    trials: CompiledTrial | readonly CompiledTrial[],
+  ) {
+    // Text names each criterion by its trial's wording, so a report of several trials finds its own.
+    this.trials = new Map((Array.isArray(trials) ? trials : [trials]).map((t: CompiledTrial) => [t.id, t]));
+  }
 
   print(report: EligibilityReport): void {
     switch (this.format) {
@@ -31,20 +41,45 @@ export class ReportPrinter {
         this.io.out(`${JSON.stringify(report)}\n`);
         return;
       case 'text':
-        this.io.out(`${renderText(report, (id) => this.trial.byId.get(id)?.text)}\n\n`);
+        this.io.out(`${renderText(report, (id) => this.trials.get(report.trial)?.byId.get(id)?.text)}\n\n`);
         return;
       case 'json':
-        this.held.push(report);
+        if (!this.streaming && this.first === undefined) {
+          this.first = report;
+          return;
+        }
+        if (this.first !== undefined) {
+          this.io.out(`[\n  ${asArrayItem(this.first)}`);
+          this.first = undefined;
+          this.streaming = true;
+        }
+        this.io.out(`,\n  ${asArrayItem(report)}`);
         return;
     }
   }
 
   finish(): void {
-    if (this.format !== 'json' || this.held.length === 0) return;
-    const value = this.held.length === 1 ? this.held[0] : this.held;
-    this.io.out(`${JSON.stringify(value, null, 2)}\n`);
-    this.held = [];
+    if (this.format !== 'json') return;
+    if (this.streaming) this.io.out('\n]\n');
+    else if (this.first !== undefined) this.io.out(`${JSON.stringify(this.first, null, 2)}\n`);
+    this.first = undefined;
+    this.streaming = false;
   }
+
+  /**
+   * A run that stops part-way: an array already begun is closed, so what was printed stays
+   * valid JSON; a report still held is dropped, as before streaming (the exit code says it failed).
+   */
+  abort(): void {
+    if (this.format === 'json' && this.streaming) this.io.out('\n]\n');
+    this.first = undefined;
+    this.streaming = false;
+  }
+}
+
+/** A report as JSON.stringify(array, null, 2) lays out an item: one level deeper. Strings never hold a raw newline in JSON, so every newline is layout. */
+function asArrayItem(report: EligibilityReport): string {
+  return JSON.stringify(report, null, 2).replace(/\n/g, '\n  ');
 }
 
 /** Progress on a terminal only, so piped output and logs stay clean. */
@@ -76,13 +111,18 @@ export class Progress {
 
 export async function screenFiles(args: ScreenFilesArgs, io: CliIo): Promise<number> {
   const reader = readPatientBundles(args.paths, { resourceTypes: SCREENING_RESOURCE_TYPES });
-  const printer = new ReportPrinter(args.format, io, args.trial);
-  const progress = new Progress(io, `screening ${args.trial.id}`);
+  const printer = new ReportPrinter(args.format, io, args.trials);
+  const progress = new Progress(io, `screening ${args.trials.map((t) => t.id).join(', ')}`);
   let screened = 0;
-  for await (const group of reader) {
-    printer.print(screenResources(args.trial, group, args.options));
-    screened += 1;
-    progress.tick();
+  try {
+    for await (const group of reader) {
+      for (const report of screenResourcesForTrials(args.trials, group, args.options)) printer.print(report);
+      screened += 1;
+      progress.tick();
+    }
+  } catch (error) {
+    printer.abort();
+    throw error;
   }
   progress.done();
   printer.finish();

@@ -3,15 +3,15 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { z } from 'zod';
 import { principalOf } from '../access/authenticate';
 import { callerKey } from '../access/principal';
-import { secureRouter } from '../access/secure-router';
+import { secureRouter, type AccessRequest } from '../access/secure-router';
 import { Admission } from './admission';
 import { EligoError } from '../errors/eligo-error';
 import { getTrial, type Catalog } from '../mapping/compile';
 import type { ReportStore } from '../report/store';
-import { today } from '../usecases/screen';
+import { today, trialsFor, type ScreenOptions } from '../usecases/screen';
 import type { BundleScreeningPool } from '../workers/bundle-pool';
-import { screenPostedBundle } from '../workers/bundle-screen';
-import { screenPatient } from '../usecases/screen-patient';
+import { screenPostedBundle, screenPostedBundleForTrials } from '../workers/bundle-screen';
+import { screenPatient, screenPatientForTrials, type ScreenPatientResult } from '../usecases/screen-patient';
 import type { PatientSource, ReportWriter } from '../usecases/ports';
 
 export interface ApiDeps {
@@ -34,20 +34,30 @@ const IN_PROCESS_BUNDLE_BYTES = 1024 * 1024;
 
 const dateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is YYYY-MM-DD');
 
-export const screenRequestSchema = z
+const screenFields = {
+  /** Screen this patient on the configured FHIR server... */
+  patientId: z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'a FHIR id: letters, digits, "-" and ".", at most 64').optional(),
+  /** ...or the patient in this posted Bundle. */
+  bundle: z.looseObject({ resourceType: z.literal('Bundle') }).optional(),
+  asOf: dateText.optional(),
+  leukapheresisDate: dateText.optional(),
+  /** Dates of the trial's declared anchors (first dose, randomisation), by anchor id. */
+  anchors: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'an anchor id'), dateText).optional(),
+  writeBack: z.boolean().default(false),
+};
+
+const onePatient = (b: { patientId?: string; bundle?: unknown }): boolean => (b.patientId === undefined) !== (b.bundle === undefined);
+
+export const screenRequestSchema = z.object(screenFields).strict().refine(onePatient, { message: 'give exactly one of patientId or bundle' });
+
+/** POST /api/screen: one patient, several trials (default every trial), read and normalised once. */
+export const screenTrialsRequestSchema = z
   .object({
-    /** Screen this patient on the configured FHIR server... */
-    patientId: z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'a FHIR id: letters, digits, "-" and ".", at most 64').optional(),
-    /** ...or the patient in this posted Bundle. */
-    bundle: z.looseObject({ resourceType: z.literal('Bundle') }).optional(),
-    asOf: dateText.optional(),
-    leukapheresisDate: dateText.optional(),
-    /** Dates of the trial's declared anchors (first dose, randomisation), by anchor id. */
-    anchors: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'an anchor id'), dateText).optional(),
-    writeBack: z.boolean().default(false),
+    ...screenFields,
+    trials: z.array(z.string().min(1).max(128)).min(1).max(100).optional(),
   })
   .strict()
-  .refine((b) => (b.patientId === undefined) !== (b.bundle === undefined), { message: 'give exactly one of patientId or bundle' });
+  .refine(onePatient, { message: 'give exactly one of patientId or bundle' });
 
 /** Patient ids in URLs are FHIR ids; anything else is refused before it reaches a server. */
 const patientIdParam = z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'not a FHIR id');
@@ -60,13 +70,43 @@ function param(req: Request, name: string): string {
 /** Largest posted request: a Bundle of one patient's record. Beyond it, 413 before any parsing. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+type ScreenRequest = z.infer<typeof screenRequestSchema>;
+type ScreenTrialsRequest = z.infer<typeof screenTrialsRequestSchema>;
+
 /** The screen request, read once: the access decision and the handler see the same parsed body. */
-function screenRequest(req: Request): z.infer<typeof screenRequestSchema> {
-  const cached = (req as { screenRequest?: z.infer<typeof screenRequestSchema> }).screenRequest;
+function screenRequest(req: Request): ScreenRequest {
+  const cached = (req as { screenRequest?: ScreenRequest }).screenRequest;
   if (cached) return cached;
   const parsed = screenRequestSchema.parse(req.body ?? {});
-  (req as { screenRequest?: z.infer<typeof screenRequestSchema> }).screenRequest = parsed;
+  (req as { screenRequest?: ScreenRequest }).screenRequest = parsed;
   return parsed;
+}
+
+function screenTrialsRequest(req: Request): ScreenTrialsRequest {
+  const cached = (req as { screenTrialsRequest?: ScreenTrialsRequest }).screenTrialsRequest;
+  if (cached) return cached;
+  const parsed = screenTrialsRequestSchema.parse(req.body ?? {});
+  (req as { screenTrialsRequest?: ScreenTrialsRequest }).screenTrialsRequest = parsed;
+  return parsed;
+}
+
+/** Who may screen is decided by what is screened: a posted Bundle, or a server patient (read or written back). */
+function screenAccess(body: { bundle?: unknown; patientId?: string; writeBack: boolean }): AccessRequest {
+  if (body.bundle) return { action: 'bundle.screen' };
+  return { action: body.writeBack ? 'patient.write-back' : 'patient.screen', patient: body.patientId as string };
+}
+
+function screenOptionsOf(body: { asOf?: string; leukapheresisDate?: string; anchors?: Record<string, string> }, now: () => Date): ScreenOptions {
+  return {
+    asOf: body.asOf ?? today(now()),
+    ...(body.leukapheresisDate ? { leukapheresisDate: body.leukapheresisDate } : {}),
+    ...(body.anchors ? { anchorDates: body.anchors } : {}),
+  };
+}
+
+/** A report as the API answers it: with what write-back wrote, when it wrote. */
+function answerOf(result: ScreenPatientResult): unknown {
+  return result.written ? { ...result.report, written: result.written, ...(result.writeWarnings ? { writeWarnings: result.writeWarnings } : {}) } : result.report;
 }
 
 /**
@@ -103,19 +143,11 @@ export function createApiRouter(deps: ApiDeps): Router {
       method: 'post',
       path: '/trials/:trialId/screen',
       bodyLimit: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-      access: (req) => {
-        const body = screenRequest(req);
-        if (body.bundle) return { action: 'bundle.screen' };
-        return { action: body.writeBack ? 'patient.write-back' : 'patient.screen', patient: body.patientId as string };
-      },
+      access: (req) => screenAccess(screenRequest(req)),
       handler: (req, res) => admission.run(callerKey(principalOf(res)), async () => {
         const trial = getTrial(deps.catalog, param(req, 'trialId'));
         const body = screenRequest(req);
-        const options = {
-          asOf: body.asOf ?? today(deps.now()),
-          ...(body.leukapheresisDate ? { leukapheresisDate: body.leukapheresisDate } : {}),
-          ...(body.anchors ? { anchorDates: body.anchors } : {}),
-        };
+        const options = screenOptionsOf(body, deps.now);
         if (body.bundle) {
           const bundle = body.bundle as unknown as Bundle;
           const large = Number(req.headers['content-length'] ?? Number.POSITIVE_INFINITY) > IN_PROCESS_BUNDLE_BYTES;
@@ -129,7 +161,32 @@ export function createApiRouter(deps: ApiDeps): Router {
           ...options,
           writeBack: body.writeBack,
         });
-        res.json(result.written ? { ...result.report, written: result.written, ...(result.writeWarnings ? { writeWarnings: result.writeWarnings } : {}) } : result.report);
+        res.json(answerOf(result));
+      }),
+    },
+    {
+      method: 'post',
+      path: '/screen',
+      bodyLimit: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      access: (req) => screenAccess(screenTrialsRequest(req)),
+      handler: (req, res) => admission.run(callerKey(principalOf(res)), async () => {
+        const body = screenTrialsRequest(req);
+        const trials = trialsFor(deps.catalog, body.trials ?? ['all']);
+        const options = screenOptionsOf(body, deps.now);
+        if (body.bundle) {
+          const bundle = body.bundle as unknown as Bundle;
+          const large = Number(req.headers['content-length'] ?? Number.POSITIVE_INFINITY) > IN_PROCESS_BUNDLE_BYTES;
+          // As on the one-trial route: large Bundles on the worker thread, off the event loop.
+          const reports = large && deps.bundlePool ? await deps.bundlePool.screenForTrials(trials.map((t) => t.id), bundle, options) : screenPostedBundleForTrials(trials, bundle, options);
+          res.json({ reports });
+          return;
+        }
+        if (!deps.source) throw new EligoError('ERR_ARGUMENT_INVALID', 'no FHIR server is configured; post a bundle instead', { where: 'patientId' });
+        const { results } = await screenPatientForTrials({ source: deps.source, reports: deps.reports, ...(deps.writer ? { writer: deps.writer } : {}) }, trials, body.patientId as string, {
+          ...options,
+          writeBack: body.writeBack,
+        });
+        res.json({ reports: results.map(answerOf) });
       }),
     },
     {

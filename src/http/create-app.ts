@@ -23,6 +23,8 @@ export interface AppDeps extends ApiDeps {
   fhirOptions?: Omit<FhirSourceOptions, 'baseUrl' | 'bearerToken'>;
   /** Cohort runs over the population (`/api/cohort-runs`). */
   cohort?: CohortService;
+  /** More for /health to say (npm start: whether the embedded server's demo data is loaded yet). */
+  health?: () => Record<string, unknown>;
 }
 
 /** The service as an Express app; only src/main.ts listens. */
@@ -33,7 +35,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
   app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', ...deps.health?.() });
   });
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument());

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cohortRunRequestSchema } from '../cohort/definition';
 import { SERVICE_VERSION } from '../version';
-import { screenRequestSchema } from './api';
+import { screenRequestSchema, screenTrialsRequestSchema } from './api';
 
 const runIdParameter = { name: 'runId', in: 'path', required: true, schema: { type: 'string' } };
 
@@ -45,6 +45,21 @@ export function openApiDocument(): Record<string, unknown> {
           requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(screenRequestSchema, { io: 'input', unrepresentable: 'any' }) } } },
           responses: {
             '200': { description: 'The eligibility report', content: { 'application/json': { schema: { $ref: '#/components/schemas/EligibilityReport' } } } },
+            '400': outcomeResponse,
+            '404': outcomeResponse,
+            '502': outcomeResponse,
+          },
+        },
+      },
+      '/api/screen': {
+        post: {
+          summary: 'Screen one patient for several trials (default every trial): the record is read and normalised once',
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(screenTrialsRequestSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: {
+            '200': {
+              description: 'One eligibility report per trial, in the order asked (catalog order for all)',
+              content: { 'application/json': { schema: { type: 'object', required: ['reports'], properties: { reports: { type: 'array', items: { $ref: '#/components/schemas/EligibilityReport' } } } } } },
+            },
             '400': outcomeResponse,
             '404': outcomeResponse,
             '502': outcomeResponse,

@@ -43,6 +43,27 @@ export function screenResources(trial: CompiledTrial, patient: Resource[] | Pati
   return screenRecord(trial, record, options);
 }
 
+/** screenResources for several trials: the patient is normalised once, then each trial is evaluated on the same record. */
+export function screenResourcesForTrials(trials: readonly CompiledTrial[], patient: Resource[] | PatientResources, options: ScreenOptions): EligibilityReport[] {
+  const record = Array.isArray(patient) ? normalise(patient) : normalise(patient.resources, normaliseOptionsOf(patient));
+  return trials.map((trial) => screenRecord(trial, record, options));
+}
+
+/**
+ * The trials a caller names, in the order named; "all" means every trial of the catalog in
+ * catalog order. A trial named twice is screened once, so a report is never printed twice.
+ */
+export function trialsFor(catalog: Catalog, ids: readonly string[]): CompiledTrial[] {
+  if (ids.length === 0) throw new EligoError('ERR_ARGUMENT_INVALID', 'name at least one trial (or "all")', { where: 'trial' });
+  if (ids.includes('all')) {
+    if (ids.length > 1) throw new EligoError('ERR_ARGUMENT_INVALID', '"all" already names every trial; give it alone', { where: 'trial' });
+    const all = [...catalog.trials.values()];
+    if (all.length === 0) throw new EligoError('ERR_TRIAL_NOT_FOUND', 'the mappings define no trial', { where: 'trial' });
+    return all;
+  }
+  return [...new Set(ids)].map((id) => getTrial(catalog, id));
+}
+
 export function trialFor(catalog: Catalog, trialId: string): CompiledTrial {
   return getTrial(catalog, trialId);
 }

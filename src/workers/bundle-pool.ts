@@ -7,7 +7,7 @@ import type { ScreenOptions } from '../usecases/screen';
 import type { BundleAnswer, BundleJob } from './bundle-worker';
 
 interface Pending {
-  resolve(report: EligibilityReport): void;
+  resolve(answer: EligibilityReport | EligibilityReport[]): void;
   reject(error: Error): void;
 }
 
@@ -27,11 +27,20 @@ export class BundleScreeningPool {
   constructor(private readonly mappingsDir?: string) {}
 
   screen(trialId: string, bundle: Bundle, options: ScreenOptions): Promise<EligibilityReport> {
+    return this.post({ trialId, bundle, options }) as Promise<EligibilityReport>;
+  }
+
+  /** One Bundle for several trials: sent to the thread once, grouped and normalised there once. */
+  screenForTrials(trialIds: readonly string[], bundle: Bundle, options: ScreenOptions): Promise<EligibilityReport[]> {
+    return this.post({ trialId: trialIds[0] ?? '', trialIds: [...trialIds], bundle, options }) as Promise<EligibilityReport[]>;
+  }
+
+  private post(job: Omit<BundleJob, 'id'>): Promise<EligibilityReport | EligibilityReport[]> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
-    return new Promise<EligibilityReport>((resolve, reject) => {
+    return new Promise<EligibilityReport | EligibilityReport[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, trialId, bundle, options } satisfies BundleJob);
+      worker.postMessage({ id, ...job } satisfies BundleJob);
     });
   }
 
@@ -56,6 +65,7 @@ export class BundleScreeningPool {
       this.pending.delete(answer.id);
       this.screened++;
       if ('report' in answer) waiting.resolve(answer.report as EligibilityReport);
+      else if ('reports' in answer) waiting.resolve(answer.reports as EligibilityReport[]);
       else waiting.reject(new EligoError((answer.error.code as EligoErrorCode | undefined) ?? 'ERR_INTERNAL', answer.error.message, answer.error.where ? { where: answer.error.where } : {}));
     });
     const fail = (): void => {

@@ -89,6 +89,7 @@ const ROUTES: [string, string, unknown?][] = [
   ['GET', '/api/trials'],
   ['GET', '/api/trials/sle-cart'],
   ['POST', '/api/trials/sle-cart/screen', screenB],
+  ['POST', '/api/screen', screenB],
   ['GET', '/api/trials/sle-cart/reports/sle-eligible'],
   ['POST', '/api/cohort-runs', { trial: 'sle-cart' }],
   ['GET', '/api/cohort-runs'],
@@ -183,6 +184,52 @@ describe('who may call the API', () => {
       const response = await call('GET', '/api/trials', { authorization });
       expect({ authorization, status: response.status }).toEqual({ authorization, status: 401 });
     }
+  });
+});
+
+describe('POST /api/screen: one patient, several trials', () => {
+  const trialIds = (): string[] => [...loadCatalog().trials.keys()];
+
+  it('screens every trial by default, each report the same as the one-trial route gives', async () => {
+    const reader = access.as('reader');
+    const both = await call('POST', '/api/screen', reader, screenB);
+    expect(both.status).toBe(200);
+    expect(both.json.reports.map((r: Json) => r.trial)).toEqual(trialIds());
+    for (const report of both.json.reports as Json[]) {
+      const single = await call('POST', `/api/trials/${report.trial as string}/screen`, reader, screenB);
+      expect(report).toEqual(single.json);
+    }
+  });
+
+  it('screens the trials asked for, in the order asked, from a posted Bundle too', async () => {
+    const bundle = JSON.parse(readFileSync(path.join(EXAMPLES, 'ssc-eligible.json'), 'utf8')) as Json;
+    const response = await call('POST', '/api/screen', access.as('narrow'), { bundle, trials: ['ssc-cart', 'sle-cart'], asOf: '2026-06-15' });
+    expect(response.status).toBe(200);
+    expect(response.json.reports.map((r: Json) => [r.trial, r.patient])).toEqual([
+      ['ssc-cart', 'Patient/ssc-eligible'],
+      ['sle-cart', 'Patient/ssc-eligible'],
+    ]);
+    expect(response.json.reports[0].outcome).toBe('eligible');
+  });
+
+  it('refuses an unknown trial (404), a body with neither patient nor bundle (400), and reading without read scopes (403)', async () => {
+    const reader = access.as('reader');
+    const unknown = await call('POST', '/api/screen', reader, { ...screenB, trials: ['sle-cart', 'no-such-trial'] });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.issue[0].diagnostics).toMatch(/unknown trial "no-such-trial"/);
+    expect((await call('POST', '/api/screen', reader, { asOf: '2026-06-15' })).status).toBe(400);
+    expect((await call('POST', '/api/screen', reader, { ...screenB, trials: [] })).status).toBe(400);
+    expect((await call('POST', '/api/screen', access.as('narrow'), screenB)).status).toBe(403);
+  });
+
+  it('write-back needs the write-back scope, and then writes each trial', async () => {
+    const refused = await call('POST', '/api/screen', access.as('reader'), { ...screenB, writeBack: true });
+    expect(refused.status).toBe(403);
+    expect(refused.json.issue[0].diagnostics).toMatch(/eligo\/write-back/);
+    const written = await call('POST', '/api/screen', access.as('writer'), { ...screenB, writeBack: true });
+    expect(written.status).toBe(200);
+    expect(written.json.reports).toHaveLength(trialIds().length);
+    for (const report of written.json.reports as Json[]) expect(report.written).toBeDefined();
   });
 });
 

@@ -149,4 +149,18 @@ describe('admission control', () => {
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as Json).issue[0].diagnostics).toMatch(/ERR_INPUT_INVALID: the Bundle must hold exactly one patient, found 2/);
   });
+
+  it('POST /api/screen screens a large posted Bundle for every trial on the worker thread, each report as in-process', async () => {
+    const base = await serve(new Admission(), 10 * 1024 * 1024);
+    const file = path.join(SYNTHEA, 'Fletcher_Hyatt_fe0562b5-f517-4951-8366-32fdab088930.json');
+    const bundle = JSON.parse(readFileSync(file, 'utf8')) as Bundle;
+    const before = pool.screened;
+    const response = await fetch(`${base}/api/screen`, { method: 'POST', headers: { ...access.as('alice'), 'content-type': 'application/json' }, body: JSON.stringify({ bundle, asOf: '2026-06-15' }) });
+    expect(response.status).toBe(200);
+    const trials = [...catalog.trials.values()];
+    // One job for every trial: the Bundle crosses to the thread once.
+    expect(pool.screened).toBe(before + 1);
+    const { reports } = (await response.json()) as Json;
+    expect(reports).toEqual(JSON.parse(JSON.stringify(trials.map((t) => screenPostedBundle(t, bundle, { asOf: '2026-06-15' })))));
+  });
 });

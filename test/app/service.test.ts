@@ -129,6 +129,14 @@ describe('the service as npm start runs it', () => {
     expect(existsSync(path.join(dataDir, 'sessions'))).toBe(false);
   });
 
+  it('prints where it listens before the demo data is in, and the demo screening after; /health says the data is ready', async () => {
+    const out = main.stdout();
+    expect(out.indexOf('eligo is running')).toBeGreaterThanOrEqual(0);
+    expect(out.indexOf('eligo is running')).toBeLessThan(out.indexOf('Demo data:     loaded'));
+    expect(out.indexOf('Demo data:     loaded')).toBeLessThan(out.indexOf('sle-cart: screened'));
+    expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'ok', demo: 'ready' });
+  });
+
   it('logs no patient names or birth dates while it screens and runs cohorts', () => {
     expect(main.stderr()).not.toMatch(/Example|1991-04-02|1996-11-05|birthDate/);
   });

@@ -41,6 +41,16 @@ describe('eligo screen --fhir', () => {
     expect(comparable(fromServer.stdout)).toEqual(comparable(fromFile.stdout));
   });
 
+  it('screens each patient for every trial with --trial all, the same reports as from the files', async () => {
+    const fromServer = await cli('screen', '--trial', 'all', '--fhir', server.baseUrl, '--patient', 'sle-eligible', '--patient', 'ssc-eligible', '--format', 'ndjson', ...DATES);
+    const fromFile = await cli('screen', '--trial', 'all', '--bundle', path.join(EXAMPLES, 'sle-eligible.json'), '--bundle', path.join(EXAMPLES, 'ssc-eligible.json'), '--format', 'ndjson', ...DATES);
+    expect(fromServer.stderr).toBe('');
+    expect(fromServer.code).toBe(0);
+    const lines = (run: { stdout: string }): unknown[] => run.stdout.trim().split('\n').map(comparable);
+    expect(lines(fromServer)).toHaveLength(4);
+    expect(lines(fromServer)).toEqual(lines(fromFile));
+  });
+
   it('gives a Synthea patient the same report from the server as from the file', async () => {
     // The sample is a transaction of POSTs: the server chose the Patient's id.
     const search = (await (await fetch(`${server.baseUrl}/Patient?family=Koepp`)).json()) as { entry?: { resource: { id: string } }[] };
