@@ -1,3 +1,4 @@
+import { loadCatalog } from '../../src/mapping/compile';
 import path from 'node:path';
 import { createFhirServer, loadFhirFiles, type RunningFhirServer } from '../../src/server';
 import { cli } from './run';
@@ -47,7 +48,8 @@ describe('eligo screen --fhir', () => {
     expect(fromServer.stderr).toBe('');
     expect(fromServer.code).toBe(0);
     const lines = (run: { stdout: string }): unknown[] => run.stdout.trim().split('\n').map(comparable);
-    expect(lines(fromServer)).toHaveLength(4);
+    // Every trial of the mappings, for each of the two patients.
+    expect(lines(fromServer)).toHaveLength(2 * loadCatalog().trials.size);
     expect(lines(fromServer)).toEqual(lines(fromFile));
   });
 
