@@ -140,6 +140,16 @@ describe('a real Medplum server', () => {
       return createCohortService({ catalog, dataDir, fhir: ports.fhir, patients: ports.source, bulk, concurrency: 2 });
     }
     const sleIds = async (): Promise<string[]> => Promise.all(['sle-eligible', 'sle-potential', 'sle-ineligible'].map((id) => serverIdOf(medplum.atomic, id)));
+    /** A Group of the three lupus examples, created on the server (it assigns the id). */
+    const lupusGroup = async (): Promise<{ id: string }> => {
+      const members = await sleIds();
+      const created = await fetch(`${medplum.atomic.baseUrl}/Group`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${medplum.atomic.accessToken}`, 'content-type': 'application/fhir+json' },
+        body: JSON.stringify({ resourceType: 'Group', type: 'person', actual: true, member: members.map((id) => ({ entity: { reference: `Patient/${id}` } })) }),
+      });
+      return (await created.json()) as { id: string };
+    };
 
     it('selects by diagnosis (Medplum has no code:below: explicit codes) and screens the lupus examples with their outcomes', async () => {
       const cohort = service();
@@ -156,13 +166,7 @@ describe('a real Medplum server', () => {
     }, 180_000);
 
     it('selects a Group\'s members and writes the summary MeasureReport once by its run identifier, however often the run completes', async () => {
-      const members = await sleIds();
-      const created = await fetch(`${medplum.atomic.baseUrl}/Group`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${medplum.atomic.accessToken}`, 'content-type': 'application/fhir+json' },
-        body: JSON.stringify({ resourceType: 'Group', type: 'person', actual: true, member: members.map((id) => ({ entity: { reference: `Patient/${id}` } })) }),
-      });
-      const group = (await created.json()) as { id: string };
+      const group = await lupusGroup();
       const runId = `medplum-group-${Date.now().toString(36)}`;
       const cohort = service();
       try {
@@ -178,13 +182,7 @@ describe('a real Medplum server', () => {
     }, 180_000);
 
     it('exports the Group by Bulk Data ($export kicked off with GET, as Medplum requires) and screens the same members', async () => {
-      const members = await sleIds();
-      const created = await fetch(`${medplum.atomic.baseUrl}/Group`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${medplum.atomic.accessToken}`, 'content-type': 'application/fhir+json' },
-        body: JSON.stringify({ resourceType: 'Group', type: 'person', actual: true, member: members.map((id) => ({ entity: { reference: `Patient/${id}` } })) }),
-      });
-      const group = (await created.json()) as { id: string };
+      const group = await lupusGroup();
       const cohort = service();
       try {
         const result = await cohort.run({ trial: 'sle-cart', select: { by: 'export', group: group.id }, ...OPTIONS, runId: `medplum-export-${Date.now().toString(36)}` });

@@ -1,29 +1,14 @@
-import type { Resource } from '@medplum/fhirtypes';
-import { evaluate } from '../../src/engine/evaluate';
-import { getTrial } from '../../src/mapping/compile';
-import { normalise } from '../../src/record/normalise';
-import type { EligibilityReport } from '../../src/report/types';
-import { AS_OF, catalog, lab, quantity, SNOMED } from '../real-ehr/helpers';
+import { lab, quantity, SNOMED } from '../real-ehr/helpers';
+import { diagnosis, replacing, RXNORM, screener, statusOf } from './support';
 
 /**
  * DAPA-HF (NCT03036124), written as a mapping file with no code change: an eligible patient and
  * one failing each key criterion, as FHIR JSON through the real reader.
  */
-const trial = getTrial(catalog, 'dapa-hf');
-const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-const ICD10 = 'http://hl7.org/fhir/sid/icd-10-cm';
+const TRIAL = 'dapa-hf';
 const PATIENT = { resourceType: 'Patient', id: 'p1', birthDate: '1960-05-20', gender: 'male' };
 
 let n = 0;
-const diagnosis = (code: string, display: string, onset = '2024-01-01'): Record<string, unknown> => ({
-  resourceType: 'Condition',
-  id: `c-${++n}`,
-  clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
-  verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' }] },
-  code: { coding: [{ system: ICD10, code, display }] },
-  subject: { reference: 'Patient/p1' },
-  onsetDateTime: onset,
-});
 const nyha = (snomed: string, display: string): Record<string, unknown> => lab('88020-3', 'Functional capacity NYHA', { valueCodeableConcept: { coding: [{ system: SNOMED, code: snomed, display }] } });
 const lvef = (value: number): Record<string, unknown> => lab('10230-1', 'Left ventricular Ejection fraction', { valueQuantity: quantity(value, '%') });
 const ntprobnp = (value: number): Record<string, unknown> => lab('33762-6', 'NT-proBNP', { valueQuantity: quantity(value, 'pg/mL') });
@@ -41,16 +26,9 @@ const dapagliflozin = (start: string): Record<string, unknown> => ({
 const HF = (): Record<string, unknown> => diagnosis('I50.22', 'Chronic systolic (congestive) heart failure');
 const eligible = (): Record<string, unknown>[] => [HF(), nyha('421704003', 'NYHA class II'), lvef(30), ntprobnp(1200), egfr(55), sbp(118)];
 
-function screen(resources: object[]): EligibilityReport {
-  return evaluate(trial, normalise([PATIENT, ...resources] as unknown as Resource[]), { asOf: AS_OF }, { version: 'test' });
-}
-const statusOf = (report: EligibilityReport, id: string): string | undefined => report.criteria.find((c) => c.id === id)?.status;
+const screen = screener(TRIAL, PATIENT);
 /** The eligible patient with some measurements replaced (same LOINC code) or added. */
-function variant(changes: Record<string, unknown>[]): EligibilityReport {
-  const codeOf = (r: object): string | undefined => ('code' in r && (r as { resourceType?: string }).resourceType === 'Observation' ? JSON.stringify((r as { code: unknown }).code) : undefined);
-  const replaced = new Set(changes.map(codeOf).filter((c): c is string => c !== undefined));
-  return screen([...eligible().filter((r) => !replaced.has(codeOf(r) ?? '')), ...changes]);
-}
+const variant = (changes: Record<string, unknown>[]): ReturnType<typeof screen> => screen(replacing(eligible(), changes));
 
 describe('DAPA-HF (NCT03036124) from its mapping file', () => {
   it('a patient who fits is a potential candidate with nothing unknown: the rest is for a person to confirm', () => {

@@ -1,37 +1,14 @@
-import type { Resource } from '@medplum/fhirtypes';
-import { evaluate } from '../../src/engine/evaluate';
-import { getTrial } from '../../src/mapping/compile';
-import { normalise } from '../../src/record/normalise';
-import type { EligibilityReport } from '../../src/report/types';
-import { AS_OF, catalog, lab, quantity } from '../real-ehr/helpers';
+import { lab, quantity } from '../real-ehr/helpers';
+import { diagnosis, onDrug, replacing, RXNORM, screener, statusOf } from './support';
 
 /**
  * EMPA-KIDNEY (NCT03594110), written as a mapping file with no code change: an eligible
  * patient, and one that fails each key criterion, as FHIR JSON through the real reader.
  */
-const trial = getTrial(catalog, 'empa-kidney');
-const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-const ICD10 = 'http://hl7.org/fhir/sid/icd-10-cm';
+const TRIAL = 'empa-kidney';
 const PATIENT = { resourceType: 'Patient', id: 'p1', birthDate: '1962-03-10', gender: 'male' };
 
 let n = 0;
-const onDrug = (rxnorm: string, display: string, start = '2025-01-01'): Record<string, unknown> => ({
-  resourceType: 'MedicationStatement',
-  id: `ms-${++n}`,
-  status: 'active',
-  medicationCodeableConcept: { coding: [{ system: RXNORM, code: rxnorm, display }] },
-  subject: { reference: 'Patient/p1' },
-  effectivePeriod: { start },
-});
-const diagnosis = (code: string, display: string, onset = '2020-01-01'): Record<string, unknown> => ({
-  resourceType: 'Condition',
-  id: `c-${++n}`,
-  clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
-  verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' }] },
-  code: { coding: [{ system: ICD10, code, display }] },
-  subject: { reference: 'Patient/p1' },
-  onsetDateTime: onset,
-});
 const egfr = (value: number, date = '2026-06-10T08:15:00-05:00'): Record<string, unknown> => lab('98979-8', 'eGFR (CKD-EPI 2021)', { valueQuantity: quantity(value, 'mL/min/{1.73_m2}'), effectiveDateTime: date });
 /** The same measurement 4 months earlier: CKD "at least 3 months before and at screening". */
 const egfrBefore = (value: number): Record<string, unknown> => ({ ...egfr(value, '2026-02-10T08:15:00-05:00'), code: { coding: [{ system: 'http://loinc.org', code: '62238-1', display: 'eGFR (CKD-EPI)' }] } });
@@ -43,10 +20,7 @@ const ast = (value: number): Record<string, unknown> => lab('1920-8', 'AST', { v
 /** On lisinopril, eGFR 35, blood pressure and liver tests in range: fits, pending what a person confirms. */
 const eligible = (): Record<string, unknown>[] => [onDrug('29046', 'lisinopril'), egfr(35), egfrBefore(38), sbp(132), alt(28), ast(25)];
 
-function screen(resources: object[]): EligibilityReport {
-  return evaluate(trial, normalise([PATIENT, ...resources] as unknown as Resource[]), { asOf: AS_OF }, { version: 'test' });
-}
-const statusOf = (report: EligibilityReport, id: string): string | undefined => report.criteria.find((c) => c.id === id)?.status;
+const screen = screener(TRIAL, PATIENT);
 
 describe('EMPA-KIDNEY (NCT03594110) from its mapping file', () => {
   it('a patient who fits is a potential candidate: every computable criterion met, the rest for a person to confirm', () => {
@@ -79,11 +53,7 @@ describe('EMPA-KIDNEY (NCT03594110) from its mapping file', () => {
     ['ALT 4 × ULN', 'ek.exc.liver', [alt(160)]],
     ['type 2 diabetes, coronary disease and eGFR 70', 'ek.exc.t2dm_ascvd', [diagnosis('E11.9', 'Type 2 diabetes mellitus without complications'), diagnosis('I25.10', 'Atherosclerotic heart disease'), egfr(70), uacr(500)]],
   ])('is ineligible when %s: %s not met', (_what, criterion, changes) => {
-    // The changed resources replace the eligible patient's of the same kind of measurement.
-    const codeOf = (r: object): string | undefined => ('code' in r ? JSON.stringify((r as { code: unknown }).code) : undefined);
-    const replaced = new Set(changes.map(codeOf).filter((c): c is string => c !== undefined));
-    const base = eligible().filter((r) => !replaced.has(codeOf(r) ?? ''));
-    const report = screen([...base, ...changes]);
+    const report = screen(replacing(eligible(), changes));
     expect({ outcome: report.outcome, failing: statusOf(report, criterion) }).toEqual({ outcome: 'ineligible', failing: 'not_met' });
   });
 

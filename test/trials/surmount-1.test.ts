@@ -1,26 +1,12 @@
-import type { Resource } from '@medplum/fhirtypes';
-import { evaluate } from '../../src/engine/evaluate';
-import { getTrial } from '../../src/mapping/compile';
-import { normalise } from '../../src/record/normalise';
-import type { EligibilityReport } from '../../src/report/types';
-import { AS_OF, catalog, lab, quantity } from '../real-ehr/helpers';
+import { lab, quantity } from '../real-ehr/helpers';
+import { diagnosis, replacing, screener, statusOf } from './support';
 
 /**
  * SURMOUNT-1 (NCT04184622), written as a mapping file with no code change: an eligible patient
  * and one failing each key criterion, as FHIR JSON through the real reader.
  */
-const trial = getTrial(catalog, 'surmount-1');
-const ICD10 = 'http://hl7.org/fhir/sid/icd-10-cm';
+const TRIAL = 'surmount-1';
 const PATIENT = { resourceType: 'Patient', id: 'p1', birthDate: '1980-02-14', gender: 'female' };
-let n = 0;
-const diagnosis = (code: string, display: string): Record<string, unknown> => ({
-  resourceType: 'Condition',
-  id: `c-${++n}`,
-  clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
-  code: { coding: [{ system: ICD10, code, display }] },
-  subject: { reference: 'Patient/p1' },
-  onsetDateTime: '2021-01-01',
-});
 const weight = (kg: number, date: string): Record<string, unknown> => lab('29463-7', 'Body weight', { valueQuantity: quantity(kg, 'kg'), effectiveDateTime: date });
 const height = (cm: number): Record<string, unknown> => lab('8302-2', 'Body height', { valueQuantity: quantity(cm, 'cm'), effectiveDateTime: '2026-06-01T09:00:00Z' });
 const hba1c = (value: number, unit: string): Record<string, unknown> => lab('4548-4', 'Hemoglobin A1c', { valueQuantity: quantity(value, unit) });
@@ -28,10 +14,7 @@ const hba1c = (value: number, unit: string): Record<string, unknown> => lab('454
 /** BMI 32.7 from weight and height, stable weight, HbA1c 5.4 %. */
 const eligible = (): Record<string, unknown>[] => [weight(99, '2026-04-01T09:00:00Z'), weight(100, '2026-06-01T09:00:00Z'), height(175), hba1c(5.4, '%')];
 
-function screen(resources: object[]): EligibilityReport {
-  return evaluate(trial, normalise([PATIENT, ...resources] as unknown as Resource[]), { asOf: AS_OF }, { version: 'test' });
-}
-const statusOf = (report: EligibilityReport, id: string): string | undefined => report.criteria.find((c) => c.id === id)?.status;
+const screen = screener(TRIAL, PATIENT);
 
 describe('SURMOUNT-1 (NCT04184622) from its mapping file', () => {
   it('a patient who fits is a potential candidate with nothing unknown; BMI is computed from weight and height', () => {
@@ -55,9 +38,9 @@ describe('SURMOUNT-1 (NCT04184622) from its mapping file', () => {
     ['MEN-2A', 's1.exc.mtc_men2', [diagnosis('E31.22', 'Multiple endocrine neoplasia [MEN] type IIA')]],
     ['a past suicide attempt', 's1.exc.suicide_attempt', [diagnosis('Z91.51', 'Personal history of suicidal behavior')]],
   ])('is ineligible with %s: %s not met', (_what, criterion, changes) => {
-    const codeOf = (r: object): string | undefined => ('code' in r && (r as { resourceType?: string }).resourceType === 'Observation' ? JSON.stringify((r as { code: unknown }).code) : undefined);
-    const replaced = new Set(changes.map(codeOf).filter((c): c is string => c !== undefined && !c.includes('29463-7')));
-    const report = screen([...eligible().filter((r) => !replaced.has(codeOf(r) ?? '')), ...changes]);
+    // An older weight joins the series rather than replacing it: the weight change is a trend.
+    const isWeight = (r: object): boolean => JSON.stringify(r).includes('29463-7');
+    const report = screen([...replacing(eligible(), changes.filter((c) => !isWeight(c))), ...changes.filter(isWeight)]);
     expect({ outcome: report.outcome, failing: statusOf(report, criterion) }).toEqual({ outcome: 'ineligible', failing: 'not_met' });
   });
 

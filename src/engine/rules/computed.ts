@@ -5,6 +5,7 @@ import { ageInYears } from '../dates';
 import { round, shown } from '../lab-reading';
 import { result, type RuleResult } from '../result';
 import { latestPositiveValue, type InputAccumulator } from './cockcroft-gault';
+import { compareOp } from './medication';
 
 type Inputs = Record<string, number>;
 
@@ -43,19 +44,6 @@ const TITLES: Record<FormulaName, string> = {
   ratio: 'ratio',
   difference: 'difference',
 };
-
-function holds(op: ComputedRule['compare']['op'], value: number, threshold: number): boolean {
-  switch (op) {
-    case '<':
-      return value < threshold;
-    case '<=':
-      return value <= threshold;
-    case '>':
-      return value > threshold;
-    case '>=':
-      return value >= threshold;
-  }
-}
 
 /**
  * A computed value against a threshold. Inputs are read as lab rules read them; any input
@@ -109,8 +97,8 @@ export function evaluateComputed(rule: ComputedRule, ctx: EvalContext): RuleResu
   const valueText = `${shown(lowest)}${lowest !== highest ? `-${shown(highest)}` : ''} ${resultUnit}`;
   acc.evidence.push({ reference: ctx.record.patientReference, value: round(lowest), unit: resultUnit, note: `${title} computed from ${shownInputs.join(', ')}${formula.usesAgeAndSex ? `, age ${age.min}, ${gender ?? 'sex unknown'}` : ''}` });
   const text = `${title} ${valueText} (from ${shownInputs.join(', ')}${formula.usesAgeAndSex ? `, age ${age.min}${gender === 'female' ? ', female' : gender === 'male' ? ', male' : ''}` : ''}); needed ${rule.compare.op} ${rule.compare.value} ${rule.compare.unit}`;
-  const all = candidates.every((v) => holds(rule.compare.op, v, threshold.value));
-  const none = candidates.every((v) => !holds(rule.compare.op, v, threshold.value));
+  const all = candidates.every((v) => compareOp(rule.compare.op, v, threshold.value));
+  const none = candidates.every((v) => !compareOp(rule.compare.op, v, threshold.value));
   if (all) return result('true', text, { evidence: acc.evidence });
   if (none) return result('false', text, { evidence: acc.evidence });
   return result('unknown', `${text}: undecided because sex or exact age is not recorded`, { evidence: acc.evidence, missing: ['sex or exact birth date'] });

@@ -121,7 +121,8 @@ function overlaps(e: MatchedExposure, from: number, to: number, asOfDay: number)
   return e.startDay <= to && end >= from;
 }
 
-function compareOp(op: '<' | '<=' | '>' | '>=', value: number, bound: number): boolean {
+/** value op bound, for the comparison operators rules write. */
+export function compareOp(op: '<' | '<=' | '>' | '>=', value: number, bound: number): boolean {
   switch (op) {
     case '<':
       return value < bound;
