@@ -9,21 +9,12 @@
  *
  *   npx tsx bench/api-load.ts
  */
+import { benchService } from './service';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Bundle } from '@medplum/fhirtypes';
-import { ApiKeys, generateApiKey, hashApiKey } from '../src/access/api-keys';
-import { BearerVerifier } from '../src/access/bearer';
-import { ALL_SERVICE_SCOPES } from '../src/access/decide';
-import { fhirPorts } from '../src/app/fhir-ports';
 import { Admission } from '../src/http/admission';
-import { createApp } from '../src/http/create-app';
-import { createLogger } from '../src/log';
-import { loadCatalog } from '../src/mapping/compile';
-import { MemoryReportStore } from '../src/report/store';
 import { createFhirServer, loadFhirFiles } from '../src/server';
 import { BundleScreeningPool } from '../src/workers/bundle-pool';
 
@@ -41,28 +32,12 @@ async function main(): Promise<void> {
   const fhirServer = createFhirServer({ validateWrites: false });
   await loadFhirFiles(fhirServer, [path.join(ROOT, 'examples'), SAMPLES]);
   const fhir = await fhirServer.listen(0);
-  const key = generateApiKey();
-  const now = (): Date => new Date('2026-06-15T12:00:00Z');
   const pool = new BundleScreeningPool();
   const admission = new Admission();
   let busiest = 0;
   const sampler = setInterval(() => (busiest = Math.max(busiest, admission.load.active + admission.load.queued)), 1);
-  const ports = fhirPorts({ baseUrl: fhir.baseUrl });
-  const app = createApp({
-    catalog: loadCatalog(),
-    reports: new MemoryReportStore(),
-    source: ports.source,
-    now,
-    log: createLogger({ level: 'silent' }),
-    access: { bearer: new BearerVerifier([], now), apiKeys: new ApiKeys([{ name: 'bench', sha256: hashApiKey(key), scopes: [...ALL_SERVICE_SCOPES] }]), authDisabled: false, now },
-    admission,
-    bundlePool: pool,
-  });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const service = await benchService(fhir.baseUrl, { admission, bundlePool: pool });
+  const { base, headers } = service;
   const ids = readdirSync(SAMPLES).filter((f) => f.endsWith('.json')).length;
   const patients = ((await (await fetch(`${fhir.baseUrl}/Patient?_count=500`)).json()) as { entry: { resource: { id: string } }[] }).entry.map((e) => e.resource.id);
   console.log(`${patients.length} patients on the embedded server (${ids} Synthea files + examples)`);
@@ -106,7 +81,7 @@ async function main(): Promise<void> {
   console.log(`8 posted Bundles of ${(body.length / 1024 / 1024).toFixed(1)} MB in ${((performance.now() - t1) / 1000).toFixed(1)} s; /health meanwhile: ${health.length} probes, p50 ${percentile(health, 50)}, p90 ${percentile(health, 90)}, max ${percentile(health, 100)}`);
 
   await pool.close();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await service.close();
   await fhir.close();
 }
 

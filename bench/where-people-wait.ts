@@ -13,23 +13,15 @@
  *   npm run build && npx tsx bench/where-people-wait.ts
  *   BENCH_RUNS=15 BENCH_CANDIDATES=4000 npx tsx bench/where-people-wait.ts
  */
+import { benchService } from './service';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Bundle } from '@medplum/fhirtypes';
-import { ApiKeys, generateApiKey, hashApiKey } from '../src/access/api-keys';
-import { BearerVerifier } from '../src/access/bearer';
-import { ALL_SERVICE_SCOPES } from '../src/access/decide';
-import { fhirPorts } from '../src/app/fhir-ports';
-import { createApp } from '../src/http/create-app';
 import { groupResourcesByPatient, SCREENING_RESOURCE_TYPES } from '../src/input';
-import { createLogger } from '../src/log';
 import { loadCatalog, type CompiledTrial } from '../src/mapping/compile';
-import { MemoryReportStore } from '../src/report/store';
 import { createFhirServer, loadFhirFiles } from '../src/server';
 import { screenResources, screenResourcesForTrials } from '../src/usecases/screen';
 
@@ -161,23 +153,9 @@ async function httpPerPatient(trials: CompiledTrial[]): Promise<void> {
   const fhirServer = createFhirServer({ validateWrites: false });
   await loadFhirFiles(fhirServer, existsSync(SAMPLES) ? [EXAMPLES, SAMPLES] : [EXAMPLES]);
   const fhir = await fhirServer.listen(0);
-  const key = generateApiKey();
-  const now = (): Date => new Date('2026-06-15T12:00:00Z');
-  const ports = fhirPorts({ baseUrl: fhir.baseUrl });
-  const app = createApp({
-    catalog: loadCatalog(),
-    reports: new MemoryReportStore(),
-    source: ports.source,
-    now,
-    log: createLogger({ level: 'silent' }),
-    access: { bearer: new BearerVerifier([], now), apiKeys: new ApiKeys([{ name: 'bench', sha256: hashApiKey(key), scopes: [...ALL_SERVICE_SCOPES] }]), authDisabled: false, now },
-  });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const service = await benchService(fhir.baseUrl);
   try {
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const { base, headers } = service;
     const patients = ((await (await fetch(`${fhir.baseUrl}/Patient?_count=1000`)).json()) as { entry: { resource: { id: string } }[] }).entry.map((e) => e.resource.id);
     const post = async (url: string, body: unknown): Promise<void> => {
       const response = await fetch(`${base}${url}`, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -206,7 +184,7 @@ async function httpPerPatient(trials: CompiledTrial[]): Promise<void> {
     console.log(`   POST /api/trials/:id/screen, ${trials.length} requests per patient:  ${ms(requestPerTrial)} (${(requestPerTrial / patients.length).toFixed(1)} ms per patient)`);
     console.log(`   one request per patient takes ${ratio(oneRequest, requestPerTrial)} the time of one per trial`);
   } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await service.close();
     await fhir.close();
   }
 }
