@@ -23,6 +23,7 @@ export function canonicalOrder<T extends Resource>(resources: readonly T[]): Ind
     item,
     type: text(field(item, 'resourceType')),
     id: text(field(item, 'id')),
+    brief: briefKey(item),
     clinical: undefined as string | undefined,
     json: undefined as string | undefined,
   }));
@@ -35,6 +36,9 @@ export function canonicalOrder<T extends Resource>(resources: readonly T[]): Ind
       (a.type === undefined && b.type === undefined ? a.index - b.index : 0) ||
       // The clinical content first: two servers holding the same record give it different ids
       // (servers that assign ids), and the report must not depend on which server it came from.
+      // Its dates and codes decide almost every pair; the whole content (costly to serialise
+      // for a record of thousands of resources) only the rest.
+      compareText(a.brief, b.brief) ||
       compareText(clinicalOf(a), clinicalOf(b)) ||
       // A resource without an id sorts after those with one of its type.
       (a.id === undefined || b.id === undefined ? (a.id === b.id ? 0 : a.id === undefined ? 1 : -1) : compareIds(a.id, b.id)) ||
@@ -76,6 +80,28 @@ function field(item: unknown, name: string): unknown {
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
+}
+
+/** Elements that date a resource, as the screened types name them. */
+const DATE_FIELDS = ['effectiveDateTime', 'onsetDateTime', 'authoredOn', 'occurrenceDateTime', 'performedDateTime', 'recordedDate', 'issued', 'dateAsserted', 'birthDate'];
+const CODE_FIELDS = ['code', 'medicationCodeableConcept', 'vaccineCode'];
+
+/** The dates and first codes of a resource: clinical content every server keeps as sent, cheap to read. */
+function briefKey(item: unknown): string {
+  if (typeof item !== 'object' || item === null) return '';
+  const record = item as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const name of DATE_FIELDS) {
+    const value = record[name];
+    if (typeof value === 'string') parts.push(value);
+  }
+  const period = (record.effectivePeriod ?? record.performedPeriod) as { start?: unknown } | undefined;
+  if (typeof period?.start === 'string') parts.push(period.start);
+  for (const name of CODE_FIELDS) {
+    const coding = (record[name] as { coding?: { system?: unknown; code?: unknown }[] } | undefined)?.coding?.[0];
+    if (coding) parts.push(`${String(coding.system ?? '')}|${String(coding.code ?? '')}`);
+  }
+  return parts.join('\u0001');
 }
 
 /** What a server changes when it stores a resource: its id, meta, narrative, and the ids inside references. */

@@ -33,14 +33,14 @@ describe('readPatientBundles on Bundle files', () => {
     expect(report.result[0]?.reference).toBe('Observation/creatinine');
     const record = normalise(patient.resources);
     expect(record.warnings).toEqual([]);
-    // Canonical order (type, then content, then id), not the file's: see src/record/canonical-order.ts.
+    // Canonical order (type, then dates and codes, then content, then id), not the file's: see src/record/canonical-order.ts.
     expect(record.observations.map((o) => o.reference)).toEqual([
       'DiagnosticReport/kidney-biopsy',
-      'Observation/creatinine',
       'Observation/ana-titer',
       'Observation/dsdna-string',
       'Observation/bp',
       'Observation/bp',
+      'Observation/creatinine',
     ]);
     expect(record.ignored.map((i) => `${i.reference}: ${i.reason}`)).toEqual(['Condition/refuted-hiv: verificationStatus refuted', 'Observation/hcg-preliminary: status preliminary']);
   });
