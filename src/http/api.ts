@@ -1,7 +1,7 @@
 import type { Request, Router } from 'express';
 import type { Bundle } from '@medplum/fhirtypes';
 import { z } from 'zod';
-import { principalOf } from '../access/authenticate';
+import { accessNote, principalOf } from '../access/authenticate';
 import { callerKey } from '../access/principal';
 import { secureRouter, type AccessRequest } from '../access/secure-router';
 import { Admission } from './admission';
@@ -172,6 +172,8 @@ export function createApiRouter(deps: ApiDeps): Router {
       handler: (req, res) => admission.run(callerKey(principalOf(res)), async () => {
         const body = screenTrialsRequest(req);
         const trials = trialsFor(deps.catalog, body.trials ?? ['all']);
+        // The audit trail names what was screened; this route has no :trialId to take it from.
+        accessNote(res).trial = trials.map((t) => t.id).join(',');
         const options = screenOptionsOf(body, deps.now);
         if (body.bundle) {
           const bundle = body.bundle as unknown as Bundle;

@@ -210,6 +210,9 @@ describe('POST /api/screen: one patient, several trials', () => {
       ['sle-cart', 'Patient/ssc-eligible'],
     ]);
     expect(response.json.reports[0].outcome).toBe('eligible');
+    await audit.flush();
+    const lines = readFileSync(path.join(dataDir, 'audit', '2026-06-15.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Json);
+    expect(lines).toContainEqual(expect.objectContaining({ route: '/api/screen', action: 'bundle.screen', trial: 'ssc-cart,sle-cart', status: 200 }));
   });
 
   it('refuses an unknown trial (404), a body with neither patient nor bundle (400), and reading without read scopes (403)', async () => {
