@@ -143,7 +143,7 @@ export function checkTrial(trial: LoadedTrial, terminology: Terminology): Mappin
         const what = ref.kind === 'criterion' ? 'criterion of this trial' : `${ref.kind} in mappings/terminology`;
         issues.push({
           file: trial.file,
-          path: ref.at.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '').replace(/\.\[/g, '['),
+          path: formatPath(ref.at),
           line: trial.locate(ref.at),
           message: `unknown ${ref.kind} "${ref.name}": no such ${what}${didYouMean(ref.name, namesOf[ref.kind]())}`,
         });

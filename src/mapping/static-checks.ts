@@ -1,5 +1,5 @@
 import { convertQuantity } from '../units/convert';
-import type { LoadedMappings, LoadedTrial, MappingIssue } from './load';
+import { formatPath, type LoadedMappings, type LoadedTrial, type MappingIssue } from './load';
 import type { LabRule, Rule } from './schema';
 import type { Terminology } from './terminology';
 
@@ -43,7 +43,7 @@ function feasible(bounds: Bound[]): boolean {
 export function checkContradictions(trial: LoadedTrial, terminology: Terminology): MappingIssue[] {
   const issues: MappingIssue[] = [];
   const push = (at: (string | number)[], message: string): void => {
-    issues.push({ file: trial.file, path: at.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, ''), line: trial.locate(at), message });
+    issues.push({ file: trial.file, path: formatPath(at), line: trial.locate(at), message });
   };
   const visit = (rule: Rule, at: (string | number)[]): void => {
     if (rule.kind === 'age' && rule.min !== undefined && rule.max !== undefined && rule.min > rule.max) push(at, `age min ${rule.min} is more than max ${rule.max}: the criterion could never be met`);

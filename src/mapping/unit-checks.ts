@@ -1,5 +1,5 @@
 import { convertQuantity, unitProblem } from '../units/convert';
-import type { LoadedMappings, LoadedTrial, MappingIssue } from './load';
+import { formatPath, type LoadedMappings, type LoadedTrial, type MappingIssue } from './load';
 import { FORMULAS, type AnalyteDef, type Rule } from './schema';
 import type { Terminology } from './terminology';
 
@@ -42,7 +42,7 @@ function convertsTo(unit: string, analyte: AnalyteDef): string | undefined {
 export function checkTrialUnits(trial: LoadedTrial, terminology: Terminology): MappingIssue[] {
   const issues: MappingIssue[] = [];
   const push = (at: (string | number)[], message: string): void => {
-    issues.push({ file: trial.file, path: pathText(at), line: trial.locate(at), message });
+    issues.push({ file: trial.file, path: formatPath(at), line: trial.locate(at), message });
   };
   const analyte = (key: string): AnalyteDef | undefined => terminology.analytes.get(key)?.def;
   const visit = (rule: Rule, at: (string | number)[]): void => {
@@ -124,6 +124,3 @@ export function checkTrialUnits(trial: LoadedTrial, terminology: Terminology): M
   return issues;
 }
 
-function pathText(at: (string | number)[]): string {
-  return at.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
-}
