@@ -1,6 +1,7 @@
 import type { Bundle, MeasureReport } from '@medplum/fhirtypes';
 import type { FhirSource } from '../fhir';
 import { sendOk } from '../fhir/http/fhir-http';
+import { locationKey, resourceKey } from '../fhir/http/location';
 import type { MeasureReportWriter } from './run/run-cohort';
 
 /**
@@ -36,6 +37,5 @@ export function fhirMeasureReportWriter(fhir: FhirSource): MeasureReportWriter {
 }
 
 function keyOf(location: string | null, body: MeasureReport | undefined): string {
-  const fromLocation = /(MeasureReport\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(location ?? '')?.[1];
-  return fromLocation ?? (body?.id ? `MeasureReport/${body.id}` : 'MeasureReport');
+  return locationKey(location) ?? resourceKey(body) ?? 'MeasureReport';
 }

@@ -2,6 +2,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { EligoError } from '../../errors/eligo-error';
 import { displayBaseUrl } from '../http/describe-request';
 import { sendOk, type FhirHttp } from '../http/fhir-http';
+import { locationKey } from '../http/location';
 import { portableTransaction, SOURCE_TAG_SYSTEM } from './portable';
 
 export interface RemoteLoadResult {
@@ -41,8 +42,7 @@ export class RemoteLoader {
     const references: Record<string, string> = {};
     resources.forEach((r, i) => {
       byType[r.resourceType] = (byType[r.resourceType] ?? 0) + 1;
-      const location = entries[i]?.response?.location;
-      const key = /([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(location ?? '')?.[1];
+      const key = locationKey(entries[i]?.response?.location);
       if (r.id && key) references[`${r.resourceType}/${r.id}`] = key;
     });
     return { resources: resources.length, byType, references, skipped: false };

@@ -4,6 +4,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FhirHttp, FhirHttpRequest } from '../http/fhir-http';
 import { httpError, sendOk } from '../http/fhir-http';
 import { displayBaseUrl } from '../http/describe-request';
+import { locationKey, resourceKey } from '../http/location';
 
 /** One write of the plan. `fullUrl` (urn:uuid) stands for the resource until the server names it. */
 export interface PlannedWrite {
@@ -52,7 +53,7 @@ export async function applyAsTransaction(http: FhirHttp, writes: readonly Planne
   }
   const keys = writes.map((w, i) => {
     const entry = entries[i];
-    return w.method === 'DELETE' ? w.url : locationKey(entry?.response?.location) ?? keyOf(entry?.resource) ?? w.url;
+    return w.method === 'DELETE' ? w.url : locationKey(entry?.response?.location) ?? resourceKey(entry?.resource) ?? w.url;
   });
   // A server that applies transactions entry by entry answers 200 with each entry's own status.
   const refused = new Set<number>();
@@ -114,7 +115,7 @@ export async function applyInOrder(http: FhirHttp, writes: readonly PlannedWrite
       if (out.length > 0 && response.status < 500) throw new PartialWrite(out, [{ write: describe(write), status: String(response.status) }]);
       throw httpError(http, request, response);
     }
-    const key = locationKey(response.headers.get('location') ?? undefined) ?? keyOf(response.body as Resource | undefined) ?? write.url;
+    const key = locationKey(response.headers.get('location') ?? undefined) ?? resourceKey(response.body as Resource | undefined) ?? write.url;
     named.set(write.fullUrl, key);
     out.push(key);
   }
@@ -125,14 +126,4 @@ function substitute(resource: Resource, named: ReadonlyMap<string, string>): Res
   let text = JSON.stringify(resource);
   for (const [urn, key] of named) text = text.split(JSON.stringify(urn)).join(JSON.stringify(key));
   return JSON.parse(text) as Resource;
-}
-
-/** "Type/id" from a Location ("Type/id/_history/2", absolute or relative). */
-function locationKey(location: string | undefined): string | undefined {
-  const match = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(location ?? '');
-  return match ? `${match[1]}/${match[2]}` : undefined;
-}
-
-function keyOf(resource: Resource | undefined): string | undefined {
-  return resource?.id ? `${resource.resourceType}/${resource.id}` : undefined;
 }
