@@ -73,22 +73,16 @@ export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 type ScreenRequest = z.infer<typeof screenRequestSchema>;
 type ScreenTrialsRequest = z.infer<typeof screenTrialsRequestSchema>;
 
-/** The screen request, read once: the access decision and the handler see the same parsed body. */
-function screenRequest(req: Request): ScreenRequest {
-  const cached = (req as { screenRequest?: ScreenRequest }).screenRequest;
-  if (cached) return cached;
-  const parsed = screenRequestSchema.parse(req.body ?? {});
-  (req as { screenRequest?: ScreenRequest }).screenRequest = parsed;
-  return parsed;
+/** A request body parsed once: the access decision and the handler see the same parsed value. */
+function parsedOnce<T>(req: Request, schema: z.ZodType<T>): T {
+  const cache = req as { parsedBodies?: Map<z.ZodType, unknown> };
+  cache.parsedBodies ??= new Map();
+  if (!cache.parsedBodies.has(schema)) cache.parsedBodies.set(schema, schema.parse(req.body ?? {}));
+  return cache.parsedBodies.get(schema) as T;
 }
 
-function screenTrialsRequest(req: Request): ScreenTrialsRequest {
-  const cached = (req as { screenTrialsRequest?: ScreenTrialsRequest }).screenTrialsRequest;
-  if (cached) return cached;
-  const parsed = screenTrialsRequestSchema.parse(req.body ?? {});
-  (req as { screenTrialsRequest?: ScreenTrialsRequest }).screenTrialsRequest = parsed;
-  return parsed;
-}
+const screenRequest = (req: Request): ScreenRequest => parsedOnce(req, screenRequestSchema);
+const screenTrialsRequest = (req: Request): ScreenTrialsRequest => parsedOnce(req, screenTrialsRequestSchema);
 
 /** Who may screen is decided by what is screened: a posted Bundle, or a server patient (read or written back). */
 function screenAccess(body: { bundle?: unknown; patientId?: string; writeBack: boolean }): AccessRequest {
