@@ -7,9 +7,11 @@ import { parseConfig, readConfiguredFile } from '../errors/parse-config';
 /** Keys carry this prefix so they are told from JWTs at a glance and found by secret scanners. */
 export const API_KEY_PREFIX = 'eligo_';
 
+/** Who holds a key, as the audit trail names them. */
+export const API_KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9 _.@-]{0,63}$/;
+
 const apiKeyEntrySchema = z.strictObject({
-  /** Who holds the key, as the audit trail names them. */
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _.@-]{0,63}$/, 'a name of letters, digits, space, _ . @ - (at most 64)'),
+  name: z.string().regex(API_KEY_NAME, 'a name of letters, digits, space, _ . @ - (at most 64)'),
   /** The key's SHA-256, hex: the file never holds the key itself. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the key, 64 lower-case hex digits'),
   scopes: z.array(z.string().min(1)).min(1),

@@ -1,9 +1,10 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { generateApiKey, hashApiKey } from '../access/api-keys';
+import { API_KEY_NAME, generateApiKey, hashApiKey } from '../access/api-keys';
 import { ALL_SERVICE_SCOPES } from '../access/decide';
 import { EligoError } from '../errors/eligo-error';
 import { purgeDataDir } from '../retention/purge';
+import { parsedArgs } from './args';
 import { EXIT_OK } from './exit-codes';
 import type { CliIo } from './io';
 
@@ -28,17 +29,8 @@ function wholeDays(value: string | undefined, flag: string): number | undefined 
   return Number(value);
 }
 
-/** node:util's parse errors as usage errors (exit 2). */
-function parsed<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new EligoError('ERR_ARGUMENT_INVALID', error instanceof Error ? error.message : String(error));
-  }
-}
-
 export function apiKeyCommand(argv: string[], io: CliIo): number {
-  const { values } = parsed(() =>
+  const { values } = parsedArgs(() =>
     parseArgs({ args: argv, strict: true, options: { name: { type: 'string' }, scope: { type: 'string', multiple: true }, file: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }),
   );
   if (values.help) {
@@ -46,7 +38,7 @@ export function apiKeyCommand(argv: string[], io: CliIo): number {
     return EXIT_OK;
   }
   const name = values.name;
-  if (!name || !/^[A-Za-z0-9][A-Za-z0-9 _.@-]{0,63}$/.test(name)) throw new EligoError('ERR_ARGUMENT_INVALID', '--name is required: letters, digits, space, _ . @ - (at most 64)', { where: '--name' });
+  if (!name || !API_KEY_NAME.test(name)) throw new EligoError('ERR_ARGUMENT_INVALID', '--name is required: letters, digits, space, _ . @ - (at most 64)', { where: '--name' });
   const scopes = values.scope ?? [];
   if (scopes.length === 0) throw new EligoError('ERR_ARGUMENT_INVALID', `--scope is required (one or more of ${ALL_SERVICE_SCOPES.join(', ')})`, { where: '--scope' });
   const key = generateApiKey();
@@ -63,7 +55,7 @@ export function apiKeyCommand(argv: string[], io: CliIo): number {
 }
 
 export function purgeCommand(argv: string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): number {
-  const { values } = parsed(() =>
+  const { values } = parsedArgs(() =>
     parseArgs({
       args: argv,
       strict: true,

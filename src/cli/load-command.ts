@@ -4,6 +4,7 @@ import { loadConfig } from '../config';
 import { EligoError } from '../errors/eligo-error';
 import { RemoteLoader } from '../fhir/load/remote-loader';
 import { loadFhirFiles } from '../server/loader/load-files';
+import { parsedArgs } from './args';
 import { EXIT_OK } from './exit-codes';
 import type { CliIo } from './io';
 
@@ -18,12 +19,7 @@ Backend Services variables).
 `;
 
 export async function loadCommand(argv: string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs<{ options: { fhir: { type: 'string' }; help: { type: 'boolean'; short: 'h' } }; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { fhir: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    throw new EligoError('ERR_ARGUMENT_INVALID', error instanceof Error ? error.message : String(error));
-  }
+  const parsed = parsedArgs(() => parseArgs({ args: argv, strict: true, allowPositionals: true, options: { fhir: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
   if (parsed.values.help) {
     io.out(LOAD_USAGE);
     return EXIT_OK;

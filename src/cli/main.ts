@@ -4,6 +4,7 @@ import { clip, MAX_ERROR_TEXT_CHARS } from '../errors/limits';
 import { loadCatalogCached as loadCatalog } from '../mapping/catalog-cache';
 import { checkScreenOptions, today, trialsFor } from '../usecases/screen';
 import { SERVICE_VERSION } from '../version';
+import { parsedArgs } from './args';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes';
 import { processIo, type CliIo } from './io';
 import type { OutputFormat } from './screen-command';
@@ -82,12 +83,8 @@ const OPTIONS = {
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
 function parse(argv: string[]): { command: string | undefined; values: Values; rest: string[] } {
-  try {
-    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-    return { command: positionals[0], values, rest: positionals.slice(1) };
-  } catch (error) {
-    throw new EligoError('ERR_ARGUMENT_INVALID', error instanceof Error ? error.message : String(error));
-  }
+  const { values, positionals } = parsedArgs(() => parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }));
+  return { command: positionals[0], values, rest: positionals.slice(1) };
 }
 
 /** `--anchor first-dose=2026-07-10`, repeatable, to { "first-dose": "2026-07-10" }. */
