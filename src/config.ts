@@ -32,6 +32,8 @@ export const configSchema = z.object({
   /** Comma-separated files or folders seeding the embedded FHIR server. */
   ELIGO_SEED: z.string().optional(),
   ELIGO_WRITE_BACK: envBool.default(false),
+  /** Write audit records to the FHIR server as AuditEvents too (beside the audit file). */
+  ELIGO_AUDIT_FHIR: envBool.default(false),
   ELIGO_MAPPINGS_DIR: z.string().optional(),
   ELIGO_DATA_DIR: z.string().default('.eligo'),
   /** SMART Backend Services client for Bulk Data $export (with ELIGO_BULK_PRIVATE_KEY_FILE); without it, ELIGO_FHIR_TOKEN is used. */

@@ -7,7 +7,6 @@ import { ALL_SERVICE_SCOPES } from '../access/decide';
 import { AuditLogs, FileAuditLog } from '../audit/file-audit-log';
 import { FhirAuditLog } from '../audit/fhir-audit-log';
 import type { AuditLog } from '../audit/types';
-import { EligoError } from '../errors/eligo-error';
 import type { FhirHttp } from '../fhir/http/fhir-http';
 import type { Logger } from '../log';
 
@@ -24,7 +23,7 @@ export interface ServiceAccess {
  */
 export function accessFromEnv(
   env: NodeJS.ProcessEnv,
-  options: { host: string; dataDir: string; demo: boolean; log: Logger; now: () => Date; publicUrl: string; fhirHttp: FhirHttp },
+  options: { host: string; dataDir: string; demo: boolean; log: Logger; now: () => Date; publicUrl: string; fhirHttp: FhirHttp; auditToFhir: boolean },
 ): ServiceAccess {
   const settings = accessSettingsFromEnv(env, options.host);
   let apiKeys = settings.apiKeysFile ? loadApiKeysFile(settings.apiKeysFile) : new ApiKeys([]);
@@ -42,7 +41,7 @@ export function accessFromEnv(
       bearer: new BearerVerifier(settings.issuers, options.now),
       apiKeys,
       authDisabled: settings.authDisabled,
-      audit: auditLogFrom(env, options),
+      audit: auditLogFrom(options),
       now: options.now,
     },
     ...(demoApiKey ? { demoApiKey } : {}),
@@ -50,9 +49,7 @@ export function accessFromEnv(
 }
 
 /** The audit file always; AuditEvents on the FHIR server too with ELIGO_AUDIT_FHIR=true. */
-function auditLogFrom(env: NodeJS.ProcessEnv, options: { dataDir: string; log: Logger; publicUrl: string; fhirHttp: FhirHttp }): AuditLog {
+function auditLogFrom(options: { dataDir: string; log: Logger; publicUrl: string; fhirHttp: FhirHttp; auditToFhir: boolean }): AuditLog {
   const file = new FileAuditLog(path.join(options.dataDir, 'audit'), options.log);
-  const toFhir = env.ELIGO_AUDIT_FHIR ?? 'false';
-  if (toFhir !== 'true' && toFhir !== 'false') throw new EligoError('ERR_CONFIG_INVALID', 'invalid configuration: ELIGO_AUDIT_FHIR: "true" or "false"', { where: 'ELIGO_AUDIT_FHIR' });
-  return toFhir === 'true' ? new AuditLogs([file, new FhirAuditLog(options.fhirHttp, `eligo ${options.publicUrl}`, options.log)]) : file;
+  return options.auditToFhir ? new AuditLogs([file, new FhirAuditLog(options.fhirHttp, `eligo ${options.publicUrl}`, options.log)]) : file;
 }

@@ -111,7 +111,7 @@ export async function startService(config: Config, log: Logger, env: NodeJS.Proc
   const smart = createSmartContext(smartConfig, log);
   const now = (): Date => new Date();
   const bundlePool = new BundleScreeningPool(config.ELIGO_MAPPINGS_DIR);
-  const access = accessFromEnv(env, { host: config.ELIGO_HOST, dataDir, demo: embeddedFhir !== undefined, log, now, publicUrl, fhirHttp: ports.fhir.http });
+  const access = accessFromEnv(env, { host: config.ELIGO_HOST, dataDir, demo: embeddedFhir !== undefined, log, now, publicUrl, fhirHttp: ports.fhir.http, auditToFhir: config.ELIGO_AUDIT_FHIR });
   const cds = cdsConfigFromEnv();
   // A run resumed on a half-seeded embedded server would screen part of the population: resumed once the data is in.
   const resumeAfterSeeding = seedLater !== undefined && cohortConfig.resumeOnStart;
