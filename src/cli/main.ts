@@ -181,3 +181,11 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
 }
 
 export { EXIT_USAGE };
+
+// Run from source in a checkout (`npx tsx src/cli/main.ts validate`) as bin/eligo.js runs the build;
+// imported (bin/eligo.js, tests), it only exports.
+if (require.main === module) {
+  void runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
