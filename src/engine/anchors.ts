@@ -222,7 +222,11 @@ function candidatesOf(from: AnchorFromRecord, ctx: EvalContext): { candidates: C
       }
       break;
     case 'medication':
-      // exposuresOf leaves out exposures that start after the as-of date.
+      // exposuresOf leaves out exposures that start after the as-of date; they are named as such.
+      for (const { exposure, ingredients } of ctx.exposures()) {
+        const start = dayOf(exposure.start);
+        if (start !== undefined && start > asOf && ingredients.some((i) => rule.classes.some((c) => c === i.key || ctx.terminology.inClass(c, i)))) later.push(`${exposure.reference} (${exposure.start?.slice(0, 10) ?? ''})`);
+      }
       for (const m of exposuresOf(ctx, rule.classes, rule.systemicOnly)) {
         let confirm = m.byText ? byName(m.label) : undefined;
         if (rule.routes) {

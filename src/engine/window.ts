@@ -27,5 +27,7 @@ export function windowOf(ctx: EvalContext, rule: { within?: string; anchor: Anch
   if (direction === 'before') return { from: subtractDuration(anchor, within), to: anchor, within, direction, text: `within ${formatDuration(within)} before ${name}` };
   const to = addDuration(anchor, within);
   const open = to > ctx.asOfDay ? `; it runs past the as-of date, so only up to ${isoOfDay(ctx.asOfDay)} is read` : '';
-  return { from: anchor, to, within, direction, text: `within ${formatDuration(within)} after ${name} (${isoOfDay(anchor)} to ${isoOfDay(to)}${open})` };
+  // A record anchor's name carries its date already.
+  const span = name.endsWith(`(${isoOfDay(anchor)})`) ? `to ${isoOfDay(to)}` : `${isoOfDay(anchor)} to ${isoOfDay(to)}`;
+  return { from: anchor, to, within, direction, text: `within ${formatDuration(within)} after ${name} (${span}${open})` };
 }

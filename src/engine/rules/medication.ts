@@ -314,7 +314,7 @@ function maxDurationOf(
     } else if (e.end === undefined || dayOf(e.end) === undefined) {
       endEarly = startLate;
       endLate = until;
-      open.push(`${describe(m)} has no end date`);
+      open.push(`${m.label} from ${isoOfDay(startEarly)} has no end date`);
     } else {
       endEarly = dayOf(e.end) as number;
       endLate = lastDayOf(e.end) as number;
