@@ -16,7 +16,9 @@ export function explainAnchor(anchor: AnchorDeclaration, terminology: Terminolog
   const from = anchor.fromRecord;
   if (!from) return `[anchor] ${anchor.id}: ${anchor.display}, given at screening (--anchor ${anchor.id}=YYYY-MM-DD); not given: windows count from screening`;
   const which = from.date === 'end' ? 'its end (abatement, the end of an exposure)' : 'its start (onset, the start of an exposure, the date performed or taken)';
-  return `[anchor] ${anchor.id}: ${anchor.display}, read from the record: the ${from.take} of\n${indent(explainRule(from.rule, terminology, anchors), '  ')}\n  dated by ${which}; none in the record: ${from.absentIs === 'false' ? 'every rule counting from it is not met' : 'unknown'}; one undated, unended or unreadable that could be the ${from.take}: unknown`;
+  // What "none recorded" means for the event rule is said for the anchor as a whole below.
+  const events = explainRule(from.rule, terminology, anchors).replace(/; none recorded: not present$/, '');
+  return `[anchor] ${anchor.id}: ${anchor.display}, read from the record: the ${from.take} of\n${indent(events, '  ')}\n  dated by ${which}; none in the record: ${from.absentIs === 'false' ? 'every rule counting from it is not met' : 'unknown'}; one undated, unended or unreadable that could be the ${from.take}: unknown`;
 }
 
 function indent(text: string, first: string): string {

@@ -7,6 +7,7 @@ import { getTrial, loadCatalog, type Catalog } from '../../src/mapping/compile';
 import { normalise } from '../../src/record/normalise';
 import type { CriterionResult } from '../../src/report/types';
 import { screenResources } from '../../src/usecases/screen';
+import { cli } from '../cli/run';
 
 /**
  * Issue 11, "Trials are data": relations between events. Anchors read from the record (the last
@@ -37,6 +38,10 @@ valueSets:
     codes:
       - { system: icd10cm, range: [C77, C79], display: Secondary malignant neoplasms }
     names: [recurrent ovarian cancer]
+  cytoreductive_surgery:
+    display: Cytoreductive (debulking) surgery
+    codes:
+      - { system: "https://ehr.example-hospital.org/procedures", code: DEBULK, display: Cytoreductive surgery }
 `;
 
 const PLATINUM_TRIAL = (absentIs = 'unknown'): string => `
@@ -83,18 +88,51 @@ criteria:
     rule: { kind: condition, valueSets: [heart_failure], onsetAtLeast: 3mo }
 `;
 
+const MORE_TRIAL = `
+id: relations-more
+title: Anchors that count from anchors, from results, and from the first event
+anchors:
+  - id: debulking
+    display: the first cytoreductive surgery
+    fromRecord: { rule: { kind: procedure, valueSets: [cytoreductive_surgery] }, take: first }
+  - id: adjuvant-end
+    display: the last dose of platinum within 6 months after surgery
+    fromRecord: { rule: { kind: medication, classes: [platinum_chemotherapy], within: 6mo, direction: after, anchor: debulking }, take: last, date: end }
+  - id: neutropenia
+    display: the first severe neutropenia
+    fromRecord: { rule: { kind: lab, analyte: anc, compare: { op: "<", value: 0.5, unit: 10*9/L } }, take: first }
+  - id: first-hf
+    display: the first diagnosis of heart failure
+    fromRecord: { rule: { kind: condition, valueSets: [heart_failure] }, take: first }
+criteria:
+  - id: rm.inc.recurrence
+    type: inclusion
+    text: Recurrence within 6 months after adjuvant platinum (given within 6 months after surgery)
+    rule: { kind: condition, valueSets: [cancer_recurrence], within: 6mo, direction: after, withinBy: onset, anchor: adjuvant-end }
+  - id: rm.inc.gcsf
+    type: inclusion
+    text: G-CSF within 7 days after the first severe neutropenia
+    rule: { kind: medication, classes: [gcsf], within: 7d, direction: after, anchor: neutropenia }
+  - id: rm.inc.mi_before_hf
+    type: inclusion
+    text: A myocardial infarction within the year before heart failure was first diagnosed
+    rule: { kind: condition, valueSets: [myocardial_infarction], within: 1y, withinBy: onset, anchor: first-hf }
+`;
+
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function catalogWith(...trials: string[]): Catalog {
+function mappingsWith(...trials: string[]): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'eligo-relations-'));
   dirs.push(dir);
   cpSync(path.join(ROOT, 'mappings', 'terminology'), path.join(dir, 'terminology'), { recursive: true });
   writeFileSync(path.join(dir, 'terminology', 'relations-test.yaml'), EXTRA_TERMINOLOGY);
   mkdirSync(path.join(dir, 'trials'));
   trials.forEach((t, i) => writeFileSync(path.join(dir, 'trials', `trial-${i}.yaml`), t));
-  return loadCatalog(dir);
+  return dir;
 }
+
+const catalogWith = (...trials: string[]): Catalog => loadCatalog(mappingsWith(...trials));
 
 let n = 0;
 const carboplatinIv = (date: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -126,6 +164,31 @@ const pci = (date: string): Record<string, unknown> => ({
   code: { coding: [{ system: SNOMED, code: '415070008', display: 'Percutaneous coronary intervention' }] },
   subject: { reference: 'Patient/p1' },
   performedDateTime: date,
+});
+const debulking = (date: string): Record<string, unknown> => ({
+  resourceType: 'Procedure',
+  id: `pr-${++n}`,
+  status: 'completed',
+  code: { coding: [{ system: 'https://ehr.example-hospital.org/procedures', code: 'DEBULK', display: 'Cytoreductive surgery' }] },
+  subject: { reference: 'Patient/p1' },
+  performedDateTime: date,
+});
+const anc = (value: number, date: string): Record<string, unknown> => ({
+  resourceType: 'Observation',
+  id: `obs-${++n}`,
+  status: 'final',
+  code: { coding: [{ system: 'http://loinc.org', code: '751-8', display: 'Neutrophils [#/volume] in Blood by Automated count' }] },
+  subject: { reference: 'Patient/p1' },
+  effectiveDateTime: date,
+  valueQuantity: { value, unit: '10*3/uL', system: 'http://unitsofmeasure.org', code: '10*3/uL' },
+});
+const filgrastim = (date: string): Record<string, unknown> => ({
+  resourceType: 'MedicationAdministration',
+  id: `ma-${++n}`,
+  status: 'completed',
+  medicationCodeableConcept: { coding: [{ system: RXNORM, code: '68442', display: 'filgrastim' }] },
+  subject: { reference: 'Patient/p1' },
+  effectiveDateTime: date,
 });
 const insulin = (period: { start?: string; end?: string }, status = 'completed'): Record<string, unknown> => ({
   resourceType: 'MedicationStatement',
@@ -314,5 +377,56 @@ describe('heart failure diagnosed at least 3 months before screening (onsetAtLea
 
   it('is not met with no heart failure on record', () => {
     expect(judge([]).status).toBe('not_met');
+  });
+});
+
+describe('anchors counting from anchors, from lab results, and from the first event', () => {
+  const catalog = catalogWith(MORE_TRIAL);
+  const recurrenceAfterAdjuvant = judgeIn(catalog, 'relations-more', 'rm.inc.recurrence');
+  const gcsfAfterNeutropenia = judgeIn(catalog, 'relations-more', 'rm.inc.gcsf');
+  const miBeforeHf = judgeIn(catalog, 'relations-more', 'rm.inc.mi_before_hf');
+
+  it('finds the adjuvant course in the 6 months after surgery, not a later line of platinum', () => {
+    const history = [carboplatinIv('2019-03-01T10:00:00Z'), debulking('2025-05-10'), carboplatinIv('2025-06-15T10:00:00Z'), carboplatinIv('2025-09-28T10:00:00Z'), carboplatinIv('2026-02-01T10:00:00Z')];
+    const r = recurrenceAfterAdjuvant([...history, recurrence('2026-01-20')]);
+    expect(r.status).toBe('met');
+    expect(r.explanation).toMatch(/after the last dose of platinum within 6 months after surgery \(2025-09-28\)/);
+    expect(r.evidence.filter((e) => e.note?.startsWith('anchor:')).map((e) => `${e.date ?? ''} ${e.note ?? ''}`)).toEqual(['2025-09-28 anchor: the last dose of platinum within 6 months after surgery', '2025-05-10 anchor: the first cytoreductive surgery']);
+    const noSurgery = recurrenceAfterAdjuvant(history.filter((h) => h.resourceType !== 'Procedure'));
+    expect(noSurgery.status).toBe('unknown');
+    expect(noSurgery.explanation).toMatch(/the last dose of platinum within 6 months after surgery is found from the first cytoreductive surgery: the first cytoreductive surgery: no such event in the record/);
+  });
+
+  it('takes the first result that qualifies as the anchor (ANC < 0.5 × 10^9/L, converted from 10*3/uL)', () => {
+    const counts = [anc(2.1, '2026-03-01T08:00:00Z'), anc(0.3, '2026-03-20T08:00:00Z'), anc(0.2, '2026-04-02T08:00:00Z')];
+    const met = gcsfAfterNeutropenia([...counts, filgrastim('2026-03-22T09:00:00Z')]);
+    expect(met.status).toBe('met');
+    expect(met.evidence).toEqual(expect.arrayContaining([expect.objectContaining({ date: '2026-03-20', note: 'anchor: the first severe neutropenia' })]));
+    expect(gcsfAfterNeutropenia([...counts, filgrastim('2026-04-03T09:00:00Z')]).status).toBe('not_met');
+    // An earlier count that cannot be read may be the first qualifying one.
+    const unreadable = { ...anc(0, '2026-03-10T08:00:00Z'), valueQuantity: undefined, valueString: 'see comment' };
+    expect(gcsfAfterNeutropenia([...counts, unreadable, filgrastim('2026-03-22T09:00:00Z')]).status).toBe('unknown');
+  });
+
+  it('counts a window before an anchor in the past: an infarction in the year before heart failure was first diagnosed', () => {
+    const hf = [heartFailure({ onsetDateTime: '2025-08-01' }), heartFailure({ onsetDateTime: '2026-02-01' })];
+    expect(miBeforeHf([...hf, mi('2025-06-10')]).status).toBe('met');
+    // Resolved two years before: not in the year before the first diagnosis (it is before the second).
+    const old = condition({ system: ICD10, code: 'I21.4', display: 'NSTEMI' }, { onsetDateTime: '2023-06-10', abatementDateTime: '2023-07-01', clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'resolved' }] } });
+    expect(miBeforeHf([...hf, old]).status).toBe('not_met');
+    // Never closed, but its onset is more than a year before the diagnosis: dated by its onset, out of the window.
+    expect(miBeforeHf([hf[1] as Record<string, unknown>, mi('2024-12-10')]).status).toBe('not_met');
+    expect(miBeforeHf([hf[1] as Record<string, unknown>, mi('2025-06-10')]).status).toBe('met');
+  });
+});
+
+describe('eligo validate --explain, for the person checking the file against the protocol', () => {
+  it('says which event each anchor is, what its absence means, and which side of it each window lies', async () => {
+    const run = await cli('validate', '--mappings', mappingsWith(PLATINUM_TRIAL(), POST_MI_TRIAL), '--explain', 'post-mi');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\[anchor\] last-mi: the last myocardial infarction, read from the record: the last of\n {2}a Condition in Acute myocardial infarction\n {2}dated by its start .*; none in the record: every rule counting from it is not met/);
+    expect(run.stdout).toMatch(/NOT a Condition in Heart failure, starting within 30d after the last myocardial infarction/);
+    expect(run.stdout).toMatch(/insulin within 1y before screening, for at most 14d in all \(an exposure whose end, route or dose is not recorded and could make it longer: unknown\)/);
+    expect(run.stdout).toMatch(/a Condition in Heart failure, diagnosed at least 3mo before screening \(by its onset; with no onset, recorded by then/);
   });
 });

@@ -36,7 +36,8 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
     const horizon = ctx.terminology.valueSetDefs.get(m.valueSet)?.acuteHorizon;
     const pastHorizon =
       horizon !== undefined && condition.active && condition.abatement === undefined && (onsetDay === undefined || addDuration(onsetDay, ctx.duration(horizon)) < anchor);
-    if (pastHorizon && (rule.status === 'active' || windowStart !== undefined)) {
+    // Only where presence counts: a new onset in the window is dated by its onset alone, closed or not.
+    if (pastHorizon && (rule.status === 'active' || (windowStart !== undefined && rule.withinBy === 'presence'))) {
       const label = conceptLabel(condition.code, m.matched);
       const since = condition.onset ?? condition.recordedDate;
       const evidence: EvidenceItem = { reference: condition.reference, value: label, note: `no abatement; past the ${formatDuration(ctx.duration(horizon))} horizon of an acute condition` };
