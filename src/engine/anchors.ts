@@ -125,8 +125,9 @@ function find(declaration: AnchorDeclaration, from: AnchorFromRecord, ctx: EvalC
   const open = candidates.filter((c) => c.undated !== undefined);
   const last = from.take === 'last';
   const edge = known.length === 0 ? undefined : last ? { first: Math.max(...known.map((k) => k.first)), last: Math.max(...known.map((k) => k.last)) } : { first: Math.min(...known.map((k) => k.first)), last: Math.min(...known.map((k) => k.last)) };
-  // An event not dated (or not ended) matters only if it could come after the last (before the first).
-  const blocking = edge === undefined ? open : open.filter((u) => (last ? u.last >= edge.first : u.first <= edge.last));
+  // An event not dated (or not ended, or not sure to count) moves the anchor only if it could lie
+  // beyond the days the dated ones leave open; within them, each day is tried anyway.
+  const blocking = edge === undefined ? open : open.filter((u) => (last ? u.last > edge.last : u.first < edge.first));
   if (blocking.length > 0) {
     const why = blocking.slice(0, 3).map((b) => `${b.reference} (${b.label}): ${b.undated ?? ''}`);
     return {
@@ -142,12 +143,12 @@ function find(declaration: AnchorDeclaration, from: AnchorFromRecord, ctx: EvalC
     const reason = `${display}: no such event in the record (${picked(from.rule, ctx)})${laterText}`;
     return { ok: false, truth: from.absentIs === 'false' ? 'false' : 'unknown', reason, evidence: [], missing: [display] };
   }
-  const possible = known.filter((k) => (last ? k.last >= edge.first : k.first <= edge.last));
+  const possible = candidates.filter((k) => (last ? k.last >= edge.first : k.first <= edge.last));
   return {
     ok: true,
     first: edge.first,
     last: edge.last,
-    written: [...new Set(possible.map((p) => p.written ?? ''))].join(' or '),
+    written: [...new Set(possible.flatMap((p) => (p.written !== undefined && p.undated === undefined ? [p.written] : [])))].join(' or '),
     evidence: possible.map((p) => evidenceOf(p, display)),
     confirm: [...new Set(possible.flatMap((p) => (p.confirm ? [p.confirm] : [])))],
   };

@@ -226,7 +226,9 @@ function checkAnchors(trial: LoadedTrial): MappingIssue[] {
   const edges: Edges = new Map();
   for (const [i, a] of trial.def.anchors.entries()) {
     if (!a.fromRecord) continue;
-    const on = 'anchor' in a.fromRecord.rule ? a.fromRecord.rule.anchor : undefined;
+    const rule = a.fromRecord.rule;
+    // Only a window counts from the event rule's anchor (as in the engine, anchors.ts).
+    const on = 'within' in rule && rule.within !== undefined ? rule.anchor : undefined;
     edges.set(a.id, on !== undefined && fromRecord.has(on) ? [{ to: on, at: ['anchors', i, 'fromRecord', 'rule', 'anchor'] }] : []);
   }
   cycles(edges, (chain, at) =>

@@ -338,7 +338,7 @@ describe('insulin for at most 14 days in the past year (maxDuration)', () => {
     expect(noEnd.explanation).toMatch(/between 1 and 166 days of exposure within 1 year before screening, at most 14 days allowed: insulin glargine from 2026-01-01 has no end date/);
     const monthEnd = judge([insulin({ start: '2026-01-01', end: '2026-01' })]);
     expect(monthEnd.status).toBe('unknown');
-    expect(monthEnd.explanation).toMatch(/between 1 and 31 days/);
+    expect(monthEnd.explanation).toMatch(/between 1 and 31 days .*: insulin glargine \(2026-01-01 to 2026-01-31\) ends 2026-01, only to the month or year/);
     // Even at its shortest it is too long.
     expect(judge([insulin({ start: '2026-01-01', end: '2026-02' })]).status).toBe('not_met');
   });

@@ -318,8 +318,9 @@ function maxDurationOf(
     } else {
       endEarly = dayOf(e.end) as number;
       endLate = lastDayOf(e.end) as number;
-      if (endLate > endEarly || startLate > startEarly) open.push(`${describe(m)} is dated only to the month or year`);
+      if (endLate > endEarly) open.push(`${describe(m)} ends ${e.end}, only to the month or year`);
     }
+    if (startLate > startEarly) open.push(`${describe(m)} starts ${e.start ?? ''}, only to the month or year`);
     fewest.push({ span: [Math.max(startLate, from), Math.min(endEarly, until)], byText: m.byText });
     most.push([Math.max(startEarly, from), Math.min(endLate, until)]);
   }
