@@ -299,6 +299,13 @@ describe('after a myocardial infarction: heart failure within 30 days, revascula
     expect(none.explanation).toMatch(/the last myocardial infarction: no such event in the record/);
   });
 
+  it('is unknown when an infarction that could be the last is dated in words', () => {
+    const inWords = condition({ system: ICD10, code: 'I21.9', display: 'Acute myocardial infarction, unspecified' }, { onsetString: 'last winter' });
+    const r = exclusion([mi('2025-02-01'), inWords, heartFailure({ onsetDateTime: '2026-01-15' })]);
+    expect(r.status).toBe('unknown');
+    expect(r.explanation).toMatch(new RegExp(`the last myocardial infarction cannot be dated: Condition/${String(inWords.id)} \\(Acute myocardial infarction, unspecified\\): "last winter" is not a date`));
+  });
+
   it('leaves an infarction recorded only in words for a person to confirm, whichever way the window goes', () => {
     const byName = condition({ system: ICD10, display: 'acute myocardial infarction' }, { onsetDateTime: '2025-11-03' });
     const r = exclusion([byName, heartFailure({ onsetDateTime: '2026-01-15' })]);
