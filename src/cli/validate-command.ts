@@ -1,7 +1,7 @@
 import { EligoError } from '../errors/eligo-error';
 import { referencedNames, validateMappings } from '../mapping/compile';
 import { unusedTerminology } from '../mapping/static-checks';
-import { explainCriterion } from '../mapping/explain';
+import { explainAnchor, explainCriterion } from '../mapping/explain';
 import { Terminology } from '../mapping/terminology';
 import { formatIssue } from '../mapping/load';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes';
@@ -19,7 +19,9 @@ export function validateCommand(mappingsDir: string | undefined, io: CliIo, expl
     if (!trial) throw new EligoError('ERR_TRIAL_NOT_FOUND', `no trial "${explain}"; the mappings define ${mappings.trials.map((x) => x.def.id).join(', ')}`, { where: '--explain' });
     const terminology = new Terminology(mappings.terminology);
     io.out(`${trial.def.title} (${trial.def.id}, version ${trial.def.version}), ${trial.file}\n\n`);
-    io.out(`${trial.def.criteria.map((c) => explainCriterion(c, terminology)).join('\n\n')}\n`);
+    const anchors = trial.def.anchors;
+    if (anchors.length > 0) io.out(`${anchors.map((a) => explainAnchor(a, terminology, anchors)).join('\n')}\n\n`);
+    io.out(`${trial.def.criteria.map((c) => explainCriterion(c, terminology, anchors)).join('\n\n')}\n`);
     return EXIT_OK;
   }
   const unused = mappings ? unusedTerminology(mappings, referencedNames(mappings)) : [];

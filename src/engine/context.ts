@@ -1,9 +1,10 @@
 import type { CompiledTrial } from '../mapping/compile';
-import type { AnchorName, CriterionDef } from '../mapping/schema';
+import type { AnchorDeclaration, AnchorName, CriterionDef } from '../mapping/schema';
 import type { CompiledAnalyte } from '../mapping/terminology';
 import type { Concept, DataGap, DataKind, MedicationExposure, ObservationFact, PatientRecord } from '../record/types';
 import { CORRECTING_STATUSES } from '../record/statuses';
-import { dayOf, parseDuration, type Duration } from './dates';
+import type { AnchorResolution } from './anchors';
+import { dayOf, isoOfDay, parseDuration, type Duration } from './dates';
 import type { RuleResult } from './result';
 
 const sharedIndexes = new WeakMap<object, WeakMap<PatientRecord, { asOfDay: number; index: Map<string, AnalyteResult[]>; conflicts: DataGap[] }>>();
@@ -41,6 +42,12 @@ export class EvalContext {
   private allGaps: DataGap[] | undefined;
   /** Results of one analyte at one moment that disagree with nothing to choose between them. */
   private readonly resultConflicts: DataGap[] = [];
+  /** Anchors read from the record, by id. */
+  private readonly recordAnchors: Map<string, AnchorDeclaration>;
+  /** The day a record anchor stands on while a rule counting from it is evaluated (anchors.ts). */
+  private readonly anchorDays = new Map<string, number>();
+  /** Each record anchor's event, found once per patient. */
+  readonly anchorResolutions = new Map<string, AnchorResolution>();
 
   constructor(
     readonly trial: CompiledTrial,
@@ -52,6 +59,24 @@ export class EvalContext {
     if (asOf === undefined) throw new Error(`asOf is not a date: ${options.asOf}`);
     this.asOfDay = asOf;
     this.leukapheresisDay = dayOf(options.leukapheresisDate);
+    this.recordAnchors = new Map(trial.def.anchors.filter((a) => a.fromRecord).map((a) => [a.id, a]));
+  }
+
+  /** The declaration of an anchor read from the record, or undefined for one given at screening. */
+  recordAnchor(anchor: AnchorName): AnchorDeclaration | undefined {
+    return this.recordAnchors.get(anchor);
+  }
+
+  /** Runs `fn` with a record anchor standing on `day` (its event's date, or one day of a partial date). */
+  withAnchorDay<T>(anchor: AnchorName, day: number, fn: () => T): T {
+    const before = this.anchorDays.get(anchor);
+    this.anchorDays.set(anchor, day);
+    try {
+      return fn();
+    } finally {
+      if (before === undefined) this.anchorDays.delete(anchor);
+      else this.anchorDays.set(anchor, before);
+    }
   }
 
   get terminology() {
@@ -62,6 +87,8 @@ export class EvalContext {
   private givenAnchorDay(anchor: AnchorName): number | undefined {
     if (anchor === 'asOf') return this.asOfDay;
     if (anchor === 'leukapheresis') return this.leukapheresisDay;
+    // A record anchor's date comes from its event only (anchors.ts), never from the caller.
+    if (this.recordAnchors.has(anchor)) return this.anchorDays.get(anchor);
     return dayOf(this.options.anchorDates?.[anchor]);
   }
 
@@ -71,6 +98,9 @@ export class EvalContext {
   }
 
   anchorName(anchor: AnchorName): string {
+    const fromRecord = this.recordAnchors.get(anchor);
+    const day = this.anchorDays.get(anchor);
+    if (fromRecord && day !== undefined) return `${fromRecord.display} (${isoOfDay(day)})`;
     if (anchor === 'asOf' || this.givenAnchorDay(anchor) === undefined) return 'screening';
     return anchor === 'leukapheresis' ? 'leukapheresis' : (this.trial.def.anchors.find((a) => a.id === anchor)?.display ?? anchor);
   }

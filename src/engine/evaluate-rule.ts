@@ -1,5 +1,6 @@
 import type { Rule } from '../mapping/schema';
 import type { EvalContext } from './context';
+import { evaluateAnchored } from './anchors';
 import { withGaps } from './gaps';
 import { allOf, anyOf, atLeast, needsConfirmation, negate, result, type RuleResult } from './result';
 import { evaluateAllergy } from './rules/allergy';
@@ -20,7 +21,8 @@ import { evaluateTrend } from './rules/trend';
 const STATUS_TO_TRUTH = { met: 'true', not_met: 'false', unknown: 'unknown', review: 'review' } as const;
 
 export function evaluateRule(rule: Rule, ctx: EvalContext): RuleResult {
-  return withGaps(rule, evaluateOwnData(rule, ctx), ctx);
+  // A rule counting from an anchor read from the record runs on that event's day (anchors.ts).
+  return withGaps(rule, evaluateAnchored(rule, ctx, () => evaluateOwnData(rule, ctx)), ctx);
 }
 
 /** The rule's answer from the data the record has; `withGaps` then weighs what it lacks. */

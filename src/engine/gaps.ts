@@ -60,8 +60,11 @@ function kindsRead(rule: LeafRule): readonly DataKind[] {
 
 function dependence(rule: LeafRule): Dependence {
   switch (rule.kind) {
-    case 'condition':
     case 'medication':
+      // "At most 14 days" holds because no more was found; with a minimum too, either answer may rest on what is missing.
+      if (rule.maxDuration !== undefined) return rule.minDuration === undefined ? 'clearance' : 'latest';
+      return 'finding';
+    case 'condition':
     case 'immunization':
     case 'procedure':
     case 'allergy':
@@ -134,6 +137,15 @@ const LEAF_KINDS = new Set(['age', 'sex', 'condition', 'lab', 'trend', 'cockcrof
 function isLeaf(rule: Rule): rule is LeafRule {
   // A score reads data itself only through a recorded total.
   return LEAF_KINDS.has(rule.kind) || (rule.kind === 'score' && rule.recorded !== undefined);
+}
+
+/**
+ * The record's gaps (unread or conflicting, not merely later than the as-of date) that could hold
+ * data the rule reads: for a rule that picks an anchor event, an event it may have missed.
+ */
+export function gapsConcerning(rule: Rule, ctx: EvalContext): DataGap[] {
+  if (!isLeaf(rule)) return [];
+  return ctx.gaps().filter((g) => g.severity !== 'future' && concerns(rule, g, ctx));
 }
 
 /** The rule's answer in the light of the record's gaps. */

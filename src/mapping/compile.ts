@@ -3,7 +3,7 @@ import { checkContradictions, checkEmptyValueSets } from './static-checks';
 import { checkTerminologyUnits, checkTrialUnits } from './unit-checks';
 import { EligoError } from '../errors/eligo-error';
 import { parseDuration, type Duration } from '../engine/dates';
-import { formatIssue, formatPath, readMappings, type LoadedMappings, type LoadedTrial, type MappingIssue } from './load';
+import { formatIssue, formatPath, placeIssues, readMappings, type LoadedMappings, type LoadedTrial, type MappingIssue } from './load';
 import type { CriterionDef, Rule, TrialFile } from './schema';
 import { Terminology } from './terminology';
 
@@ -136,9 +136,14 @@ export function checkTrial(trial: LoadedTrial, terminology: Terminology): Mappin
     medicationClass: () => [...terminology.classMembers.keys(), ...terminology.ingredients.keys()],
     criterion: () => ids,
   };
-  for (const [i, c] of trial.def.criteria.entries()) {
-    for (const ref of references(c.rule, ['criteria', i, 'rule'])) {
-      const ok = ref.kind === 'criterion' ? ids.has(ref.name) && ref.name !== c.id : known[ref.kind](ref.name);
+  // The rules that pick anchor events out of the record name terminology as criteria do.
+  const ruleSites: { rule: Rule; at: (string | number)[]; criterion?: string }[] = [
+    ...trial.def.criteria.map((c, i) => ({ rule: c.rule, at: ['criteria', i, 'rule'], criterion: c.id })),
+    ...trial.def.anchors.flatMap((a, i) => (a.fromRecord ? [{ rule: a.fromRecord.rule, at: ['anchors', i, 'fromRecord', 'rule'] }] : [])),
+  ];
+  for (const c of ruleSites) {
+    for (const ref of references(c.rule, c.at)) {
+      const ok = ref.kind === 'criterion' ? ids.has(ref.name) && ref.name !== c.criterion : known[ref.kind](ref.name);
       if (!ok) {
         const what = ref.kind === 'criterion' ? 'criterion of this trial' : `${ref.kind} in mappings/terminology`;
         issues.push({
@@ -163,6 +168,8 @@ export function checkTrial(trial: LoadedTrial, terminology: Terminology): Mappin
     }
   };
   visitAnchors(trial.def.criteria, ['criteria']);
+  visitAnchors(trial.def.anchors, ['anchors']);
+  issues.push(...checkAnchors(trial));
   for (const [i, vs] of trial.def.candidateValueSets.entries()) {
     if (!terminology.valueSets.has(vs)) {
       issues.push({ file: trial.file, path: `candidateValueSets[${i}]`, line: trial.locate(['candidateValueSets', i]), message: `unknown valueSet "${vs}"` });
@@ -172,24 +179,73 @@ export function checkTrial(trial: LoadedTrial, terminology: Terminology): Mappin
   return issues;
 }
 
-function criterionCycles(trial: LoadedTrial): MappingIssue[] {
-  const edges = new Map<string, string[]>();
-  for (const c of trial.def.criteria) {
-    edges.set(c.id, [...references(c.rule, [])].filter((r) => r.kind === 'criterion').map((r) => r.name));
-  }
+/** Edges of a dependency graph, each with where in the file it is written. */
+type Edges = Map<string, { to: string; at: (string | number)[] }[]>;
+
+/** Each cycle once, reported at the edge that closes it. */
+function cycles(edges: Edges, report: (chain: string[], at: (string | number)[]) => void): void {
   const state = new Map<string, 'visiting' | 'done'>();
-  const issues: MappingIssue[] = [];
   const visit = (id: string, chain: string[]): void => {
-    if (state.get(id) === 'done') return;
-    if (state.get(id) === 'visiting') {
-      issues.push({ file: trial.file, path: 'criteria', message: `criteria refer to each other in a cycle: ${[...chain, id].join(' -> ')}` });
-      return;
-    }
     state.set(id, 'visiting');
-    for (const next of edges.get(id) ?? []) visit(next, [...chain, id]);
+    const path = [...chain, id];
+    for (const edge of edges.get(id) ?? []) {
+      if (state.get(edge.to) === 'visiting') report([...path.slice(path.indexOf(edge.to)), edge.to], edge.at);
+      else if (state.get(edge.to) !== 'done') visit(edge.to, path);
+    }
     state.set(id, 'done');
   };
-  for (const id of edges.keys()) visit(id, []);
+  for (const id of edges.keys()) if (!state.has(id)) visit(id, []);
+}
+
+function criterionCycles(trial: LoadedTrial): MappingIssue[] {
+  const edges: Edges = new Map();
+  for (const [i, c] of trial.def.criteria.entries()) {
+    edges.set(c.id, [...references(c.rule, ['criteria', i, 'rule'])].filter((r) => r.kind === 'criterion').map((r) => ({ to: r.name, at: r.at })));
+  }
+  const issues: MappingIssue[] = [];
+  cycles(edges, (chain, at) => issues.push({ file: trial.file, path: formatPath(at), line: trial.locate(at), message: `criteria refer to each other in a cycle: ${chain.join(' -> ')}` }));
+  return issues;
+}
+
+/**
+ * Anchors read from the record: ids declared once; the event rule of one may count its window
+ * from another, but never round in a cycle (each date would wait for the other); and no window
+ * lies after the screening date, where nothing is read.
+ */
+function checkAnchors(trial: LoadedTrial): MappingIssue[] {
+  const issues: MappingIssue[] = [];
+  const push = (at: (string | number)[], message: string): void => {
+    issues.push({ file: trial.file, path: formatPath(at), line: trial.locate(at), message });
+  };
+  const seen = new Set<string>();
+  for (const [i, a] of trial.def.anchors.entries()) {
+    if (seen.has(a.id) || a.id === 'leukapheresis') push(['anchors', i, 'id'], `anchor "${a.id}" is ${a.id === 'leukapheresis' ? 'built in' : 'declared twice'}: give each anchor its own id`);
+    seen.add(a.id);
+  }
+  const fromRecord = new Set(trial.def.anchors.filter((a) => a.fromRecord).map((a) => a.id));
+  const edges: Edges = new Map();
+  for (const [i, a] of trial.def.anchors.entries()) {
+    if (!a.fromRecord) continue;
+    const rule = a.fromRecord.rule;
+    // Only a window counts from the event rule's anchor (as in the engine, anchors.ts).
+    const on = 'within' in rule && rule.within !== undefined ? rule.anchor : undefined;
+    edges.set(a.id, on !== undefined && fromRecord.has(on) ? [{ to: on, at: ['anchors', i, 'fromRecord', 'rule', 'anchor'] }] : []);
+  }
+  cycles(edges, (chain, at) =>
+    push(at, `anchors read from the record count from each other in a cycle: ${chain.join(' -> ')}; each date would wait for the other: count one of them from asOf or from an anchor outside the cycle`),
+  );
+  const visit = (value: unknown, at: (string | number)[]): void => {
+    if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...at, i]));
+    else if (value !== null && typeof value === 'object') {
+      const rule = value as { direction?: unknown; anchor?: unknown; within?: unknown };
+      if (rule.direction === 'after' && rule.within !== undefined && (rule.anchor ?? 'asOf') === 'asOf') {
+        push([...at, 'direction'], 'a window after the screening date lies where no data is read: count it from an anchor that comes before screening (one read from the record, or one given at screening)');
+      }
+      for (const [key, v] of Object.entries(value)) visit(v, [...at, key]);
+    }
+  };
+  visit(trial.def.criteria, ['criteria']);
+  visit(trial.def.anchors, ['anchors']);
   return issues;
 }
 
@@ -213,6 +269,7 @@ export function referencedNames(mappings: LoadedMappings): Set<string> {
   const used = new Set<string>();
   for (const trial of mappings.trials) {
     for (const c of trial.def.criteria) for (const ref of references(c.rule, [])) used.add(`${ref.kind}:${ref.name}`);
+    for (const a of trial.def.anchors) if (a.fromRecord) for (const ref of references(a.fromRecord.rule, [])) used.add(`${ref.kind}:${ref.name}`);
     for (const vs of trial.def.candidateValueSets) used.add(`valueSet:${vs}`);
   }
   return used;
@@ -230,7 +287,7 @@ export function validateMappings(dir?: string): { mappings?: LoadedMappings; iss
   const issues = [...mappings.issues, ...checkTerminology(mappings), ...checkTerminologyUnits(mappings), ...checkEmptyValueSets(mappings)];
   const terminology = new Terminology(mappings.terminology);
   for (const trial of mappings.trials) issues.push(...checkTrial(trial, terminology), ...checkTrialUnits(trial, terminology), ...checkContradictions(trial, terminology));
-  return { mappings, issues };
+  return { mappings, issues: placeIssues(issues, mappings) };
 }
 
 function checkTerminology(mappings: LoadedMappings): MappingIssue[] {
@@ -238,15 +295,18 @@ function checkTerminology(mappings: LoadedMappings): MappingIssue[] {
   const issues: MappingIssue[] = [];
   const where = (section: string, key: string): string => mappings.terminologySources.get(`${section}.${key}`) ?? mappings.dir;
   for (const [key, def] of Object.entries(t.medicationClasses)) {
-    for (const member of [...def.ingredients, ...def.include]) {
-      if (!t.ingredients[member] && !t.medicationClasses[member]) {
-        issues.push({ file: where('medicationClasses', key), path: `medicationClasses.${key}`, message: `unknown ingredient or class "${member}"` });
+    for (const field of ['ingredients', 'include'] as const) {
+      for (const [i, member] of def[field].entries()) {
+        if (!t.ingredients[member] && !t.medicationClasses[member]) {
+          const names = [...Object.keys(t.ingredients), ...Object.keys(t.medicationClasses)];
+          issues.push({ file: where('medicationClasses', key), path: `medicationClasses.${key}.${field}[${i}]`, message: `unknown ingredient or class "${member}"${didYouMean(member, names)}` });
+        }
       }
     }
   }
   for (const [key, def] of Object.entries(t.valueSets)) {
-    for (const inc of def.include) {
-      if (!t.valueSets[inc]) issues.push({ file: where('valueSets', key), path: `valueSets.${key}.include`, message: `unknown value set "${inc}"` });
+    for (const [i, inc] of def.include.entries()) {
+      if (!t.valueSets[inc]) issues.push({ file: where('valueSets', key), path: `valueSets.${key}.include[${i}]`, message: `unknown value set "${inc}"${didYouMean(inc, Object.keys(t.valueSets))}` });
     }
   }
   return issues;

@@ -1,4 +1,4 @@
-import type { AnchorName, CriterionDef, LabCompare, Rule } from './schema';
+import type { AnchorDeclaration, AnchorName, CriterionDef, LabCompare, Rule, WindowDirection } from './schema';
 import type { Terminology } from './terminology';
 
 /**
@@ -6,9 +6,19 @@ import type { Terminology } from './terminology';
  * check the mapping file against the protocol text: what is read, within which window, compared
  * how, and what no data means. Names come from the terminology's display texts.
  */
-export function explainCriterion(criterion: CriterionDef, terminology: Terminology): string {
+export function explainCriterion(criterion: CriterionDef, terminology: Terminology, anchors: readonly AnchorDeclaration[] = []): string {
   const head = `[${criterion.type}] ${criterion.id}${criterion.manual ? ' (manual: stays review, does not block eligible)' : ''}\n  protocol: ${criterion.text}`;
-  return `${head}\n${indent(explainRule(criterion.rule, terminology), '  rule: ')}`;
+  return `${head}\n${indent(explainRule(criterion.rule, terminology, anchors), '  rule: ')}`;
+}
+
+/** A trial's anchor: given at screening, or which event of the record it is and what its absence means. */
+export function explainAnchor(anchor: AnchorDeclaration, terminology: Terminology, anchors: readonly AnchorDeclaration[] = []): string {
+  const from = anchor.fromRecord;
+  if (!from) return `[anchor] ${anchor.id}: ${anchor.display}, given at screening (--anchor ${anchor.id}=YYYY-MM-DD); not given: windows count from screening`;
+  const which = from.date === 'end' ? 'its end (abatement, the end of an exposure)' : 'its start (onset, the start of an exposure, the date performed or taken)';
+  // What "none recorded" means for the event rule is said for the anchor as a whole below.
+  const events = explainRule(from.rule, terminology, anchors).replace(/; none recorded: not present$/, '');
+  return `[anchor] ${anchor.id}: ${anchor.display}, read from the record: the ${from.take} of\n${indent(events, '  ')}\n  dated by ${which}; none in the record: ${from.absentIs === 'false' ? 'every rule counting from it is not met' : 'unknown'}; one undated, unended or unreadable that could be the ${from.take}: unknown`;
 }
 
 function indent(text: string, first: string): string {
@@ -19,7 +29,6 @@ function indent(text: string, first: string): string {
     .join('\n');
 }
 
-const anchorText = (anchor: AnchorName): string => (anchor === 'asOf' ? 'screening' : anchor);
 
 function compareText(compare: LabCompare): string {
   if ('uln' in compare) return `${compare.op} ${compare.uln} × upper limit of normal`;
@@ -28,11 +37,13 @@ function compareText(compare: LabCompare): string {
   return `titer at least ${compare.titerAtLeast}`;
 }
 
-export function explainRule(rule: Rule, t: Terminology): string {
+export function explainRule(rule: Rule, t: Terminology, anchors: readonly AnchorDeclaration[] = []): string {
+  const anchorText = (anchor: AnchorName): string => (anchor === 'asOf' ? 'screening' : (anchors.find((a) => a.id === anchor)?.display ?? anchor));
+  const side = (r: { within?: string; anchor: AnchorName; direction?: WindowDirection }): string => `within ${r.within ?? ''} ${r.direction ?? 'before'} ${anchorText(r.anchor)}`;
   const analyte = (key: string): string => t.analytes.get(key)?.def.display ?? key;
   const valueSets = (keys: string[]): string => keys.map((k) => t.valueSetDefs.get(k)?.display ?? k).join(' or ');
   const classes = (keys: string[]): string => keys.map((k) => t.classDisplay.get(k) ?? t.ingredients.get(k)?.def.display ?? k).join(' or ');
-  const list = (word: string, rules: Rule[]): string => `${word}:\n${rules.map((r) => indent(explainRule(r, t), '- ')).join('\n')}`;
+  const list = (word: string, rules: Rule[]): string => `${word}:\n${rules.map((r) => indent(explainRule(r, t, anchors), '- ')).join('\n')}`;
   switch (rule.kind) {
     case 'all':
       return list('all of', rule.of);
@@ -43,9 +54,9 @@ export function explainRule(rule: Rule, t: Terminology): string {
     case 'at_least':
       return list(`at least ${rule.n} of`, rule.of);
     case 'not':
-      return indent(explainRule(rule.rule, t), 'NOT ');
+      return indent(explainRule(rule.rule, t, anchors), 'NOT ');
     case 'confirm':
-      return `${explainRule(rule.rule, t)}\nthen a person confirms: ${rule.reason}`;
+      return `${explainRule(rule.rule, t, anchors)}\nthen a person confirms: ${rule.reason}`;
     case 'manual':
       return `a person decides: ${rule.reason}`;
     case 'criterion':
@@ -55,17 +66,17 @@ export function explainRule(rule: Rule, t: Terminology): string {
     case 'sex':
       return `sex is ${rule.is}; not recorded: unknown`;
     case 'condition':
-      return `a Condition in ${valueSets(rule.valueSets)}${rule.status === 'active' ? ', active' : ''}${rule.within ? `, ${rule.withinBy === 'onset' ? 'starting' : 'present'} within ${rule.within} before ${anchorText(rule.anchor)}` : ''}${rule.unlessResolvedFor ? `, unless resolved more than ${rule.unlessResolvedFor} ago` : ''}${rule.includeFindings ? ' (also coded findings and report conclusions)' : ''}; none recorded: not present`;
+      return `a Condition in ${valueSets(rule.valueSets)}${rule.status === 'active' ? ', active' : ''}${rule.within ? `, ${rule.withinBy === 'onset' ? 'starting' : 'present'} ${side(rule)}` : ''}${rule.onsetAtLeast ? `, diagnosed at least ${rule.onsetAtLeast} before ${anchorText(rule.anchor)} (by its onset; with no onset, recorded by then; a partial or missing date that cannot tell: unknown)` : ''}${rule.unlessResolvedFor ? `, unless resolved more than ${rule.unlessResolvedFor} ago` : ''}${rule.includeFindings ? ' (also coded findings and report conclusions)' : ''}; none recorded: not present`;
     case 'lab':
       return `${rule.select === 'ever' ? 'any result of' : 'the latest'} ${analyte(rule.analyte)}${rule.select === 'latest' ? ` within ${rule.lookback ?? t.analytes.get(rule.analyte)?.def.lookback ?? '30d'} before ${anchorText(rule.anchor)}` : ''} ${compareText(rule.compare)}${rule.notAfterMedication ? ` (not counting results within ${rule.notAfterMedication.within} after ${classes(rule.notAfterMedication.classes)})` : ''}${rule.persistsFor ? `, and so a result at least ${rule.persistsFor} older` : ''}; no usable result: ${rule.absentIs === 'false' ? 'not present' : 'unknown'}`;
     case 'medication':
-      return `${classes(rule.classes)}${rule.systemicOnly ? ' (systemic)' : ''}${rule.ongoing ? ' ongoing' : ''}${rule.within ? ` within ${rule.within} before ${anchorText(rule.anchor)}` : ''}${rule.minDuration ? `, for at least ${rule.minDuration} in all` : ''}${rule.prednisoneMgPerDay ? `, at ${rule.prednisoneMgPerDay.op} ${rule.prednisoneMgPerDay.value} mg/day prednisone-equivalent` : ''}${rule.routes ? `, given ${rule.routes.join(' or ')} (no route recorded: review)` : ''}${rule.doseMgPerDay ? `, at ${rule.doseMgPerDay.op} ${rule.doseMgPerDay.value} mg/day` : ''}${rule.stableFor ? `, the same dose every day for ${rule.stableFor}` : ''}`;
+      return `${classes(rule.classes)}${rule.systemicOnly ? ' (systemic)' : ''}${rule.ongoing ? ' ongoing' : ''}${rule.within ? ` ${side(rule)}` : ''}${rule.minDuration ? `, for at least ${rule.minDuration} in all` : ''}${rule.maxDuration ? `, for at most ${rule.maxDuration} in all (an exposure whose end, route or dose is not recorded and could make it longer: unknown)` : ''}${rule.prednisoneMgPerDay ? `, at ${rule.prednisoneMgPerDay.op} ${rule.prednisoneMgPerDay.value} mg/day prednisone-equivalent` : ''}${rule.routes ? `, given ${rule.routes.join(' or ')} (no route recorded: review)` : ''}${rule.doseMgPerDay ? `, at ${rule.doseMgPerDay.op} ${rule.doseMgPerDay.value} mg/day` : ''}${rule.stableFor ? `, the same dose every day for ${rule.stableFor}` : ''}`;
     case 'washout':
       return `none of ${[...rule.medicationClasses.map((c) => classes([c])), ...rule.vaccineValueSets.map((v) => t.valueSetDefs.get(v)?.display ?? v)].join(', ')} within ${rule.window} before ${anchorText(rule.anchor)}${rule.prednisoneMgPerDayAbove !== undefined ? ` (corticosteroids above ${rule.prednisoneMgPerDayAbove} mg/day prednisone-equivalent)` : ''}`;
     case 'immunization':
-      return `an immunization in ${valueSets(rule.valueSets)}${rule.within ? ` within ${rule.within} before ${anchorText(rule.anchor)}` : ''}`;
+      return `an immunization in ${valueSets(rule.valueSets)}${rule.within ? ` ${side(rule)}` : ''}`;
     case 'procedure':
-      return `${rule.minCount > 1 ? `at least ${rule.minCount} procedures` : 'a procedure'} in ${valueSets(rule.valueSets)}${rule.within ? ` within ${rule.within} before ${anchorText(rule.anchor)}` : ''}${rule.maxInterval ? `, each within ${rule.maxInterval} of the previous` : ''}`;
+      return `${rule.minCount > 1 ? `at least ${rule.minCount} procedures` : 'a procedure'} in ${valueSets(rule.valueSets)}${rule.within ? ` ${side(rule)}` : ''}${rule.maxInterval ? `, each within ${rule.maxInterval} of the previous` : ''}`;
     case 'allergy':
       return `${rule.severeOnly ? 'a severe ' : 'an '}allergy to ${rule.anyMedication ? 'any medication' : [...rule.medicationClasses.map((c) => classes([c])), ...rule.valueSets.map((v) => t.valueSetDefs.get(v)?.display ?? v)].join(' or ')}`;
     case 'enrolled_elsewhere':
@@ -79,7 +90,7 @@ export function explainRule(rule: Rule, t: Terminology): string {
     case 'computed':
       return `${rule.formula} computed from ${Object.entries(rule.inputs).map(([input, key]) => `${input} = the latest ${analyte(key)}`).join(', ')}, ${rule.compare.op} ${rule.compare.value} ${rule.compare.unit}; an input missing: unknown`;
     case 'medication_count':
-      return `${rule.min !== undefined && rule.max !== undefined ? `${rule.min} to ${rule.max}` : rule.min !== undefined ? `at least ${rule.min}` : `at most ${rule.max ?? 0}`} ${rule.count === 'ingredients' ? 'distinct drugs' : rule.count === 'classes' ? 'drug classes' : `courses (a gap of ${rule.gap} starts a new one)`} of ${classes(rule.classes)}${rule.within ? ` within ${rule.within} before ${anchorText(rule.anchor)}` : ' before ' + anchorText(rule.anchor)}`;
+      return `${rule.min !== undefined && rule.max !== undefined ? `${rule.min} to ${rule.max}` : rule.min !== undefined ? `at least ${rule.min}` : `at most ${rule.max ?? 0}`} ${rule.count === 'ingredients' ? 'distinct drugs' : rule.count === 'classes' ? 'drug classes' : `courses (a gap of ${rule.gap} starts a new one)`} of ${classes(rule.classes)}${rule.within ? ` ${side(rule)}` : ' before ' + anchorText(rule.anchor)}`;
     case 'answer':
       return `the latest ${analyte(rule.observation)}${rule.lookback ? ` within ${rule.lookback}` : ''} answered ${valueSets(rule.in)}; no result: unknown; another coded answer: not met`;
   }

@@ -26,8 +26,17 @@ export interface LoadedTrial {
   locate: (pathParts: (string | number)[]) => number | undefined;
 }
 
+/** Line and 1-based column of a path inside one file. */
+export type Locator = (pathParts: (string | number)[]) => { line: number; col: number } | undefined;
+
 export interface LoadedMappings {
   dir: string;
+  /**
+   * Where each path of each file read lies, so every problem found after parsing (unknown names,
+   * units, cycles) is reported at its line and column. Absent for mappings served from the cache,
+   * which were checked before they were cached.
+   */
+  positions?: ReadonlyMap<string, Locator>;
   terminology: TerminologyFile;
   /** Where each terminology key was defined, for error messages. */
   terminologySources: Map<string, string>;
@@ -49,13 +58,14 @@ interface ParsedFile<T> {
   value?: T;
   issues: MappingIssue[];
   locate: (pathParts: (string | number)[]) => number | undefined;
+  position: Locator;
 }
 
 /** Parse YAML (JSON is YAML) keeping line positions, then validate with the schema. */
 export function parseMappingFile<T>(file: string, text: string, schema: z.ZodType<T, unknown>): ParsedFile<T> {
   const lineCounter = new LineCounter();
   const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false });
-  const position = (pathParts: (string | number)[]): { line: number; col: number } | undefined => {
+  const position: Locator = (pathParts) => {
     for (let n = pathParts.length; n >= 0; n--) {
       const node = doc.getIn(pathParts.slice(0, n), true);
       if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]);
@@ -74,17 +84,18 @@ export function parseMappingFile<T>(file: string, text: string, schema: z.ZodTyp
         message: `not valid YAML: ${e.message.split('\n')[0] ?? e.message}`,
       })),
       locate,
+      position,
     };
   }
   const raw: unknown = doc.toJS({ maxAliasCount: 100 });
   const parsed = schema.safeParse(raw, { reportInput: true });
-  if (parsed.success) return { value: parsed.data, issues: [], locate };
+  if (parsed.success) return { value: parsed.data, issues: [], locate, position };
   const issues = parsed.error.issues.map((issue) => {
     const parts = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     const at = position(parts);
     return { file, path: formatPath(parts), line: at?.line, ...(at ? { column: at.col } : {}), message: issueMessage(issue, knownFields(schema), (path) => valueAt(raw, path)) };
   });
-  return { issues, locate };
+  return { issues, locate, position };
 }
 
 function valueAt(root: unknown, path: PropertyKey[]): unknown {
@@ -109,6 +120,24 @@ export function formatPath(parts: (string | number)[]): string {
   return out || '(top level)';
 }
 
+/** "criteria[3].rule.of[0].analyte" back to its parts (formatPath's inverse). */
+export function parsePath(text: string): (string | number)[] {
+  if (text === '(top level)') return [];
+  return [...text.matchAll(/\[(\d+)\]|([^.[\]]+)/g)].map((m) => (m[1] !== undefined ? Number(m[1]) : (m[2] as string)));
+}
+
+/**
+ * Every issue at the line and column of its path in its file: the checks after parsing name a
+ * path, and the position is looked up here once for all of them, so no check can forget it.
+ */
+export function placeIssues(issues: MappingIssue[], mappings: Pick<LoadedMappings, 'positions'>): MappingIssue[] {
+  return issues.map((issue) => {
+    if (issue.column !== undefined) return issue;
+    const at = issue.path === '' ? undefined : mappings.positions?.get(issue.file)?.(parsePath(issue.path));
+    return at ? { ...issue, line: at.line, column: at.col } : issue;
+  });
+}
+
 export function formatIssue(issue: MappingIssue): string {
   const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}${issue.column === undefined ? '' : `:${issue.column}`}`;
   return `${where}: ${issue.path}: ${issue.message}`;
@@ -120,10 +149,12 @@ export function readMappings(dir: string = process.env.ELIGO_MAPPINGS_DIR ?? DEF
     throw new EligoError('ERR_MAPPING_NOT_FOUND', `mappings folder not found: ${dir}`, { where: dir });
   }
   const issues: MappingIssue[] = [];
+  const positions = new Map<string, Locator>();
   const terminology: TerminologyFile = { analytes: {}, ingredients: {}, medicationClasses: {}, valueSets: {} };
   const terminologySources = new Map<string, string>();
   for (const file of listFiles(path.join(dir, 'terminology'))) {
     const parsed = parseMappingFile(file, readFileSync(file, 'utf8'), terminologyFileSchema);
+    positions.set(file, parsed.position);
     issues.push(...parsed.issues);
     if (!parsed.value) continue;
     for (const section of ['analytes', 'ingredients', 'medicationClasses', 'valueSets'] as const) {
@@ -146,6 +177,7 @@ export function readMappings(dir: string = process.env.ELIGO_MAPPINGS_DIR ?? DEF
   const trials: LoadedTrial[] = [];
   for (const file of listFiles(path.join(dir, 'trials'))) {
     const parsed = parseMappingFile(file, readFileSync(file, 'utf8'), trialFileSchema);
+    positions.set(file, parsed.position);
     issues.push(...parsed.issues);
     if (!parsed.value) continue;
     const twin = trials.find((t) => t.def.id === parsed.value?.id);
@@ -155,5 +187,5 @@ export function readMappings(dir: string = process.env.ELIGO_MAPPINGS_DIR ?? DEF
     }
     trials.push({ file, def: parsed.value, locate: parsed.locate });
   }
-  return { dir, terminology, terminologySources, trials, issues };
+  return { dir, positions, terminology, terminologySources, trials, issues };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ruleSchema } from './schema';
+import { anchorDeclarationSchema, ruleSchema } from './schema';
 
 /**
  * What each rule kind is for and an example, beside the fields the zod schema gives (the schema is
@@ -16,9 +16,9 @@ const KINDS: Record<string, { what: string; example: string }> = {
   criterion: { what: 'The result of another criterion of the trial.', example: '{ kind: criterion, id: sle.inc.sledai }' },
   age: { what: 'Age in whole years at the screening date; no birth date is unknown.', example: '{ kind: age, min: 18, max: 65 }' },
   sex: { what: 'Administrative sex; not recorded is unknown.', example: '{ kind: sex, is: female }' },
-  condition: { what: 'A Condition in value sets (active, within a window, by onset or presence); none recorded is not present.', example: '{ kind: condition, valueSets: [sle], status: active }' },
+  condition: { what: 'A Condition in value sets (active, within a window before or after the anchor, by onset or presence; onsetAtLeast: diagnosed at least that long before the anchor, by the onset, or with no onset by the recordedDate as the latest it can have begun; a partial or missing date that cannot tell is unknown); none recorded is not present.', example: '{ kind: condition, valueSets: [heart_failure], onsetAtLeast: 2mo }' },
   lab: { what: 'The latest (or any) result of an analyte, converted to its unit, against a threshold; stale, unreadable or no result is unknown (or not present with absentIs: "false"); persistsFor: a result that much older must qualify too.', example: '{ kind: lab, analyte: creatinine, compare: { op: "<=", value: 1.5, unit: mg/dL } }' },
-  medication: { what: 'Exposure to medication classes: within a window, ongoing, for a minimum duration, at a prednisone-equivalent dose.', example: '{ kind: medication, classes: [mycophenolate], minDuration: 6mo }' },
+  medication: { what: 'Exposure to medication classes: within a window, ongoing, for a minimum or a maximum cumulative duration (maxDuration: met only if even the longest the record allows is within it; an exposure with no end, route or readable dose that could exceed it is unknown), at a prednisone-equivalent dose.', example: '{ kind: medication, classes: [mycophenolate], minDuration: 6mo }' },
   washout: { what: 'None of the classes (or live vaccines) within the window before the anchor; says when it clears.', example: '{ kind: washout, medicationClasses: [anti_cd20], window: 6mo }' },
   immunization: { what: 'An immunization in value sets, optionally within a window.', example: '{ kind: immunization, valueSets: [live_vaccines], within: 1mo }' },
   procedure: { what: 'Procedures in value sets: at least minCount, each within maxInterval of the previous.', example: '{ kind: procedure, valueSets: [plasmapheresis], within: 3mo }' },
@@ -57,7 +57,9 @@ export function ruleReference(): string {
     'is current). Every criterion of a trial file has a `rule`; each rule is one of these kinds. Fields',
     'not marked required are optional; a default is what an absent field means. Durations are a whole',
     'number and d, w, mo or y. Anchors are `asOf` (the screening date), `leukapheresis`, or one the trial',
-    'declares in `anchors` (`- { id: first-dose, display: first dose of study drug }`), given at screening.',
+    'declares in `anchors` (`- { id: first-dose, display: first dose of study drug }`), given at screening',
+    'or read from the record (see [Anchors](#anchors) at the end). A `within` window lies before its anchor,',
+    'or after it with `direction: after` ("within 6 months after the last dose of adjuvant chemotherapy").',
     '',
   ];
   for (const option of root.oneOf ?? []) {
@@ -71,5 +73,42 @@ export function ruleReference(): string {
     }
     lines.push('', '```yaml', `rule: ${doc?.example ?? ''}`, '```', '');
   }
+  lines.push(...anchorReference());
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** The trial's `anchors`: the fields of a declaration and of `fromRecord`, and what each case means. */
+function anchorReference(): string[] {
+  const anchor = z.toJSONSchema(anchorDeclarationSchema, { io: 'input', unrepresentable: 'any', cycles: 'ref' }) as JsonSchema;
+  const table = (schema: JsonSchema | undefined, skip: string[] = []): string[] => [
+    '| field | type | required | default |',
+    '| --- | --- | --- | --- |',
+    ...Object.entries(schema?.properties ?? {})
+      .filter(([name]) => !skip.includes(name))
+      .map(([name, field]) => `| \`${name}\` | ${name === 'rule' ? 'rule (condition, medication, procedure, immunization or lab)' : typeOf(field)} | ${schema?.required?.includes(name) && field.default === undefined ? 'yes' : ''} | ${field.default === undefined ? '' : `\`${JSON.stringify(field.default)}\``} |`),
+  ];
+  return [
+    '## Anchors',
+    '',
+    'Dates a trial counts windows from, declared in the trial file beside `criteria`. Without `fromRecord` the date is given at screening (`--anchor first-dose=2026-07-10`, API `anchors`); not given, windows count from the screening date and say so. With `fromRecord` it is an event of the record: the `rule` picks the events (by codes, status, route, its own window), `take` says which is the anchor and `date` whether its start or end counts. No such event is `unknown` (`absentIs: "false"` where the protocol makes its absence decide: every rule counting from it is then not met). An event that could be the first or last but has no date, no end yet (ongoing, unresolved) or cannot be read, and unread data the rule would read, leave the anchor `unknown` with the reason; events after the as-of date are not counted. A date known only to the month or year is tried on each of its days, and a rule counting from it is decided only if every day gives the same answer. An end estimated from an order (a MedicationRequest\'s supply) and an event recognised only by name are confirmed by a person (`review`). The evidence names the anchor event. Anchors may count from one another, never in a cycle; a date cannot be given for an anchor read from the record.',
+    '',
+    ...table(anchor),
+    '',
+    '`fromRecord`:',
+    '',
+    ...table(anchor.properties?.fromRecord),
+    '',
+    '```yaml',
+    'anchors:',
+    '  - id: adjuvant-end',
+    '    display: the last dose of adjuvant platinum chemotherapy',
+    '    fromRecord: { rule: { kind: medication, classes: [platinum_chemotherapy] }, take: last, date: end }',
+    'criteria:',
+    '  - id: ov.inc.platinum_resistant',
+    '    type: inclusion',
+    '    text: Recurrence within 6 months after the last dose of adjuvant platinum chemotherapy',
+    '    rule: { kind: condition, valueSets: [cancer_recurrence], within: 6mo, direction: after, withinBy: onset, anchor: adjuvant-end }',
+    '```',
+    '',
+  ];
 }

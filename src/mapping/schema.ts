@@ -155,6 +155,18 @@ const anchorSchema = z.string().regex(/^(asOf|[a-z][a-z0-9-]*)$/, 'an anchor is 
 
 const comparisonOp = z.enum(['<', '<=', '>', '>=']);
 
+/**
+ * Which side of the anchor a `within` window lies: "before" (the default: "within 3 months before
+ * screening") or "after" ("within 6 months after the last dose of adjuvant chemotherapy").
+ */
+export type WindowDirection = 'before' | 'after';
+const directionSchema = z.enum(['before', 'after'], { message: 'direction is before (the default) or after the anchor' }).default('before');
+/** `direction: after` only says something about a `within` window. */
+const afterNeedsWithin: [(r: { within?: string; direction?: WindowDirection }) => boolean, { message: string; path: string[] }] = [
+  (r) => r.direction !== 'after' || r.within !== undefined,
+  { message: 'direction: after needs within (how long after the anchor)', path: ['direction'] },
+];
+
 const labCompareSchema = z.union([
   z.object({ op: comparisonOp, value: z.number(), unit: z.string() }).strict(),
   z.object({ op: comparisonOp, uln: z.number().positive() }).strict(),
@@ -204,8 +216,12 @@ export interface ConditionRule {
   /** With `within`: "presence" counts a condition present at any time in the window; "onset" only a new one. */
   withinBy: 'presence' | 'onset';
   anchor: AnchorName;
+  /** The window lies before the anchor (default) or after it ("within 30 days after the infarction"). */
+  direction?: WindowDirection;
   /** A condition resolved (abatement) longer ago than this does not count. */
   unlessResolvedFor?: string;
+  /** "Diagnosed at least 3 months ago": the onset lies at least this long before the anchor. */
+  onsetAtLeast?: string;
   /** Also look for the codes in Observation coded values and DiagnosticReport conclusions. */
   includeFindings: boolean;
 }
@@ -235,8 +251,11 @@ export interface MedicationRule {
   /** Exposure overlapping the window before the anchor; absent: at any time. */
   within?: string;
   anchor: AnchorName;
+  direction?: WindowDirection;
   /** Cumulative exposure at least this long (union of intervals). */
   minDuration?: string;
+  /** Cumulative exposure at most this long (union of intervals, clipped to the window). */
+  maxDuration?: string;
   /** Only exposures ongoing at the anchor. */
   ongoing: boolean;
   /** Prednisone-equivalent daily dose bound (corticosteroids). */
@@ -266,6 +285,7 @@ export interface ImmunizationRule {
   valueSets: string[];
   within?: string;
   anchor: AnchorName;
+  direction?: WindowDirection;
 }
 
 export interface ProcedureRule {
@@ -273,6 +293,7 @@ export interface ProcedureRule {
   valueSets: string[];
   within?: string;
   anchor: AnchorName;
+  direction?: WindowDirection;
   /** At least this many procedures, each within `maxInterval` of the previous one. */
   minCount: number;
   maxInterval?: string;
@@ -392,6 +413,7 @@ export interface MedicationCountRule {
   max?: number;
   within?: string;
   anchor: AnchorName;
+  direction?: WindowDirection;
   /** Episodes only: exposures separated by less than this are one course. */
   gap: string;
   systemicOnly: boolean;
@@ -428,10 +450,13 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
         within: durationSchema.optional(),
         withinBy: z.enum(['presence', 'onset']).default('presence'),
         anchor: anchorSchema,
+        direction: directionSchema,
         unlessResolvedFor: durationSchema.optional(),
+        onsetAtLeast: durationSchema.optional(),
         includeFindings: z.boolean().default(false),
       })
-      .strict(),
+      .strict()
+      .refine(...afterNeedsWithin),
     z
       .object({
         kind: z.literal('lab'),
@@ -451,7 +476,9 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
         classes: z.array(z.string()).min(1),
         within: durationSchema.optional(),
         anchor: anchorSchema,
+        direction: directionSchema,
         minDuration: durationSchema.optional(),
+        maxDuration: durationSchema.optional(),
         ongoing: z.boolean().default(false),
         prednisoneMgPerDay: z.object({ op: comparisonOp, value: z.number().nonnegative() }).strict().optional(),
         systemicOnly: z.boolean().default(false),
@@ -459,7 +486,9 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
         doseMgPerDay: z.object({ op: comparisonOp, value: z.number().nonnegative() }).strict().optional(),
         stableFor: durationSchema.optional(),
       })
-      .strict(),
+      .strict()
+      .refine(...afterNeedsWithin)
+      .refine((r) => r.maxDuration === undefined || r.stableFor === undefined, { message: 'maxDuration and stableFor do not go together: stableFor asks for every day of its span', path: ['maxDuration'] }),
     z
       .object({
         kind: z.literal('washout'),
@@ -477,18 +506,22 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
         valueSets: z.array(z.string()).min(1),
         within: durationSchema.optional(),
         anchor: anchorSchema,
+        direction: directionSchema,
       })
-      .strict(),
+      .strict()
+      .refine(...afterNeedsWithin),
     z
       .object({
         kind: z.literal('procedure'),
         valueSets: z.array(z.string()).min(1),
         within: durationSchema.optional(),
         anchor: anchorSchema,
+        direction: directionSchema,
         minCount: z.number().int().positive().default(1),
         maxInterval: durationSchema.optional(),
       })
-      .strict(),
+      .strict()
+      .refine(...afterNeedsWithin),
     z
       .object({
         kind: z.literal('allergy'),
@@ -568,10 +601,12 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
         max: z.number().int().nonnegative().optional(),
         within: durationSchema.optional(),
         anchor: anchorSchema,
+        direction: directionSchema,
         gap: durationSchema.default('30d'),
         systemicOnly: z.boolean().default(false),
       })
       .strict()
+      .refine(...afterNeedsWithin)
       .refine((r) => r.min !== undefined || r.max !== undefined, { message: 'medication_count needs min, max or both' })
       .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, { message: 'min is more than max: the criterion could never be met' }),
     z
@@ -602,6 +637,78 @@ const scoreItemSchema: z.ZodType<ScoreItem, unknown> = z.lazy(() =>
 
 export { ruleSchema };
 
+/** The rule kinds that can pick an anchor event out of the record, and what each may say to pick it. */
+export const ANCHOR_EVENT_KINDS = ['condition', 'medication', 'procedure', 'immunization', 'lab'] as const;
+
+/**
+ * A rule that picks the events an anchor is read from: one of ANCHOR_EVENT_KINDS, with the fields
+ * that say which events count (codes, status, route, a window). Fields that weigh many events
+ * together (durations, counts, doses over time) belong to the rule that counts from the anchor.
+ */
+export type AnchorEventRule = Extract<Rule, { kind: (typeof ANCHOR_EVENT_KINDS)[number] }>;
+const anchorEventRuleSchema = ruleSchema.superRefine((rule, ctx) => {
+  if (!(ANCHOR_EVENT_KINDS as readonly string[]).includes(rule.kind)) {
+    ctx.addIssue({ code: 'custom', path: ['kind'], message: `an anchor is read from a ${ANCHOR_EVENT_KINDS.slice(0, -1).join(', ')} or ${ANCHOR_EVENT_KINDS[ANCHOR_EVENT_KINDS.length - 1]} rule, not a ${rule.kind} rule` });
+    return;
+  }
+  const unused: string[] = [];
+  const not = (field: string, written: boolean): void => {
+    if (written) unused.push(field);
+  };
+  if (rule.kind === 'condition') {
+    not('unlessResolvedFor', rule.unlessResolvedFor !== undefined);
+    not('onsetAtLeast', rule.onsetAtLeast !== undefined);
+    not('includeFindings', rule.includeFindings);
+  } else if (rule.kind === 'medication') {
+    not('minDuration', rule.minDuration !== undefined);
+    not('maxDuration', rule.maxDuration !== undefined);
+    not('ongoing', rule.ongoing);
+    not('prednisoneMgPerDay', rule.prednisoneMgPerDay !== undefined);
+    not('doseMgPerDay', rule.doseMgPerDay !== undefined);
+    not('stableFor', rule.stableFor !== undefined);
+  } else if (rule.kind === 'procedure') {
+    not('minCount', rule.minCount !== 1);
+    not('maxInterval', rule.maxInterval !== undefined);
+  } else if (rule.kind === 'lab') {
+    not('select', rule.select !== 'latest');
+    not('lookback', rule.lookback !== undefined);
+    not('notAfterMedication', rule.notAfterMedication !== undefined);
+    not('persistsFor', rule.persistsFor !== undefined);
+    not('absentIs', rule.absentIs !== 'unknown');
+  }
+  for (const field of unused) {
+    ctx.addIssue({ code: 'custom', path: [field], message: `${field} does not pick an anchor event: an anchor is one event, picked by its codes, status, route and window; write ${field} in the rule that counts from the anchor` });
+  }
+}) as unknown as z.ZodType<AnchorEventRule, unknown>;
+
+export const anchorDeclarationSchema = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'an anchor id is lower-case words joined by hyphens'),
+    display: z.string().min(1),
+    /**
+     * Read from the record instead of given at screening: the events the rule picks, of which the
+     * first or the last, and its start or end date (a Condition's onset or abatement, an exposure's
+     * start or end; a procedure, immunization or result has one date).
+     */
+    fromRecord: z
+      .object({
+        rule: anchorEventRuleSchema,
+        take: z.enum(['first', 'last'], { message: 'take is first or last: which of the events the rule picks is the anchor' }),
+        date: z.enum(['start', 'end']).default('start'),
+        /**
+         * No such event in the record: "unknown" (the default: the event may be recorded elsewhere),
+         * or "false" where the protocol makes its absence decide (no adjuvant chemotherapy: not
+         * "relapsed within 6 months of it"); every rule counting from the anchor is then false.
+         */
+        absentIs: z.enum(['unknown', 'false']).default('unknown'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type AnchorDeclaration = z.infer<typeof anchorDeclarationSchema>;
+export type AnchorFromRecord = NonNullable<AnchorDeclaration['fromRecord']>;
+
 export const criterionSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/, 'criterion ids look like "sle.inc.age"'),
@@ -625,11 +732,12 @@ export const trialFileSchema = z
     /** Diagnosis value sets used to pick cohort candidates on a server. */
     candidateValueSets: z.array(z.string()).default([]),
     /**
-     * Dates other than screening and leukapheresis that windows count back from (first dose,
-     * randomisation), given at screening (`--anchor first-dose=2026-07-10`, API `anchors`). Not
-     * given: windows count back from the screening date and say so, as for leukapheresis.
+     * Dates other than screening and leukapheresis that windows count from: given at screening
+     * (first dose, randomisation: `--anchor first-dose=2026-07-10`, API `anchors`; not given,
+     * windows count back from the screening date and say so, as for leukapheresis), or read from
+     * the record (`fromRecord`: the last dose of adjuvant chemotherapy, the last infarction).
      */
-    anchors: z.array(z.object({ id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'an anchor id is lower-case words joined by hyphens'), display: z.string().min(1) }).strict()).default([]),
+    anchors: z.array(anchorDeclarationSchema).default([]),
     criteria: z.array(criterionSchema).min(1),
   })
   .strict();

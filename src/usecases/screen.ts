@@ -34,6 +34,11 @@ export function checkScreenOptions(options: ScreenOptions): ScreenOptions {
 }
 
 export function screenRecord(trial: CompiledTrial, record: PatientRecord, options: ScreenOptions): EligibilityReport {
+  for (const id of Object.keys(options.anchorDates ?? {})) {
+    const declared = trial.def.anchors.find((a) => a.id === id);
+    // Its date is its event's in the record: a date given beside it would say two things at once.
+    if (declared?.fromRecord) throw new EligoError('ERR_ARGUMENT_INVALID', `the ${id} date is read from the record (${declared.display}); it cannot be given`, { where: `anchors.${id}` });
+  }
   return evaluate(trial, record, checkScreenOptions(options), { version: SERVICE_VERSION });
 }
 

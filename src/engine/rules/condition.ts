@@ -1,8 +1,10 @@
 import type { ConditionRule } from '../../mapping/schema';
+import type { ConditionFact } from '../../record/types';
 import type { EvidenceItem } from '../../report/types';
 import type { EvalContext } from '../context';
 import { addDuration, dayOf, formatDuration, isoOfDay, lastDayOf, subtractDuration } from '../dates';
 import { result, type RuleResult } from '../result';
+import { windowOf } from '../window';
 import { conceptLabel, confirmTextOnly, matchAny, valueSetNames, type MatchKind } from './match';
 
 interface Found {
@@ -15,11 +17,14 @@ const TEXT_NOTE = 'matched by display text, not by code';
 
 export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleResult {
   const anchor = ctx.anchorDay(rule.anchor);
-  const within = rule.within ? ctx.duration(rule.within) : undefined;
-  const windowStart = within ? subtractDuration(anchor, within) : undefined;
+  const window = windowOf(ctx, rule);
+  const windowStart = window?.from;
+  // Before the anchor the window ends on it; after it, `within` later.
+  const windowEnd = window?.to ?? anchor;
   const resolvedCutoff = rule.unlessResolvedFor ? subtractDuration(anchor, ctx.duration(rule.unlessResolvedFor)) : undefined;
   const found: Found[] = [];
   const lapsed: Found[] = [];
+  const diagnosed = rule.onsetAtLeast === undefined ? undefined : { span: ctx.duration(rule.onsetAtLeast), tooRecent: [] as Found[], undecided: [] as { found: Found; why: string }[] };
 
   for (const condition of ctx.record.conditions) {
     const m = matchAny(ctx, rule.valueSets, condition.code);
@@ -31,7 +36,8 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
     const horizon = ctx.terminology.valueSetDefs.get(m.valueSet)?.acuteHorizon;
     const pastHorizon =
       horizon !== undefined && condition.active && condition.abatement === undefined && (onsetDay === undefined || addDuration(onsetDay, ctx.duration(horizon)) < anchor);
-    if (pastHorizon && (rule.status === 'active' || windowStart !== undefined)) {
+    // Only where presence counts: a new onset in the window is dated by its onset alone, closed or not.
+    if (pastHorizon && (rule.status === 'active' || (windowStart !== undefined && rule.withinBy === 'presence'))) {
       const label = conceptLabel(condition.code, m.matched);
       const since = condition.onset ?? condition.recordedDate;
       const evidence: EvidenceItem = { reference: condition.reference, value: label, note: `no abatement; past the ${formatDuration(ctx.duration(horizon))} horizon of an acute condition` };
@@ -44,9 +50,9 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
     if (resolvedCutoff !== undefined && !condition.active && abatementDay !== undefined && abatementDay < resolvedCutoff) continue;
     if (windowStart !== undefined) {
       if (rule.withinBy === 'onset') {
-        if (onsetDay === undefined || onsetDay < windowStart || onsetDay > anchor) continue;
+        if (onsetDay === undefined || onsetDay < windowStart || onsetDay > windowEnd) continue;
       } else {
-        const startedByEnd = onsetDay === undefined || onsetDay <= anchor;
+        const startedByEnd = onsetDay === undefined || onsetDay <= windowEnd;
         const lastedIntoWindow = activeNow || (abatementDay !== undefined && abatementDay >= windowStart);
         if (!startedByEnd || !lastedIntoWindow) continue;
       }
@@ -57,7 +63,15 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
     if (condition.onset ?? condition.recordedDate) evidence.date = (condition.onset ?? condition.recordedDate ?? '').slice(0, 10);
     const notes = [status, ...(condition.abatement ? [`abated ${condition.abatement.slice(0, 10)}`] : []), ...(m.byText ? [TEXT_NOTE] : [])];
     evidence.note = notes.join('; ');
-    found.push({ label: `${label} (${status}${evidence.date ? `, since ${evidence.date}` : ''})`, evidence, match: m });
+    const hit: Found = { label: `${label} (${status}${evidence.date ? `, since ${evidence.date}` : ''})`, evidence, match: m };
+    if (diagnosed) {
+      const since = diagnosedSince(condition, subtractDuration(anchor, diagnosed.span));
+      if (since === 'too recent') diagnosed.tooRecent.push(hit);
+      else if (since !== 'long enough') diagnosed.undecided.push({ found: hit, why: since.undecided });
+      else found.push(hit);
+      continue;
+    }
+    found.push(hit);
   }
 
   if (rule.includeFindings) {
@@ -67,7 +81,9 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
       if (!m) continue;
       const day = dayOf(fact.date);
       if (day !== undefined && day > ctx.asOfDay) continue;
-      if (windowStart !== undefined && (day === undefined || day < windowStart || day > anchor)) continue;
+      if (windowStart !== undefined && (day === undefined || day < windowStart || day > windowEnd)) continue;
+      // A finding shows the condition on its own date: diagnosed long enough ago only if that is.
+      if (diagnosed && !((lastDayOf(fact.date) ?? Infinity) <= subtractDuration(anchor, diagnosed.span))) continue;
       const label = conceptLabel(fact.value.concept, m.matched);
       const evidence: EvidenceItem = { reference: fact.reference, value: label, note: m.byText ? `finding; ${TEXT_NOTE}` : 'finding' };
       if (fact.date) evidence.date = fact.date.slice(0, 10);
@@ -80,7 +96,8 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
       if (!m) continue;
       const day = dayOf(report.date);
       if (day !== undefined && day > ctx.asOfDay) continue;
-      if (windowStart !== undefined && (day === undefined || day < windowStart || day > anchor)) continue;
+      if (windowStart !== undefined && (day === undefined || day < windowStart || day > windowEnd)) continue;
+      if (diagnosed && !((lastDayOf(report.date) ?? Infinity) <= subtractDuration(anchor, diagnosed.span))) continue;
       const quoted = report.conclusion.length > 120 ? `${report.conclusion.slice(0, 117)}...` : report.conclusion;
       const evidence: EvidenceItem = { reference: report.reference, value: quoted, note: `report conclusion text; ${TEXT_NOTE}` };
       if (report.date) evidence.date = report.date.slice(0, 10);
@@ -90,14 +107,47 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
 
   const names = valueSetNames(ctx, rule.valueSets);
   const qualifier = `${rule.status === 'active' ? 'active ' : ''}`;
-  const where = within ? ` within ${formatDuration(within)} before ${ctx.anchorName(rule.anchor)} (from ${isoOfDay(windowStart as number)})` : '';
+  const where = window ? (window.direction === 'before' ? ` ${window.text} (from ${isoOfDay(window.from)})` : ` ${window.text}`) : '';
+  if (diagnosed && found.length === 0) {
+    const cutoff = isoOfDay(subtractDuration(anchor, diagnosed.span));
+    const since = `diagnosed at least ${formatDuration(diagnosed.span)} before ${ctx.anchorName(rule.anchor)} (by ${cutoff})`;
+    if (diagnosed.undecided.length > 0) {
+      // Its date cannot place it before or after the cut-off: not "too recent", which would be a guess.
+      const why = diagnosed.undecided.map((u) => `${u.found.label}: ${u.why}`).join('; ');
+      return result('unknown', `${names}${where} ${since}: ${why}`, { evidence: diagnosed.undecided.map((u) => u.found.evidence), missing: [`onset date of ${names}`] });
+    }
+    if (diagnosed.tooRecent.length > 0) {
+      return result('false', `${names}${where}: ${diagnosed.tooRecent.slice(0, 4).map((f) => f.label).join(', ')}, not ${since}`, { evidence: diagnosed.tooRecent.map((f) => f.evidence) });
+    }
+  }
   if (found.length === 0 && lapsed.length > 0) {
     const what = `${lapsed.map((f) => f.label).join(', ')}: confirm it has resolved`;
     return result('review', `${names}${where}: ${what}`, { evidence: lapsed.map((f) => f.evidence), confirm: [what] });
   }
   if (found.length === 0) return result('false', `no ${qualifier}${names} recorded${where}`);
   const shown = found.slice(0, 4).map((f) => f.label);
+  const sinceText = diagnosed ? ` diagnosed at least ${formatDuration(diagnosed.span)} before ${ctx.anchorName(rule.anchor)}` : '';
   const more = found.length > 4 ? ` and ${found.length - 4} more` : '';
-  const outcome = result('true', `${names}${where}: ${shown.join(', ')}${more}`, { evidence: found.map((f) => f.evidence) });
+  const outcome = result('true', `${names}${where}${sinceText}: ${shown.join(', ')}${more}`, { evidence: found.map((f) => f.evidence) });
   return confirmTextOnly(outcome, found.map((f) => f.match), names);
+}
+
+/**
+ * Whether a Condition was diagnosed by `cutoff` ("diagnosed at least 3 months ago"). The onset
+ * decides; a partial onset (2026-03) decides only when all its days fall on one side. With no
+ * readable onset, `recordedDate` is used one way only: a condition written down by the cut-off was
+ * diagnosed by then, but one recorded later may be an old diagnosis entered late, so it stays open.
+ */
+function diagnosedSince(condition: ConditionFact, cutoff: number): 'long enough' | 'too recent' | { undecided: string } {
+  const first = dayOf(condition.onset);
+  const last = lastDayOf(condition.onset);
+  if (first !== undefined && last !== undefined) {
+    if (last <= cutoff) return 'long enough';
+    if (first > cutoff) return 'too recent';
+    return { undecided: `onset ${condition.onset ?? ''} is known only to the ${/^\d{4}$/.test(condition.onset ?? '') ? 'year' : 'month'}, which spans ${isoOfDay(cutoff)}` };
+  }
+  const recorded = lastDayOf(condition.recordedDate);
+  if (recorded !== undefined && recorded <= cutoff) return 'long enough';
+  const onsetText = condition.onset === undefined ? 'no onset date' : `onset "${condition.onset}" is not a date`;
+  return { undecided: recorded === undefined ? `${onsetText} and no recordedDate` : `${onsetText}; recorded ${condition.recordedDate?.slice(0, 10) ?? ''}, after ${isoOfDay(cutoff)}, which does not say when it began` };
 }

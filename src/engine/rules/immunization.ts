@@ -1,8 +1,9 @@
 import type { ImmunizationRule } from '../../mapping/schema';
 import type { EvidenceItem } from '../../report/types';
 import type { EvalContext } from '../context';
-import { dayOf, formatDuration, isoOfDay, subtractDuration } from '../dates';
+import { dayOf, isoOfDay } from '../dates';
 import { result, type RuleResult } from '../result';
+import { windowOf } from '../window';
 import { confirmTextOnly, matchAny, type MatchKind } from './match';
 
 export interface MatchedImmunization {
@@ -32,12 +33,10 @@ export function immunizationsIn(ctx: EvalContext, valueSets: string[]): MatchedI
 export function evaluateImmunization(rule: ImmunizationRule, ctx: EvalContext): RuleResult {
   let found = immunizationsIn(ctx, rule.valueSets);
   let where = '';
-  if (rule.within) {
-    const anchor = ctx.anchorDay(rule.anchor);
-    const within = ctx.duration(rule.within);
-    const from = subtractDuration(anchor, within);
-    found = found.filter((f) => f.day !== undefined && f.day >= from && f.day <= anchor);
-    where = ` within ${formatDuration(within)} before ${ctx.anchorName(rule.anchor)}`;
+  const window = windowOf(ctx, rule);
+  if (window) {
+    found = found.filter((f) => f.day !== undefined && f.day >= window.from && f.day <= window.to);
+    where = ` ${window.text}`;
   }
   const names = rule.valueSets.map((v) => ctx.terminology.valueSetDefs.get(v)?.display ?? v).join(' or ');
   if (found.length === 0) return result('false', `no ${names}${where}`);

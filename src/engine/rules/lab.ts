@@ -20,9 +20,11 @@ export function latestInLookback(
   const lookback = ctx.duration(lookbackText ?? analyte.def.lookback ?? DEFAULT_LOOKBACK);
   // Data after the as-of date is not read, but a window before a later anchor (first dose) starts
   // from that anchor: a result older than the window before it is stale, however recent at screening.
-  const windowStart = subtractDuration(ctx.anchorDay(anchor), lookback);
+  const anchorDay = ctx.anchorDay(anchor);
+  const windowStart = subtractDuration(anchorDay, lookback);
   const name = analyte.def.display;
-  const all = ctx.results(analyte.key);
+  // Before an anchor earlier than screening (an event read from the record), results after it are not "before" it.
+  const all = anchorDay < ctx.asOfDay ? ctx.results(analyte.key).filter((r) => r.day === undefined || r.day <= anchorDay) : ctx.results(analyte.key);
   const latest = all[0];
   if (!latest) return { ok: false, outcome: { ...result('unknown', `no ${name} result`, { missing: [name] }), noData: true } };
   // An undated result may be the newest: none of the others can be taken as the latest.
@@ -130,6 +132,11 @@ function evaluateEver(rule: LabRule, ctx: EvalContext, analyte: CompiledAnalyte)
   return result('false', `${results.length} ${analyte.def.display} result(s), none qualifying; latest: ${judged[0]?.explanation ?? ''}`, {
     evidence: judged.slice(0, 3).flatMap((j) => j.evidence),
   });
+}
+
+/** One result judged by the rule's comparison alone (no lookback, no "latest"): for picking anchor events. */
+export function judgeResult(rule: LabRule, ctx: EvalContext, found: AnalyteResult): RuleResult {
+  return judge(rule, ctx, ctx.analyte(rule.analyte), found);
 }
 
 function judge(rule: LabRule, ctx: EvalContext, analyte: CompiledAnalyte, found: AnalyteResult): RuleResult {

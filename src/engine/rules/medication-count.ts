@@ -1,7 +1,8 @@
 import type { MedicationCountRule } from '../../mapping/schema';
 import type { EvalContext } from '../context';
-import { durationDays, formatDuration, subtractDuration } from '../dates';
+import { durationDays } from '../dates';
 import { result, type RuleResult } from '../result';
+import { windowOf } from '../window';
 import { confirmTextOnly } from './match';
 import { exposuresOf, type MatchedExposure } from './medication';
 
@@ -26,9 +27,11 @@ function episodes(exposures: MatchedExposure[], gapDays: number, untilDay: numbe
  * `review`.
  */
 export function evaluateMedicationCount(rule: MedicationCountRule, ctx: EvalContext): RuleResult {
-  const anchor = ctx.anchorDay(rule.anchor);
+  const window = windowOf(ctx, rule);
+  // Without a window, everything up to the anchor counts.
+  const anchor = window?.to ?? ctx.anchorDay(rule.anchor);
   const all = exposuresOf(ctx, rule.classes, rule.systemicOnly);
-  const from = rule.within ? subtractDuration(anchor, ctx.duration(rule.within)) : Number.NEGATIVE_INFINITY;
+  const from = window?.from ?? Number.NEGATIVE_INFINITY;
   const inWindow = (e: MatchedExposure): boolean => e.startDay !== undefined && e.startDay <= anchor && (e.ongoing || (e.endDay ?? e.startDay) >= from);
   const counted = all.filter(inWindow);
   const undated = all.filter((e) => e.startDay === undefined);
@@ -48,9 +51,9 @@ export function evaluateMedicationCount(rule: MedicationCountRule, ctx: EvalCont
   const inRange = (x: number): boolean => (rule.min === undefined || x >= rule.min) && (rule.max === undefined || x <= rule.max);
   const what = rule.count === 'ingredients' ? 'distinct drugs' : rule.count === 'classes' ? 'drug classes' : 'courses';
   const range = rule.min !== undefined && rule.max !== undefined ? `${rule.min}-${rule.max}` : rule.min !== undefined ? `at least ${rule.min}` : `at most ${rule.max ?? 0}`;
-  const window = rule.within ? ` within ${formatDuration(ctx.duration(rule.within))} before ${ctx.anchorName(rule.anchor)}` : '';
+  const windowText = window ? ` ${window.text}` : '';
   const names = [...new Set(counted.map((e) => e.label))].slice(0, 6).join(', ');
-  const text = `${n} ${what} of ${rule.classes.map((c) => ctx.terminology.classDisplay.get(c) ?? c).join(' or ')}${window}${names ? ` (${names})` : ''}; needed ${range}`;
+  const text = `${n} ${what} of ${rule.classes.map((c) => ctx.terminology.classDisplay.get(c) ?? c).join(' or ')}${windowText}${names ? ` (${names})` : ''}; needed ${range}`;
   const evidence = counted.map((e) => e.evidence);
   // Undated exposures: counted all or none, if either changes the answer it cannot be given.
   if (undated.length > 0 && inRange(countOf([...counted, ...undated.map((e) => ({ ...e, startDay: anchor }))])) !== inRange(n)) {

@@ -4,7 +4,8 @@ import type { EvidenceItem } from '../../report/types';
 import type { EvalContext } from '../context';
 import { addDuration, dayOf, durationDays, formatDuration, isoOfDay, lastDayOf, subtractDuration } from '../dates';
 import { round } from '../lab-reading';
-import { AFTER_DISCONTINUATION, result, type RuleResult } from '../result';
+import { AFTER_DISCONTINUATION, allOf, needsConfirmation, result, type RuleResult } from '../result';
+import { windowOf } from '../window';
 import { immunizationsIn } from './immunization';
 import { confirmTextOnly, type MatchKind } from './match';
 
@@ -173,15 +174,20 @@ function matchKinds(matches: MatchedExposure[]): MatchKind[] {
 export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): RuleResult {
   const anchor = ctx.anchorDay(rule.anchor);
   const what = classNames(ctx, rule.classes);
+  const window = windowOf(ctx, rule);
+  // The last day that counts: the anchor, or the end of a window after it.
+  const until = window?.to ?? anchor;
   let matches = exposuresOf(ctx, rule.classes, rule.systemicOnly);
   const undated = matches.filter((m) => m.startDay === undefined);
-  matches = matches.filter((m) => m.startDay !== undefined && (m.startDay as number) <= anchor);
+  matches = matches.filter((m) => m.startDay !== undefined && (m.startDay as number) <= until);
   let windowText = '';
-  if (rule.within) {
-    const within = ctx.duration(rule.within);
-    const from = subtractDuration(anchor, within);
-    matches = matches.filter((m) => overlaps(m, from, anchor, ctx.asOfDay));
-    windowText = ` within ${formatDuration(within)} before ${ctx.anchorName(rule.anchor)}`;
+  /** Exposures that may count, or not (maxDuration only): no route, no readable dose. */
+  const maybe: { m: MatchedExposure; why: string }[] = [];
+  if (window) {
+    // An exposure whose end is not recorded may last into the window: "at most so long" counts it.
+    const reach = (m: MatchedExposure): MatchedExposure => (rule.maxDuration && !m.ongoing && m.exposure.end === undefined ? { ...m, endDay: until } : m);
+    matches = matches.filter((m) => overlaps(reach(m), window.from, window.to, ctx.asOfDay));
+    windowText = ` ${window.text}`;
   }
   if (rule.ongoing) {
     matches = matches.filter((m) => m.ongoing || (m.endDay !== undefined && m.endDay >= anchor));
@@ -196,11 +202,13 @@ export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): Rule
     const unrouted = matches.filter((m) => routeOf(m.exposure) === undefined);
     windowText += ` (${routes.join(' or ')})`;
     // Given, but by which route is not recorded: it may be the one the criterion means.
-    if (byRoute.length === 0 && unrouted.length > 0) {
+    if (byRoute.length === 0 && unrouted.length > 0 && !rule.maxDuration) {
       const reason = `${what} recorded without a route: confirm it was given ${routes.join(' or ')}`;
       return result('review', `${what}${windowText}: ${unrouted.slice(0, 3).map((m) => describe(m)).join(', ')} (route not recorded)`, { evidence: unrouted.map((m) => m.evidence), confirm: [reason] });
     }
     matches = byRoute;
+    // At most so long: one given by an unrecorded route may be one more that counts.
+    if (rule.maxDuration) maybe.push(...unrouted.map((m) => ({ m, why: 'route not recorded' })));
   }
   let undecidedDose: MatchedExposure[] = [];
   if (rule.doseMgPerDay) {
@@ -233,23 +241,11 @@ export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): Rule
     matches = matches.filter((m) => doseFilter(m, bound) === true);
     windowText += ` at ${bound.op} ${bound.value} mg/day prednisone equivalent`;
   }
-  if (rule.minDuration) {
-    const min = ctx.duration(rule.minDuration);
-    const days = coveredDays(matches, anchor);
-    const needed = durationDays(min);
-    const evidence = matches.map((m) => m.evidence);
-    if (days >= needed) {
-      return confirmTextOnly(result('true', `${what}: ${days} days of exposure${windowText} (needed ${formatDuration(min)})`, { evidence }), matchKinds(matches), what);
-    }
-    if (undecidedDose.length > 0 || undated.length > 0) {
-      const open = [...undecidedDose, ...undated];
-      return result('unknown', `${what}: ${days} days with known dose/dates${windowText}, needed ${formatDuration(min)}; dose or dates not recorded for ${open.length} more`, {
-        evidence: [...evidence, ...open.map((m) => m.evidence)],
-        missing: [`${what} dose or dates`],
-      });
-    }
-    return result('false', matches.length === 0 ? `no ${what} recorded${windowText}` : `${what}: only ${days} days of exposure${windowText} (needed ${formatDuration(min)})`, { evidence });
+  if (rule.maxDuration) {
+    const atMost = maxDurationOf(rule.maxDuration, ctx, what, windowText, window?.from, until, matches, [...maybe, ...undecidedDose.map((m) => ({ m, why: 'dose not readable' })), ...undated.map((m) => ({ m, why: 'no start date' }))]);
+    return rule.minDuration ? allOf([minDurationOf(rule.minDuration, ctx, what, windowText, until, matches, undecidedDose, undated), atMost]) : atMost;
   }
+  if (rule.minDuration) return minDurationOf(rule.minDuration, ctx, what, windowText, until, matches, undecidedDose, undated);
   if (matches.length > 0) {
     const found = result('true', `${what}${windowText}: ${matches.slice(0, 3).map((m) => describe(m)).join(', ')}`, { evidence: matches.map((m) => m.evidence) });
     return confirmTextOnly(found, matchKinds(matches), what);
@@ -261,6 +257,114 @@ export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): Rule
     });
   }
   return result('false', `no ${what} recorded${windowText}`);
+}
+
+function minDurationOf(text: string, ctx: EvalContext, what: string, windowText: string, until: number, matches: MatchedExposure[], undecidedDose: MatchedExposure[], undated: MatchedExposure[]): RuleResult {
+  const min = ctx.duration(text);
+  const days = coveredDays(matches, until);
+  const needed = durationDays(min);
+  const evidence = matches.map((m) => m.evidence);
+  if (days >= needed) {
+    return confirmTextOnly(result('true', `${what}: ${days} days of exposure${windowText} (needed ${formatDuration(min)})`, { evidence }), matchKinds(matches), what);
+  }
+  if (undecidedDose.length > 0 || undated.length > 0) {
+    const open = [...undecidedDose, ...undated];
+    return result('unknown', `${what}: ${days} days with known dose/dates${windowText}, needed ${formatDuration(min)}; dose or dates not recorded for ${open.length} more`, {
+      evidence: [...evidence, ...open.map((m) => m.evidence)],
+      missing: [`${what} dose or dates`],
+    });
+  }
+  return result('false', matches.length === 0 ? `no ${what} recorded${windowText}` : `${what}: only ${days} days of exposure${windowText} (needed ${formatDuration(min)})`, { evidence });
+}
+
+/**
+ * "At most 14 days of insulin in the past year": the days of exposure in the window are counted
+ * twice, the fewest the record allows (a partial date at its narrowest, an end not recorded as the
+ * start day alone, an ongoing one up to the as-of date) and the most (partial dates at their
+ * widest, an end not recorded or an ongoing exposure up to the window's end, and every exposure
+ * that may count: no route, no readable dose, no start date). Met only when the most is within
+ * the bound, not met when the fewest is beyond it; in between the record cannot say (unknown).
+ */
+function maxDurationOf(
+  text: string,
+  ctx: EvalContext,
+  what: string,
+  windowText: string,
+  windowStart: number | undefined,
+  until: number,
+  matches: MatchedExposure[],
+  maybe: { m: MatchedExposure; why: string }[],
+): RuleResult {
+  const max = ctx.duration(text);
+  const limit = durationDays(max);
+  const from = windowStart ?? Number.NEGATIVE_INFINITY;
+  const fewest: { span: [number, number]; byText: boolean }[] = [];
+  const most: [number, number][] = [];
+  const open: string[] = [];
+  for (const m of matches) {
+    const e = m.exposure;
+    const startEarly = dayOf(e.start) as number;
+    const startLate = lastDayOf(e.start) as number;
+    let endEarly: number;
+    let endLate: number;
+    if (m.ongoing) {
+      endEarly = Math.min(ctx.asOfDay, until);
+      endLate = until;
+      if (until > ctx.asOfDay) open.push(`${describe(m)} runs past the as-of date`);
+    } else if (e.end === undefined || dayOf(e.end) === undefined) {
+      endEarly = startLate;
+      endLate = until;
+      open.push(`${m.label} from ${isoOfDay(startEarly)} has no end date`);
+    } else {
+      endEarly = dayOf(e.end) as number;
+      endLate = lastDayOf(e.end) as number;
+      if (endLate > endEarly) open.push(`${describe(m)} ends ${e.end}, only to the month or year`);
+    }
+    if (startLate > startEarly) open.push(`${describe(m)} starts ${e.start ?? ''}, only to the month or year`);
+    fewest.push({ span: [Math.max(startLate, from), Math.min(endEarly, until)], byText: m.byText });
+    most.push([Math.max(startEarly, from), Math.min(endLate, until)]);
+  }
+  for (const { m, why } of maybe) {
+    const endLate = m.ongoing || m.exposure.end === undefined ? until : (lastDayOf(m.exposure.end) ?? until);
+    most.push([Math.max(m.startDay ?? from, from), Math.min(endLate, until)]);
+    open.push(`${describe(m)}: ${why}, it may count`);
+  }
+  const fewestDays = unionDays(fewest.map((f) => f.span));
+  const fewestByCode = unionDays(fewest.filter((f) => !f.byText).map((f) => f.span));
+  const mostDays = unionDays(most);
+  const bound = `at most ${formatDuration(max)} allowed`;
+  const evidence = [...matches, ...maybe.map((x) => x.m)].map((m) => m.evidence);
+  if (mostDays <= limit) {
+    return result('true', matches.length + maybe.length === 0 ? `no ${what} recorded${windowText}` : `${what}: ${mostDays === fewestDays ? '' : 'at most '}${mostDays} days of exposure${windowText} (${bound})`, { evidence });
+  }
+  const more = `${what}: ${fewestDays} days of exposure${windowText}, more than ${formatDuration(max)}`;
+  if (fewestByCode > limit) return result('false', more, { evidence });
+  if (fewestDays > limit) {
+    // Past the bound only with medications recognised by name: a person confirms they are.
+    return needsConfirmation(result('true', more, { evidence }), `${what} recognised only by name, not by a listed code: confirm it is one`);
+  }
+  const most_ = Number.isFinite(mostDays) ? `${mostDays}` : 'an unknown number of';
+  return result('unknown', `${what}: between ${fewestDays} and ${most_} days of exposure${windowText}, ${bound}: ${open.slice(0, 3).join('; ')}`, {
+    evidence,
+    missing: [`${what} start and end dates`],
+  });
+}
+
+/** Days covered by the union of inclusive intervals (empty ones skipped; an endless one is endless). */
+function unionDays(intervals: [number, number][]): number {
+  const sorted = intervals.filter(([a, b]) => b >= a).sort((x, y) => x[0] - y[0]);
+  let total = 0;
+  let current: [number, number] | undefined;
+  for (const [a, b] of sorted) {
+    if (current && a <= current[1] + 1) {
+      current[1] = Math.max(current[1], b);
+      continue;
+    }
+    if (current) total += current[1] - current[0] + 1;
+    current = [a, b];
+  }
+  if (current) total += current[1] - current[0] + 1;
+  return total;
 }
 
 function describe(m: MatchedExposure): string {

@@ -3,26 +3,25 @@ import type { EvidenceItem } from '../../report/types';
 import type { EvalContext } from '../context';
 import { dayOf, formatDuration, isoOfDay, subtractDuration } from '../dates';
 import { result, type RuleResult } from '../result';
+import { windowOf } from '../window';
 import { conceptLabel, confirmTextOnly, matchAny, textOnly, valueSetNames, type MatchKind } from './match';
 
 export function evaluateProcedure(rule: ProcedureRule, ctx: EvalContext): RuleResult {
-  const anchor = ctx.anchorDay(rule.anchor);
-  const within = rule.within ? ctx.duration(rule.within) : undefined;
-  const from = within ? subtractDuration(anchor, within) : undefined;
+  const window = windowOf(ctx, rule);
   const found: { day: number | undefined; label: string; evidence: EvidenceItem; match: MatchKind }[] = [];
   for (const p of ctx.record.procedures) {
     const m = matchAny(ctx, rule.valueSets, p.code);
     if (!m) continue;
     const day = dayOf(p.date);
     if (day !== undefined && day > ctx.asOfDay) continue;
-    if (from !== undefined && (day === undefined || day < from || day > anchor)) continue;
+    if (window && (day === undefined || day < window.from || day > window.to)) continue;
     const label = conceptLabel(p.code, m.matched);
     const evidence: EvidenceItem = { reference: p.reference, value: label, note: `status ${p.status}${m.byText ? '; matched by display text, not by code' : ''}` };
     if (p.date) evidence.date = p.date.slice(0, 10);
     found.push({ day, label, evidence, match: m });
   }
   const names = valueSetNames(ctx, rule.valueSets);
-  const where = within ? ` within ${formatDuration(within)} before ${ctx.anchorName(rule.anchor)}` : '';
+  const where = window ? ` ${window.text}` : '';
   if (rule.minCount > 1) {
     const days = found.map((f) => f.day).filter((d): d is number => d !== undefined).sort((a, b) => a - b);
     const gap = rule.maxInterval ? ctx.duration(rule.maxInterval) : undefined;
