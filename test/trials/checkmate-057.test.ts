@@ -1,0 +1,76 @@
+import { lab, SNOMED } from '../real-ehr/helpers';
+import { diagnosis, replacing, RXNORM, screener, statusOf } from './support';
+
+/**
+ * CheckMate 057 (NCT01673867), written as a mapping file with no code change: an eligible patient
+ * and one failing each key criterion, as FHIR JSON through the real reader. The histology comes
+ * from a SNOMED CT diagnosis (ICD-10-CM C34 says where, not what), the prior regimen from the
+ * carboplatin infusions.
+ */
+const TRIAL = 'checkmate-057';
+const PATIENT = { resourceType: 'Patient', id: 'p1', birthDate: '1958-07-30', gender: 'male' };
+
+let n = 0;
+const histology = (code: string, display: string, onset = '2025-08-20'): Record<string, unknown> => ({
+  ...diagnosis('C34.11', 'Malignant neoplasm of upper lobe, right bronchus or lung', onset),
+  code: { coding: [{ system: SNOMED, code, display }] },
+});
+/** Carboplatin infusions every 3 weeks from `start`, `cycles` of them. */
+const carboplatin = (start: string, cycles: number): Record<string, unknown>[] =>
+  Array.from({ length: cycles }, (_, i) => ({
+    resourceType: 'MedicationAdministration',
+    id: `ma-${++n}`,
+    status: 'completed',
+    medicationCodeableConcept: { coding: [{ system: RXNORM, code: '40048', display: 'carboplatin' }] },
+    subject: { reference: 'Patient/p1' },
+    effectiveDateTime: new Date(Date.parse(`${start}T10:00:00Z`) + i * 21 * 86_400_000).toISOString(),
+    dosage: { route: { coding: [{ system: SNOMED, code: '47625008', display: 'Intravenous route' }] } },
+  }));
+const ecog = (answer: string, display: string): Record<string, unknown> => lab('89247-1', 'ECOG Performance Status score', { valueCodeableConcept: { coding: [{ system: 'http://loinc.org', code: answer, display }] } });
+
+/** Adenocarcinoma of the lung with bone metastases, four cycles of carboplatin last autumn, ECOG 1. */
+const eligible = (): Record<string, unknown>[] => [
+  histology('254626006', 'Adenocarcinoma of lung'),
+  diagnosis('C79.51', 'Secondary malignant neoplasm of bone', '2025-08-20'),
+  ...carboplatin('2025-09-10', 4),
+  ecog('LA9623-5', 'Restricted in physically strenuous activity but ambulatory'),
+];
+
+const screen = screener(TRIAL, PATIENT);
+const withoutHistology = (): Record<string, unknown>[] => eligible().filter((r) => !JSON.stringify(r).includes('254626006'));
+
+describe('CheckMate 057 (NCT01673867) from its mapping file', () => {
+  it('a patient who fits is a potential candidate with nothing unknown: the line of therapy and the progression are for a person to confirm', () => {
+    const report = screen(eligible());
+    expect(report.outcome).toBe('potential-candidate');
+    expect(report.criteria.filter((c) => c.status === 'not_met' || c.status === 'unknown').map((c) => c.id)).toEqual([]);
+    expect(statusOf(report, 'cm.inc.ecog')).toBe('met');
+    expect(statusOf(report, 'cm.exc.cns_metastases')).toBe('met');
+    expect(report.criteria.find((c) => c.id === 'cm.inc.prior_platinum')).toMatchObject({ status: 'review', explanation: expect.stringMatching(/carboplatin/) });
+  });
+
+  it.each([
+    ['squamous histology', 'cm.inc.nsclc', [...withoutHistology(), histology('254634000', 'Squamous cell carcinoma of lung')]],
+    ['no platinum chemotherapy on record', 'cm.inc.prior_platinum', eligible().filter((r) => r.resourceType !== 'MedicationAdministration')],
+    ['two platinum courses a year apart', 'cm.inc.prior_platinum', [...eligible(), ...carboplatin('2024-06-01', 4)]],
+    ['ECOG 2', 'cm.inc.ecog', replacing(eligible(), [ecog('LA9624-3', 'Ambulatory and capable of all selfcare but unable to carry out any work activities')])],
+  ])('is ineligible with %s: %s not met', (_what, criterion, resources) => {
+    const report = screen(resources);
+    expect({ outcome: report.outcome, failing: statusOf(report, criterion) }).toEqual({ outcome: 'ineligible', failing: 'not_met' });
+  });
+
+  it('asks a person about lung cancer with no histology on record, and about brain metastases, rather than ruling out', () => {
+    const noHistology = screen([...withoutHistology(), diagnosis('C34.11', 'Malignant neoplasm of upper lobe, right bronchus or lung', '2025-08-20')]);
+    expect(noHistology.criteria.find((c) => c.id === 'cm.inc.nsclc')).toMatchObject({ status: 'review', explanation: expect.stringMatching(/histology is non-squamous/) });
+    expect(noHistology.outcome).toBe('potential-candidate');
+    const brain = screen([...eligible(), diagnosis('C79.31', 'Secondary malignant neoplasm of brain', '2026-03-01')]);
+    expect(statusOf(brain, 'cm.exc.cns_metastases')).toBe('review');
+    expect(brain.outcome).toBe('potential-candidate');
+  });
+
+  it('is unknown, not ineligible, without a performance status on record', () => {
+    const report = screen(eligible().filter((r) => !JSON.stringify(r).includes('89247-1')));
+    expect(statusOf(report, 'cm.inc.ecog')).toBe('unknown');
+    expect(report.outcome).toBe('potential-candidate');
+  });
+});
