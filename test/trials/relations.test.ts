@@ -322,7 +322,7 @@ describe('insulin for at most 14 days in the past year (maxDuration)', () => {
     expect(judge([insulin({ start: '2026-01-01', end: '2026-01-10' })]).status).toBe('met');
     const overlapping = judge([insulin({ start: '2026-01-01', end: '2026-01-10' }), insulin({ start: '2026-01-05', end: '2026-01-12' })]);
     expect(overlapping.status).toBe('met');
-    expect(overlapping.explanation).toMatch(/Insulins (any type): 12 days of exposure within 1 year before screening \(at most 14 days allowed\)/);
+    expect(overlapping.explanation).toMatch(/Insulins \(any type\): 12 days of exposure within 1 year before screening \(at most 14 days allowed\)/);
     expect(judge([]).status).toBe('met');
   });
 
@@ -331,7 +331,7 @@ describe('insulin for at most 14 days in the past year (maxDuration)', () => {
     // 2025-05-01 to 2025-06-30 is 61 days, 16 of them from 2025-06-15 on.
     const straddling = judge([insulin({ start: '2025-05-01', end: '2025-06-30' })]);
     expect(straddling.status).toBe('not_met');
-    expect(straddling.explanation).toMatch(/Insulins (any type): 16 days of exposure/);
+    expect(straddling.explanation).toMatch(/Insulins \(any type\): 16 days of exposure/);
     expect(judge([insulin({ start: '2025-05-01', end: '2025-06-10' })]).status).toBe('met');
   });
 
@@ -429,7 +429,7 @@ describe('eligo validate --explain, for the person checking the file against the
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/\[anchor\] last-mi: the last myocardial infarction, read from the record: the last of\n {2}a Condition in Acute myocardial infarction\n {2}dated by its start .*; none in the record: every rule counting from it is not met/);
     expect(run.stdout).toMatch(/NOT a Condition in Heart failure, starting within 30d after the last myocardial infarction/);
-    expect(run.stdout).toMatch(/Insulins (any type) within 1y before screening, for at most 14d in all \(an exposure whose end, route or dose is not recorded and could make it longer: unknown\)/);
+    expect(run.stdout).toMatch(/Insulins \(any type\) within 1y before screening, for at most 14d in all \(an exposure whose end, route or dose is not recorded and could make it longer: unknown\)/);
     expect(run.stdout).toMatch(/a Condition in Heart failure, diagnosed at least 3mo before screening \(by its onset; with no onset, recorded by then/);
   });
 });
