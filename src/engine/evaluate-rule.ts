@@ -29,18 +29,18 @@ export function evaluateRule(rule: Rule, ctx: EvalContext): RuleResult {
 function evaluateOwnData(rule: Rule, ctx: EvalContext): RuleResult {
   switch (rule.kind) {
     case 'all':
-      return allOf(rule.of.map((r) => evaluateRule(r, ctx)));
+      return untakenIfAll(rule.of.map((r) => evaluateRule(r, ctx)), allOf);
     case 'any':
-      return anyOf(rule.of.map((r) => evaluateRule(r, ctx)));
+      return untakenIfAll(rule.of.map((r) => evaluateRule(r, ctx)), anyOf);
     case 'measures': {
       const parts = rule.of.map((r) => evaluateRule(r, ctx));
       const taken = parts.filter((p) => p.noData !== true);
       return anyOf(taken.length > 0 ? taken : parts);
     }
     case 'at_least':
-      return atLeast(rule.n, rule.of.map((r) => evaluateRule(r, ctx)));
+      return untakenIfAll(rule.of.map((r) => evaluateRule(r, ctx)), (parts) => atLeast(rule.n, parts));
     case 'not':
-      return negate(evaluateRule(rule.rule, ctx));
+      return untakenIfAll([evaluateRule(rule.rule, ctx)], ([part]) => negate(part as RuleResult));
     case 'confirm':
       return needsConfirmation(evaluateRule(rule.rule, ctx), rule.reason);
     case 'manual':
@@ -96,4 +96,14 @@ export function truthToStatus(truth: RuleResult['truth']): 'met' | 'not_met' | '
     case 'review':
       return 'review';
   }
+}
+
+/**
+ * A combination of measures none of which was taken is itself a measure not taken, so
+ * `measures: [any(BMI <= 20, BMI > 45), any(computed <= 20, computed > 45)]` lets the measure
+ * that was taken decide, as it does for single rules (CONVENTIONS.md "One quantity, several tests").
+ */
+function untakenIfAll(parts: RuleResult[], combine: (parts: RuleResult[]) => RuleResult): RuleResult {
+  const combined = combine(parts);
+  return parts.length > 0 && parts.every((p) => p.noData === true) ? { ...combined, noData: true } : combined;
 }

@@ -116,8 +116,11 @@ function* durationsOf(value: unknown): Generator<string> {
   }
 }
 
-export function checkTrial(trial: LoadedTrial, terminology: Terminology): MappingIssue[] {
+export function checkTrial(trial: LoadedTrial, terminology: Terminology, unreadKeys: ReadonlySet<string> = new Set()): MappingIssue[] {
   const issues: MappingIssue[] = [];
+  // A name defined in a terminology file that failed its own checks: that file's problem is reported.
+  const unread = (kind: RefKind, name: string): boolean =>
+    kind === 'medicationClass' ? unreadKeys.has(`medicationClasses.${name}`) || unreadKeys.has(`ingredients.${name}`) : unreadKeys.has(`${kind}s.${name}`);
   const ids = new Set<string>();
   const known: Record<RefKind, (name: string) => boolean> = {
     valueSet: (n) => terminology.valueSets.has(n),
@@ -143,7 +146,7 @@ export function checkTrial(trial: LoadedTrial, terminology: Terminology): Mappin
   ];
   for (const c of ruleSites) {
     for (const ref of references(c.rule, c.at)) {
-      const ok = ref.kind === 'criterion' ? ids.has(ref.name) && ref.name !== c.criterion : known[ref.kind](ref.name);
+      const ok = ref.kind === 'criterion' ? ids.has(ref.name) && ref.name !== c.criterion : known[ref.kind](ref.name) || unread(ref.kind, ref.name);
       if (!ok) {
         const what = ref.kind === 'criterion' ? 'criterion of this trial' : `${ref.kind} in mappings/terminology`;
         issues.push({
@@ -171,8 +174,8 @@ export function checkTrial(trial: LoadedTrial, terminology: Terminology): Mappin
   visitAnchors(trial.def.anchors, ['anchors']);
   issues.push(...checkAnchors(trial));
   for (const [i, vs] of trial.def.candidateValueSets.entries()) {
-    if (!terminology.valueSets.has(vs)) {
-      issues.push({ file: trial.file, path: `candidateValueSets[${i}]`, line: trial.locate(['candidateValueSets', i]), message: `unknown valueSet "${vs}"` });
+    if (!terminology.valueSets.has(vs) && !unread('valueSet', vs)) {
+      issues.push({ file: trial.file, path: `candidateValueSets[${i}]`, line: trial.locate(['candidateValueSets', i]), message: `unknown valueSet "${vs}"${didYouMean(vs, terminology.valueSets.keys())}` });
     }
   }
   issues.push(...criterionCycles(trial));
@@ -286,7 +289,7 @@ export function validateMappings(dir?: string): { mappings?: LoadedMappings; iss
   }
   const issues = [...mappings.issues, ...checkTerminology(mappings), ...checkTerminologyUnits(mappings), ...checkEmptyValueSets(mappings)];
   const terminology = new Terminology(mappings.terminology);
-  for (const trial of mappings.trials) issues.push(...checkTrial(trial, terminology), ...checkTrialUnits(trial, terminology), ...checkContradictions(trial, terminology));
+  for (const trial of mappings.trials) issues.push(...checkTrial(trial, terminology, mappings.unreadKeys), ...checkTrialUnits(trial, terminology), ...checkContradictions(trial, terminology));
   return { mappings, issues: placeIssues(issues, mappings) };
 }
 
@@ -294,10 +297,11 @@ function checkTerminology(mappings: LoadedMappings): MappingIssue[] {
   const t = mappings.terminology;
   const issues: MappingIssue[] = [];
   const where = (section: string, key: string): string => mappings.terminologySources.get(`${section}.${key}`) ?? mappings.dir;
+  const unread = (key: string): boolean => mappings.unreadKeys?.has(key) ?? false;
   for (const [key, def] of Object.entries(t.medicationClasses)) {
     for (const field of ['ingredients', 'include'] as const) {
       for (const [i, member] of def[field].entries()) {
-        if (!t.ingredients[member] && !t.medicationClasses[member]) {
+        if (!t.ingredients[member] && !t.medicationClasses[member] && !unread(`ingredients.${member}`) && !unread(`medicationClasses.${member}`)) {
           const names = [...Object.keys(t.ingredients), ...Object.keys(t.medicationClasses)];
           issues.push({ file: where('medicationClasses', key), path: `medicationClasses.${key}.${field}[${i}]`, message: `unknown ingredient or class "${member}"${didYouMean(member, names)}` });
         }
@@ -306,7 +310,7 @@ function checkTerminology(mappings: LoadedMappings): MappingIssue[] {
   }
   for (const [key, def] of Object.entries(t.valueSets)) {
     for (const [i, inc] of def.include.entries()) {
-      if (!t.valueSets[inc]) issues.push({ file: where('valueSets', key), path: `valueSets.${key}.include[${i}]`, message: `unknown value set "${inc}"${didYouMean(inc, Object.keys(t.valueSets))}` });
+      if (!t.valueSets[inc] && !unread(`valueSets.${inc}`)) issues.push({ file: where('valueSets', key), path: `valueSets.${key}.include[${i}]`, message: `unknown value set "${inc}"${didYouMean(inc, Object.keys(t.valueSets))}` });
     }
   }
   return issues;

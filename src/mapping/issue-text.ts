@@ -9,7 +9,11 @@ export function closest(word: string, candidates: Iterable<string>): string | un
     if (distance < (best?.distance ?? Number.POSITIVE_INFINITY)) best = { name, distance };
   }
   // A third of the word, at least one edit and at most three: "analyt" -> "analyte", not "id" -> "in".
-  return best && best.distance > 0 && best.distance <= Math.min(3, Math.max(1, Math.floor(word.length / 3))) ? best.name : undefined;
+  if (best && best.distance > 0 && best.distance <= Math.min(3, Math.max(1, Math.floor(word.length / 3)))) return best.name;
+  // A short name for a longer key ("qmg" for "qmg_total"): the one key it begins.
+  if (word.length < 3) return undefined;
+  const longer = [...candidates].filter((name) => name.toLowerCase().startsWith(word.toLowerCase()) && name.length > word.length);
+  return longer.length === 1 ? longer[0] : undefined;
 }
 
 export function didYouMean(word: string, candidates: Iterable<string>): string {
@@ -31,6 +35,12 @@ export function fieldNames(schema: z.ZodType): Set<string> {
   return names;
 }
 
+/** What a field wants, for an unknown key inside it ("unit" in a dose, which is always in mg). */
+const FIELD_HINTS: Record<string, string> = {
+  doseMgPerDay: 'a daily dose is in mg: { op, value } with the value in mg (1.5 g a day is 1500)',
+  prednisoneMgPerDay: 'a prednisone-equivalent dose is in mg a day: { op, value } with the value in mg',
+};
+
 /** The accepted forms of the unions a person writes by hand, named in their error. */
 const FORMS: Record<string, string> = {
   compare: '{ op, value, unit } (a threshold in a UCUM unit), { op, uln } (× upper limit of normal), { is: below_range | above_range | positive | negative }, or { titerAtLeast: "1:80" }',
@@ -46,7 +56,9 @@ type Issue = z.core.$ZodIssue;
 export function issueMessage(issue: Issue, known: Set<string>, valueAt: (path: PropertyKey[]) => unknown = () => undefined): string {
   if (issue.code === 'unrecognized_keys') {
     // "reason: a, b" in a flow mapping ({ ... }) ends the value at the comma and reads "b" as a key.
-    return issue.keys.map((key) => `unknown field "${key}"${/\s/.test(key) ? ' (a comma inside an unquoted value ends it: put the value in quotes)' : didYouMean(key, known)}`).join('; ');
+    const hint = FIELD_HINTS[String(issue.path[issue.path.length - 1] ?? '')];
+    const unknown = issue.keys.map((key) => `unknown field "${key}"${/\s/.test(key) ? ' (a comma inside an unquoted value ends it: put the value in quotes)' : didYouMean(key, known)}`).join('; ');
+    return hint ? `${unknown}: ${hint}` : unknown;
   }
   if (issue.code === 'invalid_union') {
       const field = String(issue.path[issue.path.length - 1] ?? '');
@@ -66,6 +78,9 @@ export function issueMessage(issue: Issue, known: Set<string>, valueAt: (path: P
       const values = issue.values.map(String);
       const got = (issue as { input?: unknown }).input;
       if (typeof got !== 'string' && got !== undefined && values.includes(String(got))) return `write "${String(got)}" in quotes: a string, one of ${values.map((v) => `"${v}"`).join(', ')}`;
+      // "=>" for ">=": the same signs the other way round.
+      const reversed = typeof got === 'string' ? [...got].reverse().join('') : undefined;
+      if (reversed !== undefined && reversed !== got && values.includes(reversed)) return `${issue.message}; did you mean "${reversed}"?`;
       return `${issue.message}${typeof got === 'string' ? didYouMean(got, values) : ''}`;
   }
   return issue.message;

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
-import { fieldNames, issueMessage } from './issue-text';
+import { closest, fieldNames, issueMessage } from './issue-text';
 import { EligoError } from '../errors/eligo-error';
 import { terminologyFileSchema, trialFileSchema, type TerminologyFile, type TrialFile } from './schema';
 
@@ -42,6 +42,12 @@ export interface LoadedMappings {
   terminologySources: Map<string, string>;
   trials: LoadedTrial[];
   issues: MappingIssue[];
+  /**
+   * "valueSets.heart_failure" and the like: keys written in a terminology file that failed its
+   * checks. References to them are not reported as unknown (the file's own problem is the one to fix,
+   * and a typo there must not bury itself under every trial that uses the file).
+   */
+  unreadKeys?: ReadonlySet<string>;
 }
 
 const MAPPING_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -56,6 +62,8 @@ function listFiles(dir: string): string[] {
 
 interface ParsedFile<T> {
   value?: T;
+  /** The document as plain data when it is valid YAML (also when the schema refused it). */
+  raw?: unknown;
   issues: MappingIssue[];
   locate: (pathParts: (string | number)[]) => number | undefined;
   position: Locator;
@@ -89,13 +97,31 @@ export function parseMappingFile<T>(file: string, text: string, schema: z.ZodTyp
   }
   const raw: unknown = doc.toJS({ maxAliasCount: 100 });
   const parsed = schema.safeParse(raw, { reportInput: true });
-  if (parsed.success) return { value: parsed.data, issues: [], locate, position };
-  const issues = parsed.error.issues.map((issue) => {
+  if (parsed.success) return { value: parsed.data, raw, issues: [], locate, position };
+  const issues = withoutMisspeltMissing(parsed.error.issues, knownFields(schema)).map((issue) => {
     const parts = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     const at = position(parts);
     return { file, path: formatPath(parts), line: at?.line, ...(at ? { column: at.col } : {}), message: issueMessage(issue, knownFields(schema), (path) => valueAt(raw, path)) };
   });
-  return { issues, locate, position };
+  return { issues, raw, locate, position };
+}
+
+/**
+ * `valueSet:` written for `valueSets:` is one mistake, not two: the "required" issue of the field
+ * an unknown key of the same object most likely meant is dropped (the unknown key's message
+ * already says "did you mean").
+ */
+function withoutMisspeltMissing(issues: z.core.$ZodIssue[], known: Set<string>): z.core.$ZodIssue[] {
+  const at = (path: PropertyKey[]): string => path.map(String).join('\u0000');
+  const meant = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    for (const key of issue.keys) {
+      const field = closest(key, known);
+      if (field) meant.add(at([...issue.path, field]));
+    }
+  }
+  return issues.filter((issue) => !(issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined && meant.has(at(issue.path))));
 }
 
 function valueAt(root: unknown, path: PropertyKey[]): unknown {
@@ -140,7 +166,7 @@ export function placeIssues(issues: MappingIssue[], mappings: Pick<LoadedMapping
 
 export function formatIssue(issue: MappingIssue): string {
   const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}${issue.column === undefined ? '' : `:${issue.column}`}`;
-  return `${where}: ${issue.path}: ${issue.message}`;
+  return issue.path === '' ? `${where}: ${issue.message}` : `${where}: ${issue.path}: ${issue.message}`;
 }
 
 /** Read every mapping file under `dir`; problems are collected, not thrown, so `validate` lists them all. */
@@ -152,12 +178,16 @@ export function readMappings(dir: string = process.env.ELIGO_MAPPINGS_DIR ?? DEF
   const positions = new Map<string, Locator>();
   const terminology: TerminologyFile = { analytes: {}, ingredients: {}, medicationClasses: {}, valueSets: {} };
   const terminologySources = new Map<string, string>();
+  const unreadKeys = new Set<string>();
   for (const file of listFiles(path.join(dir, 'terminology'))) {
     const parsed = parseMappingFile(file, readFileSync(file, 'utf8'), terminologyFileSchema);
     positions.set(file, parsed.position);
     issues.push(...parsed.issues);
-    if (!parsed.value) continue;
-    for (const section of ['analytes', 'ingredients', 'medicationClasses', 'valueSets'] as const) {
+    if (!parsed.value) {
+      for (const key of sectionKeys(parsed.raw)) unreadKeys.add(key);
+      continue;
+    }
+    for (const section of TERMINOLOGY_SECTIONS) {
       for (const [key, value] of Object.entries(parsed.value[section])) {
         const earlier = terminologySources.get(`${section}.${key}`);
         if (earlier !== undefined) {
@@ -187,5 +217,16 @@ export function readMappings(dir: string = process.env.ELIGO_MAPPINGS_DIR ?? DEF
     }
     trials.push({ file, def: parsed.value, locate: parsed.locate });
   }
-  return { dir, positions, terminology, terminologySources, trials, issues };
+  return { dir, positions, terminology, terminologySources, trials, issues, unreadKeys };
+}
+
+const TERMINOLOGY_SECTIONS = ['analytes', 'ingredients', 'medicationClasses', 'valueSets'] as const;
+
+/** "valueSets.x" for every key under a terminology section of a document the schema refused. */
+function sectionKeys(raw: unknown): string[] {
+  if (raw === null || typeof raw !== 'object') return [];
+  return TERMINOLOGY_SECTIONS.flatMap((section) => {
+    const entries = (raw as Record<string, unknown>)[section];
+    return entries !== null && typeof entries === 'object' ? Object.keys(entries).map((key) => `${section}.${key}`) : [];
+  });
 }

@@ -6,7 +6,8 @@ import { z } from 'zod';
  */
 
 export const durationSchema = z
-  .string()
+  // A bare number ("within: 12") has lost its unit: say which units there are rather than "expected string".
+  .string({ error: (issue) => (typeof issue.input === 'number' ? `a duration needs its unit: write "${issue.input}d", "${issue.input}w", "${issue.input}mo" or "${issue.input}y"` : undefined) })
   .regex(/^\d+(d|w|mo|y)$/, 'a duration is a whole number followed by d, w, mo or y, e.g. "7d", "1mo", "6mo"');
 export type DurationText = z.infer<typeof durationSchema>;
 
@@ -29,6 +30,12 @@ export const codeEntrySchema = z
   .strict()
   .refine((e) => [e.code, e.prefix, e.range].filter((x) => x !== undefined).length === 1, {
     message: 'give exactly one of code, prefix or range',
+  })
+  // A range written backwards matches codes outside it, or none: never what was meant.
+  .superRefine((e, ctx) => {
+    if (e.range && e.range[0] > e.range[1]) {
+      ctx.addIssue({ code: 'custom', path: ['range'], message: `range ["${e.range[0]}", "${e.range[1]}"] runs backwards: write the lower code first, ["${e.range[1]}", "${e.range[0]}"]` });
+    }
   });
 export type CodeEntry = z.infer<typeof codeEntrySchema>;
 

@@ -38,6 +38,27 @@ describe('alternative measures of one quantity', () => {
   });
 });
 
+describe('alternative measures each written as a combination of bounds', () => {
+  // "24-hour protein or UPCR outside 0.5-3": each measure's two bounds in an any, the measures around them.
+  const outside = (analyte: string, unit: string) => ({
+    kind: 'any',
+    of: [
+      { kind: 'lab', analyte, compare: { op: '<', value: 0.5, unit } },
+      { kind: 'lab', analyte, compare: { op: '>', value: 3, unit } },
+    ],
+  });
+  const rule = { kind: 'measures', of: [outside('urine_protein_24h', 'g/(24.h)'), outside('upcr', 'mg/mg')] };
+
+  it('lets the measure that was taken decide: a combination none of whose parts was taken is not taken', () => {
+    expect(judgeFhir(rule, [protein24h(1.2)]).status).toBe('not_met');
+    expect(judgeFhir(rule, [protein24h(4)]).status).toBe('met');
+  });
+
+  it('is unknown when neither measure was taken', () => {
+    expect(judgeFhir(rule, []).status).toBe('unknown');
+  });
+});
+
 describe('a biopsy class written only in the report text', () => {
   const biopsy = (conclusion: string) => ({
     resourceType: 'DiagnosticReport',
