@@ -1,9 +1,9 @@
 import { EligoError } from '../errors/eligo-error';
 import { referencedNames, validateMappings } from '../mapping/compile';
-import { unusedTerminology } from '../mapping/static-checks';
+import { trialWarnings, unusedTerminology } from '../mapping/static-checks';
 import { explainAnchor, explainCriterion } from '../mapping/explain';
 import { Terminology } from '../mapping/terminology';
-import { formatIssue } from '../mapping/load';
+import { formatIssue, placeIssues } from '../mapping/load';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes';
 import type { CliIo } from './io';
 
@@ -14,6 +14,9 @@ export function validateCommand(mappingsDir: string | undefined, io: CliIo, expl
     io.err(`eligo: ${issues.length} problem(s) in the mapping files\n`);
     return EXIT_USAGE;
   }
+  // Likely mistakes that can also be right: said, not refused.
+  const warnings = mappings ? placeIssues(mappings.trials.flatMap(trialWarnings), mappings) : [];
+  for (const warning of warnings) io.err(`warning: ${formatIssue(warning)}\n`);
   if (explain !== undefined && mappings) {
     const trial = mappings.trials.find((x) => x.def.id === explain);
     if (!trial) throw new EligoError('ERR_TRIAL_NOT_FOUND', `no trial "${explain}"; the mappings define ${mappings.trials.map((x) => x.def.id).join(', ')}`, { where: '--explain' });

@@ -60,11 +60,72 @@ export function checkContradictions(trial: LoadedTrial, terminology: Terminology
         if (!feasible(bounds)) push(at, `the thresholds on the latest ${terminology.analytes.get(analyte)?.def.display ?? analyte} (${bounds.map((b) => `${b.op} ${b.value}`).join(' and ')}) leave no value: the criterion could never be met`);
       }
     }
+    if (rule.kind === 'lab') {
+      const never = implausibleThreshold(rule, terminology);
+      if (never) push([...at, 'compare'], never);
+    }
+    if (rule.kind === 'answer') {
+      const def = terminology.analytes.get(rule.observation)?.def;
+      // A coded answer (ECOG 1, NYHA II) is the value of a score or class; a quantity in kg or mg/dL has none.
+      if (def && !isScale(def.unit)) {
+        push([...at, 'observation'], `answer reads the coded value of an observation, and ${def.display} is a quantity in "${def.unit}": compare it with { kind: lab, analyte: ${rule.observation}, compare: { op, value, unit } }`);
+      }
+    }
     if ('of' in rule) rule.of.forEach((r, i) => visit(r, [...at, 'of', i]));
     if (rule.kind === 'not' || rule.kind === 'confirm') visit(rule.rule, [...at, 'rule']);
   };
   trial.def.criteria.forEach((c, i) => visit(c.rule, ['criteria', i, 'rule']));
   return issues;
+}
+
+/** Units of scores, classes and counts ("1", "%", "{score}"), whose observations may carry coded answers. */
+function isScale(unit: string): boolean {
+  return unit === '1' || unit === '%' || /^\{[^}]*\}$/.test(unit);
+}
+
+/** "MG-ADL > 30" on a scale of 0-24: no plausible result could meet the threshold. */
+function implausibleThreshold(rule: LabRule, terminology: Terminology): string | undefined {
+  const def = terminology.analytes.get(rule.analyte)?.def;
+  const bound = inAnalyteUnit(rule, terminology);
+  if (!def?.plausible || !bound) return undefined;
+  const { min, max } = def.plausible;
+  const none =
+    (bound.op === '>' && bound.value >= max) || (bound.op === '>=' && bound.value > max) || (bound.op === '<' && bound.value <= min) || (bound.op === '<=' && bound.value < min);
+  if (!none) return undefined;
+  const shown = 'unit' in rule.compare && rule.compare.unit !== def.unit ? ` (${bound.value} ${def.unit})` : '';
+  return `no plausible ${def.display} is ${bound.op} ${'value' in rule.compare ? `${rule.compare.value} ${rule.compare.unit}` : bound.value}${shown}: results are read as plausible from ${min} to ${max} ${def.unit}, so the criterion could never be met; check the value and its unit`;
+}
+
+/** Kinds that are met when the record holds something: a diagnosis, a drug, a procedure, a vaccine. */
+const PRESENCE_KINDS: ReadonlySet<string> = new Set(['condition', 'medication', 'procedure', 'immunization', 'allergy', 'enrolled_elsewhere', 'encounter', 'family_history']);
+/** An exclusion worded as an absence ("not vaccinated", "no prior platinum") is rightly written as a presence. */
+const NEGATED_WORDING = /\b(no|not|never|without|none|lack(s|ing)?|absence|unvaccinated|unable|fail(s|ed)?)\b/i;
+
+/**
+ * Warnings `eligo validate` prints without refusing the files: likely mistakes that can also be
+ * right. The commonest is an exclusion written as what excludes ("diabetes") instead of what
+ * keeps the patient eligible (`not` diabetes), which silently inverts it.
+ */
+export function trialWarnings(trial: LoadedTrial): MappingIssue[] {
+  const warnings: MappingIssue[] = [];
+  trial.def.criteria.forEach((c, i) => {
+    if (c.type !== 'exclusion' || NEGATED_WORDING.test(c.text)) return;
+    let rule: Rule = c.rule;
+    const at: (string | number)[] = ['criteria', i, 'rule'];
+    while (rule.kind === 'confirm') {
+      rule = rule.rule;
+      at.push('rule');
+    }
+    const parts = rule.kind === 'any' || rule.kind === 'all' ? rule.of : [rule];
+    if (!parts.every((p) => PRESENCE_KINDS.has(p.kind))) return;
+    warnings.push({
+      file: trial.file,
+      path: formatPath(at),
+      line: trial.locate(at),
+      message: `exclusion ${c.id} ("${c.text}") is met when the record holds what it names, so having it would keep the patient eligible: exclusions are written as what keeps a patient eligible; wrap what excludes in { kind: not, rule: ... } (if the exclusion is itself an absence, word its text so: "no ...", "not ...")`,
+    });
+  });
+  return warnings;
 }
 
 function inAnalyteUnit(rule: LabRule, terminology: Terminology): Bound | undefined {

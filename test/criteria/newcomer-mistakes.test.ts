@@ -1,0 +1,89 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { cli } from '../cli/run';
+
+/**
+ * Issue 11: "every mistake in a mapping file caught by eligo validate with a message that says
+ * what to write instead". Each case is a slip a newcomer made writing the issue's three trials
+ * (docs/newcomer-trials.md), made on a copy of the shipped mappings and run through the CLI.
+ */
+const ROOT = path.resolve(__dirname, '../..');
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** `eligo validate` on the shipped mappings with one text in one file replaced. */
+async function validateWith(file: string, from: string, to: string): Promise<{ code: number; stderr: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'eligo-mistake-'));
+  dirs.push(dir);
+  cpSync(path.join(ROOT, 'mappings'), dir, { recursive: true });
+  const target = path.join(dir, file);
+  const text = readFileSync(target, 'utf8');
+  if (!text.includes(from)) throw new Error(`not in ${file}: ${from}`);
+  writeFileSync(target, text.replace(from, to));
+  const run = await cli('validate', '--mappings', dir);
+  return { code: run.code, stderr: run.stderr };
+}
+
+describe('eligo validate says what to write instead', () => {
+  it('warns about an exclusion written as what excludes, which would invert it', async () => {
+    const run = await validateWith('trials/mg-cart.yaml', 'rule: { kind: not, rule: { kind: condition, valueSets: [cns_disease] } }', 'rule: { kind: condition, valueSets: [cns_disease] }');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^warning: .*mg-cart\.yaml:\d+:\d+: criteria\[\d+\]\.rule: exclusion mg\.exc\.cns .*wrap what excludes in \{ kind: not, rule: \.\.\. \}/m);
+  });
+
+  it('does not warn about an exclusion worded as an absence', async () => {
+    const run = await validateWith(
+      'trials/mg-cart.yaml',
+      'text: History of epilepsy or another central nervous system disease\n    rule: { kind: not, rule: { kind: condition, valueSets: [cns_disease] } }',
+      'text: Not free of epilepsy or another central nervous system disease\n    rule: { kind: condition, valueSets: [cns_disease] }',
+    );
+    expect(run.stderr).not.toMatch(/warning:/);
+  });
+
+  it('refuses a threshold no plausible result can meet', async () => {
+    const run = await validateWith('trials/mg-cart.yaml', 'analyte: mg_adl_total, compare: { op: ">=", value: 5', 'analyte: mg_adl_total, compare: { op: ">", value: 30');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/mg-cart\.yaml:\d+:\d+: criteria\[\d+\]\.rule\.of\[0\]\.compare: no plausible MG-ADL total score is > 30 \{score\}: results are read as plausible from 0 to 24/);
+  });
+
+  it('refuses a coded answer read from a quantity', async () => {
+    const run = await validateWith('trials/surmount-1.yaml', 'valueSets: [type1_diabetes, type2_diabetes] }', 'valueSets: [type1_diabetes, type2_diabetes] }\n          - { kind: answer, observation: body_weight, in: [ecog_0] }');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/observation: answer reads the coded value of an observation, and Body weight is a quantity in "kg": compare it with \{ kind: lab, analyte: body_weight/);
+  });
+
+  it('refuses an ICD range written backwards, and the trials using its file are not reported as well', async () => {
+    const run = await validateWith('terminology/conditions.yaml', 'range: ["I47", "I49"]', 'range: ["I49", "I47"]');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/conditions\.yaml:\d+:\d+: valueSets\.arrhythmia_any\.codes\[0\]\.range: range \["I49", "I47"\] runs backwards: write the lower code first, \["I47", "I49"\]/);
+    expect(run.stderr).toMatch(/^eligo: 1 problem\(s\)/m);
+  });
+
+  it('names the units a bare number for a duration lacks', async () => {
+    const run = await validateWith('trials/empa-kidney.yaml', 'within: 3mo, routes', 'within: 3, routes');
+    expect(run.stderr).toMatch(/within: a duration needs its unit: write "3d", "3w", "3mo" or "3y"/);
+  });
+
+  it('says a dose is written in mg', async () => {
+    const run = await validateWith('trials/empa-kidney.yaml', 'within: 3mo, routes', "within: 3mo, doseMgPerDay: { op: '>', value: 1.5, unit: g }, routes");
+    expect(run.stderr).toMatch(/doseMgPerDay: unknown field "unit": a daily dose is in mg: \{ op, value \} with the value in mg/);
+  });
+
+  it('suggests ">=" for "=>"', async () => {
+    const run = await validateWith('trials/surmount-1.yaml', 'op: ">=", value: 6.5', 'op: "=>", value: 6.5');
+    expect(run.stderr).toMatch(/did you mean ">="\?/);
+  });
+
+  it('reports a misspelt required field once, as the unknown field it is', async () => {
+    const run = await validateWith('trials/surmount-1.yaml', 'valueSets: [type1_diabetes, type2_diabetes]', 'valueSet: [type1_diabetes, type2_diabetes]');
+    expect(run.stderr).toMatch(/unknown field "valueSet"; did you mean "valueSets"\?/);
+    expect(run.stderr).not.toMatch(/received undefined/);
+    expect(run.stderr).toMatch(/^eligo: 1 problem\(s\)/m);
+  });
+
+  it('suggests the one key a short name begins', async () => {
+    const run = await validateWith('trials/mg-cart.yaml', 'analyte: qmg_total, compare', 'analyte: qmg, compare');
+    expect(run.stderr).toMatch(/unknown analyte "qmg".*did you mean "qmg_total"\?/);
+  });
+});
