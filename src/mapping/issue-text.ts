@@ -3,8 +3,10 @@ import { z } from 'zod';
 
 /** The closest of `candidates` to a misspelled `word`, when it is close enough to be a typo. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  // Read twice below; an iterator (Map keys) would be spent by the first pass.
+  const names = [...candidates];
   let best: { name: string; distance: number } | undefined;
-  for (const name of candidates) {
+  for (const name of names) {
     const distance = leven(word.toLowerCase(), name.toLowerCase());
     if (distance < (best?.distance ?? Number.POSITIVE_INFINITY)) best = { name, distance };
   }
@@ -12,7 +14,7 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   if (best && best.distance > 0 && best.distance <= Math.min(3, Math.max(1, Math.floor(word.length / 3)))) return best.name;
   // A short name for a longer key ("qmg" for "qmg_total"): the one key it begins.
   if (word.length < 3) return undefined;
-  const longer = [...candidates].filter((name) => name.toLowerCase().startsWith(word.toLowerCase()) && name.length > word.length);
+  const longer = names.filter((name) => name.toLowerCase().startsWith(word.toLowerCase()) && name.length > word.length);
   return longer.length === 1 ? longer[0] : undefined;
 }
 
