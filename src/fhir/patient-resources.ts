@@ -38,6 +38,14 @@ const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 /** Patient-linked types searched by patient (Patient is read; Medication follows the references). */
 const SEARCHED_TYPES = SCREENING_RESOURCE_TYPES.filter((t) => t !== 'Patient' && t !== 'Medication');
 
+export interface FetchScope {
+  /**
+   * The types to read (src/input/resource-types.ts screeningTypesFor): a screening whose trials
+   * read no Encounter does not page through hundreds of them. Default: every screening type.
+   */
+  types?: readonly string[];
+}
+
 /**
  * Every resource screening reads for one patient (CONVENTIONS.md "Inputs"): the Patient, a
  * search per patient-linked type followed through every `link[next]`, then the Medication
@@ -49,6 +57,7 @@ export async function fetchPatientResources(
   patientId: string,
   settings: FetchSettings,
   followLinks = true,
+  scope: FetchScope = {},
 ): Promise<FetchedPatientResources> {
   if (!ID.test(patientId)) {
     throw new EligoError('ERR_ARGUMENT_INVALID', 'a patient id is 1-64 letters, digits, "-" or "."', { where: 'patientId' });
@@ -57,7 +66,8 @@ export async function fetchPatientResources(
   const warnings: FetchWarning[] = [];
   const gaps: DataGap[] = [];
   const searches: { type: string; url: string }[] = [];
-  for (const type of SEARCHED_TYPES) {
+  const wanted = scope.types === undefined ? SEARCHED_TYPES : SEARCHED_TYPES.filter((t) => scope.types?.includes(t));
+  for (const type of wanted) {
     if (!capabilities.canSearch(type)) {
       const message = `the server does not offer ${type} search; none were read`;
       warnings.push({ where: type, message });
@@ -86,7 +96,7 @@ export async function fetchPatientResources(
     // Patient.link: the linked records are the same person, so their data counts too (CONVENTIONS.md "The patient").
     for (const linkedId of linkedPatientIds(patient, http.baseUrl)) {
       try {
-        const linked = await fetchPatientResources(http, capabilities, linkedId, settings, false);
+        const linked = await fetchPatientResources(http, capabilities, linkedId, settings, false, scope);
         resources.push(...linked.resources);
         warnings.push(...linked.warnings);
         gaps.push(...(linked.gaps ?? []));

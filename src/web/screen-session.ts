@@ -41,7 +41,7 @@ export async function screenSessionPatient(
 ): Promise<SessionScreening> {
   const target: FhirTarget = { baseUrl: session.iss, bearerToken: session.accessToken };
   const fhir = createFhirSource({ ...deps.fhirOptions, ...target });
-  const source: PatientSource = { label: fhir.baseUrl, fetchPatientResources: (patientId) => fhir.fetchPatientResources(patientId) };
+  const source: PatientSource = { label: fhir.baseUrl, fetchPatientResources: (patientId, scope) => fhir.fetchPatientResources(patientId, scope) };
   const writer = options.writeBack ? sessionWriter(fhir, session) : undefined;
   const screening = await screenPatientForTrials({ source, ...(deps.reports ? { reports: deps.reports } : {}), ...(writer ? { writer } : {}) }, trials, session.patient, options);
   const patient = screening.resources.find((r): r is Patient => r.resourceType === 'Patient');
