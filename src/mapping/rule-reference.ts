@@ -16,7 +16,7 @@ const KINDS: Record<string, { what: string; example: string }> = {
   criterion: { what: 'The result of another criterion of the trial.', example: '{ kind: criterion, id: sle.inc.sledai }' },
   age: { what: 'Age in whole years at the screening date; no birth date is unknown.', example: '{ kind: age, min: 18, max: 65 }' },
   sex: { what: 'Administrative sex; not recorded is unknown.', example: '{ kind: sex, is: female }' },
-  condition: { what: 'A Condition in value sets (active, within a window, by onset or presence); none recorded is not present.', example: '{ kind: condition, valueSets: [sle], status: active }' },
+  condition: { what: 'A Condition in value sets (active, within a window, by onset or presence, present for at least a duration); none recorded is not present.', example: '{ kind: condition, valueSets: [sle], status: active }' },
   lab: { what: 'The latest (or any) result of an analyte, converted to its unit, against a threshold; stale, unreadable or no result is unknown (or not present with absentIs: "false"); persistsFor: a result that much older must qualify too.', example: '{ kind: lab, analyte: creatinine, compare: { op: "<=", value: 1.5, unit: mg/dL } }' },
   medication: { what: 'Exposure to medication classes: within a window, ongoing, for a minimum duration, at a prednisone-equivalent dose.', example: '{ kind: medication, classes: [mycophenolate], minDuration: 6mo }' },
   washout: { what: 'None of the classes (or live vaccines) within the window before the anchor; says when it clears.', example: '{ kind: washout, medicationClasses: [anti_cd20], window: 6mo }' },

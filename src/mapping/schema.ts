@@ -210,6 +210,11 @@ export interface ConditionRule {
   unlessResolvedFor?: string;
   /** Also look for the codes in Observation coded values and DiagnosticReport conclusions. */
   includeFindings: boolean;
+  /**
+   * "Present for at least 2 months": the condition's onset (else its recordedDate) is at least
+   * this long before the anchor. A later onset does not count; no onset date is for a person.
+   */
+  presentFor?: string;
 }
 
 export interface LabRule {
@@ -491,8 +496,10 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
         anchor: anchorSchema,
         unlessResolvedFor: durationSchema.optional(),
         includeFindings: z.boolean().default(false),
+        presentFor: durationSchema.optional(),
       })
-      .strict(),
+      .strict()
+      .refine((r) => !r.presentFor || !r.includeFindings, { message: 'presentFor reads a Condition\'s onset, which findings do not have: leave out includeFindings, or write the findings as their own rule', path: ['presentFor'] }),
     z
       .object({
         kind: z.literal('lab'),

@@ -100,5 +100,6 @@ describe('procedure planned: a plan still to come, within a horizon', () => {
     expect(ruleSchema.safeParse({ ...rule, horizon: undefined, within: '3mo' }).error?.issues[0]?.message).toMatch(/write horizon/);
     expect(ruleSchema.safeParse({ kind: 'procedure', valueSets: ['x'], horizon: '3mo' }).error?.issues[0]?.message).toMatch(/add planned: true/);
     expect(ruleSchema.safeParse({ kind: 'encounter', reasons: ['heart_failure'] }).error?.issues[0]?.message).toMatch(/say which stays count/);
+    expect(ruleSchema.safeParse({ kind: 'condition', valueSets: ['heart_failure'], presentFor: '2mo', includeFindings: true }).error?.issues[0]?.message).toMatch(/leave out includeFindings/);
   });
 });

@@ -9,6 +9,8 @@ interface Found {
   label: string;
   evidence: EvidenceItem;
   match: MatchKind;
+  /** What a person confirms before this one counts (presentFor where the record cannot date the onset). */
+  pending?: string;
 }
 
 const TEXT_NOTE = 'matched by display text, not by code';
@@ -20,6 +22,9 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
   const resolvedCutoff = rule.unlessResolvedFor ? subtractDuration(anchor, ctx.duration(rule.unlessResolvedFor)) : undefined;
   const found: Found[] = [];
   const lapsed: Found[] = [];
+  const presentFor = rule.presentFor ? ctx.duration(rule.presentFor) : undefined;
+  const presentCutoff = presentFor ? subtractDuration(anchor, presentFor) : undefined;
+  const tooRecent: string[] = [];
 
   for (const condition of ctx.record.conditions) {
     const m = matchAny(ctx, rule.valueSets, condition.code);
@@ -53,11 +58,21 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
     }
     const label = conceptLabel(condition.code, m.matched);
     const status = condition.clinicalStatus ?? (condition.active ? 'active' : 'no status');
+    let pending: string | undefined;
+    if (presentCutoff !== undefined && presentFor !== undefined) {
+      const since = presentSince(condition.onset, condition.recordedDate, presentCutoff);
+      const length = formatDuration(presentFor);
+      if (since === 'recent') {
+        tooRecent.push(`${label} (since ${(condition.onset ?? '').slice(0, 10)}, less than ${length})`);
+        continue;
+      }
+      if (since !== 'long enough') pending = `${condition.reference} ${since}: confirm ${label} has been present for at least ${length}`;
+    }
     const evidence: EvidenceItem = { reference: condition.reference, value: label };
     if (condition.onset ?? condition.recordedDate) evidence.date = (condition.onset ?? condition.recordedDate ?? '').slice(0, 10);
     const notes = [status, ...(condition.abatement ? [`abated ${condition.abatement.slice(0, 10)}`] : []), ...(m.byText ? [TEXT_NOTE] : [])];
     evidence.note = notes.join('; ');
-    found.push({ label: `${label} (${status}${evidence.date ? `, since ${evidence.date}` : ''})`, evidence, match: m });
+    found.push({ label: `${label} (${status}${evidence.date ? `, since ${evidence.date}` : ''})`, evidence, match: m, ...(pending === undefined ? {} : { pending }) });
   }
 
   if (rule.includeFindings) {
@@ -95,9 +110,35 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
     const what = `${lapsed.map((f) => f.label).join(', ')}: confirm it has resolved`;
     return result('review', `${names}${where}: ${what}`, { evidence: lapsed.map((f) => f.evidence), confirm: [what] });
   }
+  const lasting = presentFor ? ` present for at least ${formatDuration(presentFor)} before ${ctx.anchorName(rule.anchor)}` : '';
+  if (found.length === 0 && tooRecent.length > 0) return result('false', `no ${qualifier}${names}${lasting}: ${tooRecent.slice(0, 4).join(', ')}`);
   if (found.length === 0) return result('false', `no ${qualifier}${names} recorded${where}`);
   const shown = found.slice(0, 4).map((f) => f.label);
   const more = found.length > 4 ? ` and ${found.length - 4} more` : '';
-  const outcome = result('true', `${names}${where}: ${shown.join(', ')}${more}`, { evidence: found.map((f) => f.evidence) });
-  return confirmTextOnly(outcome, found.map((f) => f.match), names);
+  const firm = found.filter((f) => f.pending === undefined);
+  if (firm.length === 0) {
+    const confirm = found.map((f) => f.pending as string);
+    return result('review', `${names}${where}${lasting}: ${shown.join(', ')}${more}; to confirm: ${confirm.join('; ')}`, { evidence: found.map((f) => f.evidence), confirm });
+  }
+  const outcome = result('true', `${names}${where}${lasting}: ${shown.join(', ')}${more}`, { evidence: found.map((f) => f.evidence) });
+  return confirmTextOnly(outcome, firm.map((f) => f.match), names);
+}
+
+/**
+ * Whether a condition has been present since before the cutoff (presentFor). Its onset decides
+ * either way; a recordedDate shows it present since then but not since when, so a recent one
+ * is for a person; an onset given as words, or none at all, too.
+ */
+function presentSince(onset: string | undefined, recorded: string | undefined, cutoff: number): 'long enough' | 'recent' | string {
+  const first = dayOf(onset);
+  const last = lastDayOf(onset);
+  if (onset !== undefined && first !== undefined && last !== undefined && /^\d{4}/.test(onset)) {
+    if (last <= cutoff) return 'long enough';
+    if (first > cutoff) return 'recent';
+    return `has an onset (${onset}) that does not say whether it is before ${isoOfDay(cutoff)}`;
+  }
+  const recordedLast = lastDayOf(recorded);
+  if (recordedLast !== undefined && recordedLast <= cutoff) return 'long enough';
+  if (recorded !== undefined) return `records no onset${onset ? ` date ("${onset}")` : ''} and was recorded on ${recorded.slice(0, 10)}`;
+  return onset ? `gives its onset only as "${onset}"` : 'records no onset date';
 }
