@@ -44,6 +44,12 @@ export interface FetchScope {
    * read no Encounter does not page through hundreds of them. Default: every screening type.
    */
   types?: readonly string[];
+  /**
+   * Types the caller knows it may not read (a SMART launch granted fewer scopes than asked):
+   * not searched, and recorded as gaps, so what depends on them is unknown rather than the
+   * screening failing on the server's 403.
+   */
+  notGranted?: readonly string[];
 }
 
 /**
@@ -68,6 +74,11 @@ export async function fetchPatientResources(
   const searches: { type: string; url: string }[] = [];
   const wanted = scope.types === undefined ? SEARCHED_TYPES : SEARCHED_TYPES.filter((t) => scope.types?.includes(t));
   for (const type of wanted) {
+    if (scope.notGranted?.includes(type)) {
+      warnings.push({ where: type, message: `the access token does not grant reading ${type}; none were read` });
+      gaps.push({ kind: type as DataKind, severity: 'unread', where: type, reason: `${type} data was not read: the access token does not grant it` });
+      continue;
+    }
     if (!capabilities.canSearch(type)) {
       const message = `the server does not offer ${type} search; none were read`;
       warnings.push({ where: type, message });

@@ -8,7 +8,7 @@ export interface PatientSource {
    * Every resource CONVENTIONS.md lists for the patient (`types`: only these, the ones the trials
    * screened read); throws ERR_PATIENT_NOT_FOUND for an unknown id.
    */
-  fetchPatientResources(patientId: string, scope?: { types?: readonly string[] }): Promise<Pick<PatientResources, 'resources' | 'gaps' | 'linkedPatientsRead'> & { warnings: { where: string; message: string }[] }>;
+  fetchPatientResources(patientId: string, scope?: { types?: readonly string[]; notGranted?: readonly string[] }): Promise<Pick<PatientResources, 'resources' | 'gaps' | 'linkedPatientsRead'> & { warnings: { where: string; message: string }[] }>;
   /** A label for messages: the server base URL. */
   readonly label: string;
 }
