@@ -18,7 +18,7 @@ export function fhirPorts(options: Pick<FhirSourceOptions, 'baseUrl' | 'bearerTo
   const fhir = createFhirSource(options);
   return {
     fhir,
-    source: { label: fhir.baseUrl, fetchPatientResources: (patientId) => fhir.fetchPatientResources(patientId) },
+    source: { label: fhir.baseUrl, fetchPatientResources: (patientId, scope) => fhir.fetchPatientResources(patientId, scope) },
     writer: {
       writeReport: async (trial, report) => {
         const result = await writeBack(fhir, { trial: trial.def, report, serviceVersion: SERVICE_VERSION });

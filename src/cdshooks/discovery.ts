@@ -13,6 +13,10 @@ export const PREFETCH: Readonly<Record<string, string>> = {
   diagnosticReports: 'DiagnosticReport?patient={{context.patientId}}',
   allergies: 'AllergyIntolerance?patient={{context.patientId}}',
   researchSubjects: 'ResearchSubject?individual={{context.patientId}}',
+  // Every stay, not only inpatient ones: a rule may count stays by type on any class.
+  encounters: 'Encounter?patient={{context.patientId}}',
+  familyHistory: 'FamilyMemberHistory?patient={{context.patientId}}',
+  serviceRequests: 'ServiceRequest?patient={{context.patientId}}',
 };
 
 /** GET /cds-services (CDS Hooks 2.0 discovery). */

@@ -1,4 +1,4 @@
-import { inputErrorLines, readPatientBundles, SCREENING_RESOURCE_TYPES } from '../input';
+import { inputErrorLines, readPatientBundles, screeningTypesFor } from '../input';
 import type { Catalog, CompiledTrial } from '../mapping/compile';
 import { renderText } from '../report/text';
 import type { EligibilityReport } from '../report/types';
@@ -110,7 +110,8 @@ export class Progress {
 }
 
 export async function screenFiles(args: ScreenFilesArgs, io: CliIo): Promise<number> {
-  const reader = readPatientBundles(args.paths, { resourceTypes: SCREENING_RESOURCE_TYPES });
+  // Only what the trials read: hundreds of Encounters per patient are parsed but not kept when none of them reads stays.
+  const reader = readPatientBundles(args.paths, { resourceTypes: screeningTypesFor(args.trials) });
   const printer = new ReportPrinter(args.format, io, args.trials);
   const progress = new Progress(io, `screening ${args.trials.map((t) => t.id).join(', ')}`);
   let screened = 0;

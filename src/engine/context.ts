@@ -40,6 +40,7 @@ export class EvalContext {
   private classifiedExposures: ClassifiedExposure[] | undefined;
   private readonly criterionResults = new Map<string, RuleResult>();
   private allGaps: DataGap[] | undefined;
+  private codesByReference: Map<string, Concept[]> | undefined;
   /** Results of one analyte at one moment that disagree with nothing to choose between them. */
   private readonly resultConflicts: DataGap[] = [];
   /** Anchors read from the record, by id. */
@@ -194,11 +195,44 @@ export class EvalContext {
       for (const i of r.immunizations) after('Immunization', i.reference, i.date, i.vaccine);
       for (const m of r.medications) after(m.source, m.reference, m.start, m.concept);
       for (const o of r.observations) if (o.value?.kind === 'coded') after('Observation', o.reference, o.date, o.value.concept);
+      for (const e of r.encounters) {
+        // A stay is about its reasons; one with none coded may be about anything an encounter rule asks.
+        const about = e.reasons.find((reason) => reason.concept)?.concept;
+        const day = dayOf(e.start);
+        if (day !== undefined && day > this.asOfDay) {
+          future.push({ kind: 'Encounter', severity: 'future', where: e.reference, reason: `${e.reference} is dated ${e.start?.slice(0, 10) ?? ''}, after the as-of date`, ...(about ? { concept: about } : {}) });
+        }
+      }
+      for (const f of r.familyHistory) for (const c of f.conditions) after('FamilyMemberHistory', f.reference, f.date, c);
       // Conflicts between results are found while indexing them.
       if (!this.analyteIndex) this.results('');
       this.allGaps = [...r.gaps, ...future, ...this.resultConflicts];
     }
     return this.allGaps;
+  }
+
+  /**
+   * The codes of the record's Condition, Procedure or Observation of a "Type/id" (what an
+   * encounter's reasonReference or diagnosis names), or undefined when the record has none.
+   */
+  resolveCode(reference: string): Concept[] | undefined {
+    if (!this.codesByReference) {
+      const index = new Map<string, Concept[]>();
+      const add = (ref: string, code: Concept): void => {
+        const list = index.get(ref);
+        if (list) list.push(code);
+        else index.set(ref, [code]);
+      };
+      for (const c of this.record.conditions) add(c.reference, c.code);
+      for (const p of this.record.procedures) add(p.reference, p.code);
+      for (const o of this.record.observations) {
+        if (o.fromReport === true) continue;
+        add(o.reference, o.code);
+        if (o.value?.kind === 'coded') add(o.reference, o.value.concept);
+      }
+      this.codesByReference = index;
+    }
+    return this.codesByReference.get(reference);
   }
 
   exposures(): ClassifiedExposure[] {

@@ -9,7 +9,9 @@ import { evaluateComputed } from './rules/computed';
 import { evaluateCockcroftGault } from './rules/cockcroft-gault';
 import { evaluateCondition } from './rules/condition';
 import { evaluateAge, evaluateSex } from './rules/demographics';
+import { evaluateEncounter } from './rules/encounter';
 import { evaluateEnrolledElsewhere } from './rules/enrolled';
+import { evaluateFamilyHistory } from './rules/family-history';
 import { evaluateImmunization } from './rules/immunization';
 import { evaluateLab } from './rules/lab';
 import { evaluateMedication, evaluateWashout } from './rules/medication';
@@ -82,6 +84,10 @@ function evaluateOwnData(rule: Rule, ctx: EvalContext): RuleResult {
       return evaluateComputed(rule, ctx);
     case 'medication_count':
       return evaluateMedicationCount(rule, ctx);
+    case 'encounter':
+      return evaluateEncounter(rule, ctx);
+    case 'family_history':
+      return evaluateFamilyHistory(rule, ctx);
   }
 }
 

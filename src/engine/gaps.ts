@@ -50,7 +50,12 @@ function kindsRead(rule: LeafRule): readonly DataKind[] {
     case 'immunization':
       return ['Immunization'];
     case 'procedure':
-      return ['Procedure'];
+      return rule.planned ? ['ServiceRequest', 'Procedure'] : ['Procedure'];
+    case 'encounter':
+      // A stay's reasons may be Conditions it names.
+      return rule.reasons.length > 0 ? ['Encounter', 'Condition'] : ['Encounter'];
+    case 'family_history':
+      return ['FamilyMemberHistory'];
     case 'allergy':
       return ['AllergyIntolerance'];
     case 'enrolled_elsewhere':
@@ -69,6 +74,8 @@ function dependence(rule: LeafRule): Dependence {
     case 'procedure':
     case 'allergy':
     case 'enrolled_elsewhere':
+    case 'encounter':
+    case 'family_history':
       return 'finding';
     case 'lab':
       return rule.select === 'ever' ? 'finding' : 'latest';
@@ -100,7 +107,10 @@ function concerns(rule: LeafRule, gap: DataGap, ctx: EvalContext): boolean {
     case 'condition':
     case 'immunization':
     case 'procedure':
+    case 'family_history':
       return matchAny(ctx, rule.valueSets, concept) !== undefined;
+    case 'encounter':
+      return matchAny(ctx, [...rule.reasons, ...rule.types], concept) !== undefined || rule.reasons.length === 0;
     case 'lab':
     case 'trend':
       return isAnalyte(ctx, concept, [rule.analyte]);
@@ -132,7 +142,7 @@ function inClasses(ctx: EvalContext, concept: Concept, classes: string[]): boole
   return ctx.terminology.ingredientsOf([concept]).some((i) => classes.some((c) => c === i.key || ctx.terminology.inClass(c, i)));
 }
 
-const LEAF_KINDS = new Set(['age', 'sex', 'condition', 'lab', 'trend', 'cockcroft_gault', 'answer', 'computed', 'medication_count', 'medication', 'washout', 'immunization', 'procedure', 'allergy', 'enrolled_elsewhere']);
+const LEAF_KINDS = new Set(['age', 'sex', 'condition', 'lab', 'trend', 'cockcroft_gault', 'answer', 'computed', 'medication_count', 'medication', 'washout', 'immunization', 'procedure', 'allergy', 'enrolled_elsewhere', 'encounter', 'family_history']);
 
 function isLeaf(rule: Rule): rule is LeafRule {
   // A score reads data itself only through a recorded total.

@@ -38,6 +38,20 @@ const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 /** Patient-linked types searched by patient (Patient is read; Medication follows the references). */
 const SEARCHED_TYPES = SCREENING_RESOURCE_TYPES.filter((t) => t !== 'Patient' && t !== 'Medication');
 
+export interface FetchScope {
+  /**
+   * The types to read (src/input/resource-types.ts screeningTypesFor): a screening whose trials
+   * read no Encounter does not page through hundreds of them. Default: every screening type.
+   */
+  types?: readonly string[];
+  /**
+   * Types the caller knows it may not read (a SMART launch granted fewer scopes than asked):
+   * not searched, and recorded as gaps, so what depends on them is unknown rather than the
+   * screening failing on the server's 403.
+   */
+  notGranted?: readonly string[];
+}
+
 /**
  * Every resource screening reads for one patient (CONVENTIONS.md "Inputs"): the Patient, a
  * search per patient-linked type followed through every `link[next]`, then the Medication
@@ -49,6 +63,7 @@ export async function fetchPatientResources(
   patientId: string,
   settings: FetchSettings,
   followLinks = true,
+  scope: FetchScope = {},
 ): Promise<FetchedPatientResources> {
   if (!ID.test(patientId)) {
     throw new EligoError('ERR_ARGUMENT_INVALID', 'a patient id is 1-64 letters, digits, "-" or "."', { where: 'patientId' });
@@ -57,7 +72,13 @@ export async function fetchPatientResources(
   const warnings: FetchWarning[] = [];
   const gaps: DataGap[] = [];
   const searches: { type: string; url: string }[] = [];
-  for (const type of SEARCHED_TYPES) {
+  const wanted = scope.types === undefined ? SEARCHED_TYPES : SEARCHED_TYPES.filter((t) => scope.types?.includes(t));
+  for (const type of wanted) {
+    if (scope.notGranted?.includes(type)) {
+      warnings.push({ where: type, message: `the access token does not grant reading ${type}; none were read` });
+      gaps.push({ kind: type as DataKind, severity: 'unread', where: type, reason: `${type} data was not read: the access token does not grant it` });
+      continue;
+    }
     if (!capabilities.canSearch(type)) {
       const message = `the server does not offer ${type} search; none were read`;
       warnings.push({ where: type, message });
@@ -86,7 +107,7 @@ export async function fetchPatientResources(
     // Patient.link: the linked records are the same person, so their data counts too (CONVENTIONS.md "The patient").
     for (const linkedId of linkedPatientIds(patient, http.baseUrl)) {
       try {
-        const linked = await fetchPatientResources(http, capabilities, linkedId, settings, false);
+        const linked = await fetchPatientResources(http, capabilities, linkedId, settings, false, scope);
         resources.push(...linked.resources);
         warnings.push(...linked.warnings);
         gaps.push(...(linked.gaps ?? []));

@@ -7,7 +7,7 @@ import type { AccessTokenProvider } from './http/access-token';
 import { createFhirHttp } from './http/fhir-http';
 import type { FhirHttp, RetryEvent } from './http/fhir-http';
 import { fetchPatientResources } from './patient-resources';
-import type { FetchedPatientResources } from './patient-resources';
+import type { FetchedPatientResources, FetchScope } from './patient-resources';
 
 export interface FhirSourceOptions {
   /** The FHIR base URL, e.g. http://hapi:8080/fhir. */
@@ -37,8 +37,8 @@ export interface FhirSource {
   readonly roundTrips: number;
   /** The server's CapabilityStatement as far as eligo cares; read once per base URL. */
   capabilities(): Promise<ServerCapabilities>;
-  /** Everything screening reads for one patient. A patient the server does not have is ERR_PATIENT_NOT_FOUND. */
-  fetchPatientResources(patientId: string): Promise<FetchedPatientResources>;
+  /** Everything screening reads for one patient (or the types `scope` names). A patient the server does not have is ERR_PATIENT_NOT_FOUND. */
+  fetchPatientResources(patientId: string, scope?: FetchScope): Promise<FetchedPatientResources>;
   /** Patient ids for a cohort: Conditions with any of the codes, or a Group's members. */
   searchPatientIds(query: PatientIdQuery): Promise<string[]>;
   /** The HTTP core, for write-back. */
@@ -79,7 +79,7 @@ export function createFhirSource(options: FhirSourceOptions): FhirSource {
     },
     http,
     capabilities: () => serverCapabilities(http),
-    fetchPatientResources: async (patientId) => fetchPatientResources(http, await serverCapabilities(http), patientId, settings),
+    fetchPatientResources: async (patientId, scope) => fetchPatientResources(http, await serverCapabilities(http), patientId, settings, true, scope),
     searchPatientIds: async (query) => searchPatientIds(http, await serverCapabilities(http), query, settings),
   };
 }

@@ -16,6 +16,11 @@ export interface CompiledTrial {
   criteria: CriterionDef[];
   byId: Map<string, CriterionDef>;
   durations: Map<string, Duration>;
+  /**
+   * The resource types beyond the core ones that the trial's rules read (Encounter,
+   * FamilyMemberHistory, ServiceRequest): what a screening for it fetches and normalises.
+   */
+  reads: readonly string[];
 }
 
 export interface Catalog {
@@ -50,7 +55,12 @@ function* references(rule: Rule, at: (string | number)[]): Generator<{ kind: Ref
     case 'condition':
     case 'immunization':
     case 'procedure':
+    case 'family_history':
       for (const [i, name] of rule.valueSets.entries()) yield { kind: 'valueSet', name, at: [...at, 'valueSets', i] };
+      return;
+    case 'encounter':
+      for (const [i, name] of rule.types.entries()) yield { kind: 'valueSet', name, at: [...at, 'types', i] };
+      for (const [i, name] of rule.reasons.entries()) yield { kind: 'valueSet', name, at: [...at, 'reasons', i] };
       return;
     case 'lab':
       yield { kind: 'analyte', name: rule.analyte, at: [...at, 'analyte'] };
@@ -101,6 +111,54 @@ function* references(rule: Rule, at: (string | number)[]): Generator<{ kind: Ref
       return;
     case 'computed':
       for (const [input, name] of Object.entries(rule.inputs)) yield { kind: 'analyte', name, at: [...at, 'inputs', input] };
+      return;
+  }
+}
+
+/** The rule-read types (src/input/resource-types.ts RULE_READ_TYPES) a rule needs. */
+function* typesRead(rule: Rule): Generator<string> {
+  switch (rule.kind) {
+    case 'all':
+    case 'any':
+    case 'measures':
+    case 'at_least':
+      for (const child of rule.of) yield* typesRead(child);
+      return;
+    case 'not':
+    case 'confirm':
+      yield* typesRead(rule.rule);
+      return;
+    case 'score':
+      if (rule.entry) yield* typesRead(rule.entry);
+      for (const domain of rule.domains) for (const item of domain.items) yield* typesRead(item.rule);
+      for (const item of rule.recorded?.subtract ?? []) yield* typesRead(item.rule);
+      return;
+    case 'encounter':
+      yield 'Encounter';
+      return;
+    case 'family_history':
+      yield 'FamilyMemberHistory';
+      return;
+    case 'procedure':
+      if (rule.planned) yield 'ServiceRequest';
+      return;
+    case 'manual':
+    case 'criterion':
+    case 'age':
+    case 'sex':
+    case 'condition':
+    case 'lab':
+    case 'medication':
+    case 'washout':
+    case 'immunization':
+    case 'allergy':
+    case 'enrolled_elsewhere':
+    case 'trend':
+    case 'cockcroft_gault':
+    case 'answer':
+    case 'computed':
+    case 'medication_count':
+      // Core types only (src/input/resource-types.ts CORE_SCREENING_TYPES).
       return;
   }
 }
@@ -264,6 +322,7 @@ export function compileTrial(trial: LoadedTrial, terminology: Terminology): Comp
     criteria: trial.def.criteria,
     byId: new Map(trial.def.criteria.map((c) => [c.id, c])),
     durations,
+    reads: [...new Set(trial.def.criteria.flatMap((c) => [...typesRead(c.rule)]))].sort(),
   };
 }
 

@@ -76,7 +76,14 @@ export function explainRule(rule: Rule, t: Terminology, anchors: readonly Anchor
     case 'immunization':
       return `an immunization in ${valueSets(rule.valueSets)}${rule.within ? ` ${side(rule)}` : ''}`;
     case 'procedure':
+      if (rule.planned) {
+        return `a planned procedure in ${valueSets(rule.valueSets)} (a standing ServiceRequest, or a Procedure in preparation)${rule.horizon ? ` scheduled within ${rule.horizon} after ${anchorText(rule.anchor)}` : ''}; a draft, on-hold or proposed one, or one whose date has passed: a person confirms; none: not planned`;
+      }
       return `${rule.minCount > 1 ? `at least ${rule.minCount} procedures` : 'a procedure'} in ${valueSets(rule.valueSets)}${rule.within ? ` ${side(rule)}` : ''}${rule.maxInterval ? `, each within ${rule.maxInterval} of the previous` : ''}`;
+    case 'encounter':
+      return `${rule.minCount > 1 ? `at least ${rule.minCount} ` : 'a '}${[...rule.classes, ...rule.types.map((k) => t.valueSetDefs.get(k)?.display ?? k)].join(' or ')} stay${rule.minCount > 1 ? 's' : ''} (Encounter)${rule.reasons.length > 0 ? ` for ${valueSets(rule.reasons)} (its reason or primary diagnosis; a secondary diagnosis or no reason recorded: a person confirms)` : ''}${rule.within ? ` within ${rule.within} before ${anchorText(rule.anchor)} (a stay with no period: unknown)` : ''}; none: not present`;
+    case 'family_history':
+      return `a ${rule.relatives === 'any' ? '' : `${rule.relatives} `}relative with ${valueSets(rule.valueSets)} (FamilyMemberHistory); none in a completed family history or "no known family history": not present; a relative's history unknown, only partial records${rule.absentIs === 'unknown' ? ', or no family history recorded' : ''}: unknown${rule.absentIs === 'false' ? '; no family history recorded: not present' : ''}`;
     case 'allergy':
       return `${rule.severeOnly ? 'a severe ' : 'an '}allergy to ${rule.anyMedication ? 'any medication' : [...rule.medicationClasses.map((c) => classes([c])), ...rule.valueSets.map((v) => t.valueSetDefs.get(v)?.display ?? v)].join(' or ')}`;
     case 'enrolled_elsewhere':

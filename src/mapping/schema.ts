@@ -212,7 +212,9 @@ export type Rule =
   | CockcroftGaultRule
   | AnswerRule
   | ComputedRule
-  | MedicationCountRule;
+  | MedicationCountRule
+  | EncounterRule
+  | FamilyHistoryRule;
 
 export interface ConditionRule {
   kind: 'condition';
@@ -304,6 +306,66 @@ export interface ProcedureRule {
   /** At least this many procedures, each within `maxInterval` of the previous one. */
   minCount: number;
   maxInterval?: string;
+  /**
+   * Planned, not done: a ServiceRequest that asks for it (intent plan, order...; status active,
+   * or draft, on hold or a proposal for a person to confirm) or a Procedure in preparation.
+   */
+  planned: boolean;
+  /** Planned only: scheduled no later than this after the anchor; a plan with no date is then for a person to confirm. */
+  horizon?: string;
+}
+
+/**
+ * Encounter classes by name, each the v3 ActCode codes (R4 Encounter.class) it stands for.
+ * "inpatient" is a hospital admission of any kind (IMP, and the ACUTE and NONAC it covers).
+ */
+export const ENCOUNTER_CLASSES = {
+  inpatient: ['IMP', 'ACUTE', 'NONAC'],
+  emergency: ['EMER'],
+  observation: ['OBSENC'],
+  'short-stay': ['SS'],
+  'pre-admission': ['PRENC'],
+  ambulatory: ['AMB'],
+  home: ['HH'],
+  field: ['FLD'],
+  virtual: ['VR'],
+} as const satisfies Record<string, readonly string[]>;
+export type EncounterClassName = keyof typeof ENCOUNTER_CLASSES;
+
+/**
+ * Stays of some classes (or types) for some reasons: "hospitalised for heart failure in the last
+ * 12 months". A stay's reasons are its reasonCode, reasonReference and primary diagnosis; a
+ * secondary diagnosis, a stay with no reason recorded, one of a class eligo cannot read, or a
+ * reason matched only by name are for a person to confirm. A stay with no period is in no window.
+ */
+export interface EncounterRule {
+  kind: 'encounter';
+  /** Encounter classes that count (see ENCOUNTER_CLASSES). */
+  classes: EncounterClassName[];
+  /** Value sets of Encounter.type that count too (a "hospital admission" type on any class). */
+  types: string[];
+  /** Value sets the stay's reason must be in; none: a stay for any reason. */
+  reasons: string[];
+  within?: string;
+  anchor: AnchorName;
+  direction?: WindowDirection;
+  /** At least this many distinct stays (a stay that is part of another counts with it). */
+  minCount: number;
+}
+
+/**
+ * A relative's condition (FamilyMemberHistory). No family history recorded at all is not "no
+ * family history": EHRs often keep it in notes or not at all, so by default it is `unknown`.
+ * A completed record, or "no known family history" (SNOMED CT 160266009), is an answer; a
+ * relative whose history is `health-unknown` or has a `dataAbsentReason` leaves it unknown.
+ */
+export interface FamilyHistoryRule {
+  kind: 'family_history';
+  valueSets: string[];
+  /** Which relatives count: any, blood relatives (no step, foster, adoptive or in-law ones), or first-degree (parents, siblings, children). */
+  relatives: 'any' | 'blood' | 'first-degree';
+  /** What no family history recorded means: "unknown" (the question may not have been asked), or "false". */
+  absentIs: 'unknown' | 'false';
 }
 
 export interface AllergyRule {
@@ -463,7 +525,8 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
         includeFindings: z.boolean().default(false),
       })
       .strict()
-      .refine(...afterNeedsWithin),
+      .refine(...afterNeedsWithin)
+      .refine((r) => !r.onsetAtLeast || !r.includeFindings, { message: "onsetAtLeast reads a Condition's onset, which findings do not have: leave out includeFindings, or write the findings as their own rule", path: ['onsetAtLeast'] }),
     z
       .object({
         kind: z.literal('lab'),
@@ -526,9 +589,36 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
         direction: directionSchema,
         minCount: z.number().int().positive().default(1),
         maxInterval: durationSchema.optional(),
+        planned: z.boolean().default(false),
+        horizon: durationSchema.optional(),
       })
       .strict()
+      .refine((r) => !r.planned || r.within === undefined, { message: 'a planned procedure is still to come: write horizon (how soon after the anchor it is scheduled), not within', path: ['within'] })
+      .refine((r) => !r.planned || (r.minCount === 1 && r.maxInterval === undefined), { message: 'minCount and maxInterval count procedures done; a planned procedure is one plan', path: ['minCount'] })
+      .refine((r) => r.planned || r.horizon === undefined, { message: 'horizon is for planned procedures: add planned: true, or write within for procedures done', path: ['horizon'] })
       .refine(...afterNeedsWithin),
+    z
+      .object({
+        kind: z.literal('encounter'),
+        classes: z.array(z.enum(Object.keys(ENCOUNTER_CLASSES) as [EncounterClassName, ...EncounterClassName[]], { message: `an encounter class is one of ${Object.keys(ENCOUNTER_CLASSES).join(', ')}` })).default([]),
+        types: z.array(z.string().min(1)).default([]),
+        reasons: z.array(z.string().min(1)).default([]),
+        within: durationSchema.optional(),
+        anchor: anchorSchema,
+        direction: directionSchema,
+        minCount: z.number().int().positive().default(1),
+      })
+      .strict()
+      .refine((r) => r.classes.length > 0 || r.types.length > 0, { message: 'say which stays count: classes (inpatient, emergency...) or types (value sets of Encounter.type), or both', path: ['classes'] })
+      .refine(...afterNeedsWithin),
+    z
+      .object({
+        kind: z.literal('family_history'),
+        valueSets: z.array(z.string().min(1)).min(1),
+        relatives: z.enum(['any', 'blood', 'first-degree'], { message: 'relatives is any, blood or first-degree' }).default('any'),
+        absentIs: z.enum(['unknown', 'false']).default('unknown'),
+      })
+      .strict(),
     z
       .object({
         kind: z.literal('allergy'),

@@ -117,6 +117,8 @@ export function checkTrialUnits(trial: LoadedTrial, terminology: Terminology): M
       case 'cockcroft_gault':
       case 'answer':
       case 'medication_count':
+      case 'encounter':
+      case 'family_history':
         return;
     }
   };

@@ -101,6 +101,17 @@ function briefKey(item: unknown): string {
     const coding = (record[name] as { coding?: { system?: unknown; code?: unknown }[] } | undefined)?.coding?.[0];
     if (coding) parts.push(`${String(coding.system ?? '')}|${String(coding.code ?? '')}`);
   }
+  // Encounters have neither a code nor a date of the kinds above, and a record holds hundreds:
+  // without their period and class each would be serialised whole to be ordered at all.
+  if (record.resourceType === 'Encounter') {
+    const stay = record.period as { start?: unknown; end?: unknown } | undefined;
+    if (typeof stay?.start === 'string') parts.push(stay.start);
+    if (typeof stay?.end === 'string') parts.push(stay.end);
+    const cls = record.class as { code?: unknown } | undefined;
+    if (typeof cls?.code === 'string') parts.push(cls.code);
+  }
+  // FamilyMemberHistory: when it was recorded.
+  if (record.resourceType === 'FamilyMemberHistory' && typeof record.date === 'string') parts.push(record.date);
   return parts.join('\u0001');
 }
 

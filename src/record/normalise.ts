@@ -3,6 +3,8 @@ import { unreadable, warn, type RecordBuilder } from './builder';
 import { canonicalOrder, type Indexed } from './canonical-order';
 import { addCondition } from './condition';
 import { addDiagnosticReport } from './diagnostic-report';
+import { addEncounter } from './encounter';
+import { addFamilyHistory } from './family-history';
 import type { Resource } from '@medplum/fhirtypes';
 import { addImmunization } from './immunization';
 import { addMedicationAdministration, addMedicationRequest, addMedicationStatement } from './medication';
@@ -14,6 +16,7 @@ import { isFhirDate, parseFhirDateTime } from './fhir-date';
 import { checkReadable } from './readable';
 import { parseReference } from './references';
 import { addResearchSubject } from './research-subject';
+import { addServiceRequest } from './service-request';
 import { chooseVersion } from './versions';
 import { blankRecord, type DataGap, type PatientRecord } from './types';
 
@@ -47,13 +50,16 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   Procedure: addProcedure,
   AllergyIntolerance: addAllergy,
   ResearchSubject: addResearchSubject,
+  Encounter: addEncounter,
+  FamilyMemberHistory: addFamilyHistory,
+  ServiceRequest: addServiceRequest,
 };
 
 /**
  * One patient's FHIR resources to the record the engine reads (CONVENTIONS.md "Which data
  * counts"). A single pass over the resources, after a quick one to find the Patient and the
  * Medications. Bad data never throws: what cannot be used is named in `warnings`, what does
- * not count is listed in `ignored` with the reason. Other resource types (Encounter, Claim...)
+ * not count is listed in `ignored` with the reason. Other resource types (Claim, CarePlan...)
  * are passed over.
  */
 export function normalise(patientResources: readonly Resource[], options: NormaliseOptions = {}): PatientRecord {

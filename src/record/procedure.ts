@@ -1,11 +1,20 @@
 import { ignore, warn, type RecordBuilder } from './builder';
 import { concept, obj, str } from './read';
 import { judgeStatus, PROCEDURE_STATUS } from './statuses';
-import type { ProcedureFact } from './types';
+import type { PlannedProcedureFact, ProcedureFact } from './types';
 
 export function addProcedure(builder: RecordBuilder, resource: Record<string, unknown>, reference: string): void {
   const code = concept(resource.code);
   const status = str(resource.status);
+  // A procedure in preparation has not been done: it is planned (for planned-procedure rules).
+  if (status === 'preparation' && code) {
+    const planned: PlannedProcedureFact = { reference, source: 'Procedure', code, status };
+    const date = str(resource.performedDateTime) ?? str(obj(resource.performedPeriod)?.start);
+    if (date !== undefined) planned.date = date;
+    builder.record.plannedProcedures.push(planned);
+    ignore(builder, reference, 'Procedure', 'status preparation: planned, not done', code);
+    return;
+  }
   const verdict = judgeStatus(PROCEDURE_STATUS, status);
   if (!verdict.counts) {
     ignore(builder, reference, 'Procedure', verdict.reason, code);

@@ -13,8 +13,14 @@ interface Shape {
   codeField?: string;
   /** The status element and the FHIR R4 code list it is bound to (required binding: case-sensitive). */
   status?: { field: string; codes: ReadonlySet<string>; required: boolean; coded?: boolean };
+  /** More `code` elements with required bindings (ServiceRequest.intent). */
+  codeFields?: { field: string; codes: ReadonlySet<string> }[];
   /** More status-like CodeableConcepts with required bindings. */
   codedStatuses?: { field: string; codes: ReadonlySet<string> }[];
+  /** Coding elements (Encounter.class): an object of string system, code and display, or the resource is unreadable. */
+  codings?: string[];
+  /** CodeableConcept elements besides the code (FamilyMemberHistory.relationship). */
+  concepts?: string[];
   /** Date, dateTime and instant elements, as paths ("effectivePeriod.start"). */
   dates: string[];
   /** Elements without which nothing can be said of the resource: each inner list needs one of its fields. */
@@ -100,6 +106,24 @@ const SHAPES: Readonly<Record<string, Shape>> = {
     dates: ['period.start', 'period.end'],
   },
   Medication: { codeField: 'code', dates: [] },
+  Encounter: {
+    status: { field: 'status', codes: codes('planned', 'arrived', 'triaged', 'in-progress', 'onleave', 'finished', 'cancelled', 'entered-in-error', 'unknown'), required: true },
+    codings: ['class'],
+    dates: ['period.start', 'period.end'],
+  },
+  FamilyMemberHistory: {
+    status: { field: 'status', codes: codes('partial', 'completed', 'entered-in-error', 'health-unknown'), required: true },
+    required: [['relationship']],
+    concepts: ['relationship', 'dataAbsentReason'],
+    dates: ['date'],
+  },
+  ServiceRequest: {
+    codeField: 'code',
+    status: { field: 'status', codes: codes('draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown'), required: true },
+    codeFields: [{ field: 'intent', codes: codes('proposal', 'plan', 'directive', 'order', 'original-order', 'reflex-order', 'filler-order', 'instance-order', 'option') }],
+    required: [['code'], ['intent']],
+    dates: ['occurrenceDateTime', 'occurrencePeriod.start', 'occurrencePeriod.end', 'authoredOn'],
+  },
 };
 
 export type Readability = { ok: true } | { ok: false; reason: string; concept?: Concept };
@@ -129,6 +153,12 @@ function isCodeableConcept(value: unknown): boolean {
   return true;
 }
 
+function isCoding(value: unknown): boolean {
+  const coding = obj(value);
+  if (!coding) return false;
+  return (['system', 'code', 'display'] as const).every((key) => coding[key] === undefined || typeof coding[key] === 'string');
+}
+
 /** Whether the reader may use the resource, and if not why (with its concept, where readable). */
 export function checkReadable(type: string, resource: Record<string, unknown>): Readability {
   const shape = SHAPES[type];
@@ -151,6 +181,18 @@ export function checkReadable(type: string, resource: Record<string, unknown>): 
       // Required bindings are case-sensitive: "Final" is not "final".
       return fail(`${field} "${String(status)}" is not a FHIR ${type} status code`);
     }
+  }
+  for (const { field, codes: allowed } of shape.codeFields ?? []) {
+    const value = resource[field];
+    if (value !== undefined && (typeof value !== 'string' || !allowed.has(value))) return fail(`${field} "${String(value)}" is not a FHIR ${type} ${field} code`);
+  }
+  for (const field of shape.codings ?? []) {
+    const value = resource[field];
+    if (value !== undefined && !isCoding(value)) return fail(`${field} is not a Coding`);
+  }
+  for (const field of shape.concepts ?? []) {
+    const value = resource[field];
+    if (value !== undefined && !isCodeableConcept(value)) return fail(`${field} is not a CodeableConcept`);
   }
   for (const { field, codes: allowed } of shape.codedStatuses ?? []) {
     const value = resource[field];

@@ -39,6 +39,28 @@ export const IMMUNIZATION_STATUS = rule(['completed'], ['not-done', 'entered-in-
 
 export const PROCEDURE_STATUS = rule(['completed', 'in-progress'], ['not-done', 'entered-in-error', 'preparation']);
 
+/**
+ * A stay that took place, or is taking place. "planned" has not happened; "unknown" is kept (the
+ * source does not know which status applies) and a person confirms a stay it would decide on.
+ */
+export const ENCOUNTER_STATUS = rule(['arrived', 'triaged', 'in-progress', 'onleave', 'finished', 'unknown'], ['planned', 'cancelled', 'entered-in-error']);
+
+/** health-unknown is kept: it says the relative's history is not known, which is itself an answer. */
+export const FAMILY_HISTORY_STATUS = rule(['partial', 'completed', 'health-unknown'], ['entered-in-error']);
+
+/**
+ * A request that still stands is a plan: active, or (tentatively, for a person to confirm) a
+ * draft, one on hold, or one whose status the source does not know. Revoked and entered-in-error
+ * requests are no plan; a completed one is done, and the Procedure records it.
+ */
+export const SERVICE_REQUEST_STATUS = rule(['active', 'draft', 'on-hold', 'unknown'], ['revoked', 'completed', 'entered-in-error']);
+
+/**
+ * ServiceRequest intents that mean the procedure is to be done. "proposal" is a suggestion (a
+ * person confirms it is planned); "option" is one choice of a group, not a plan.
+ */
+export const PLANNING_INTENTS: ReadonlySet<string> = new Set(['plan', 'directive', 'order', 'original-order', 'reflex-order', 'filler-order', 'instance-order', 'proposal']);
+
 /** Statuses of a result that replaces an earlier one (a correction, an amendment, an addendum). */
 export const CORRECTING_STATUSES: ReadonlySet<string> = new Set(['corrected', 'amended', 'appended']);
 

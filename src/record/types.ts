@@ -138,6 +138,73 @@ export interface ProcedureFact {
   status: string;
 }
 
+/**
+ * A procedure that is planned, not done: a ServiceRequest that asks for it (intent plan, order,
+ * proposal...) or a Procedure in preparation. Kept apart from `procedures`, whose dates are in
+ * the past: a planned date after the as-of date is what a plan is, not data from the future.
+ */
+export interface PlannedProcedureFact {
+  reference: string;
+  source: 'ServiceRequest' | 'Procedure';
+  code: Concept;
+  status: string;
+  /** ServiceRequest.intent (plan, order, proposal...); absent for a Procedure. */
+  intent?: string;
+  /** When it is to happen: occurrence[x] (start of a period; first event of a timing), or the Procedure's performed[x]. */
+  date?: string;
+  authoredOn?: string;
+  /**
+   * Why the plan is not firm, when it is not: a draft or on-hold request, a proposal, a status
+   * the source does not know. A person confirms such a plan; it never decides on its own.
+   */
+  tentative?: string;
+}
+
+/**
+ * Why an encounter took place, as the record says it: `reasonCode` (a concept), `reasonReference`
+ * or a `diagnosis` (a reference to the Condition, resolved by the engine against the record).
+ * A diagnosis that is not the stay's primary one (rank above 1, or one of several unranked) is a
+ * secondary reason: the stay was not necessarily for it.
+ */
+export interface EncounterReason {
+  concept?: Concept;
+  /** "Condition/<id>" (or another type) for a reference; undefined for reasonCode. */
+  reference?: string;
+  /** Why a reason that is there could not be read (a reference eligo cannot follow): that stay's reason is unknown. */
+  unreadable?: string;
+  primary: boolean;
+}
+
+export interface EncounterFact {
+  reference: string;
+  status: string;
+  /** Encounter.class (a Coding in R4), as sent. */
+  class?: CodingLite;
+  types: Concept[];
+  reasons: EncounterReason[];
+  /** period.start / period.end as written; an encounter with no start is in no window. */
+  start?: string;
+  end?: string;
+  /** "Encounter/<id>" of the encounter this one is part of (a ward stay within an admission). */
+  partOf?: string;
+}
+
+/** One FamilyMemberHistory record: one relative and what they had. */
+export interface FamilyHistoryFact {
+  reference: string;
+  /** partial, completed or health-unknown (entered-in-error is set aside). */
+  status: string;
+  relationship: Concept;
+  /** The relative's conditions (condition.code), without the "no known family history" statement. */
+  conditions: Concept[];
+  /** The record states that nothing is known to run in the family (SNOMED CT 160266009). */
+  noKnownHistory: boolean;
+  /** Why the relative's history is not available (dataAbsentReason: withheld, unable-to-obtain...). */
+  dataAbsentReason?: string;
+  /** When the history was recorded. */
+  date?: string;
+}
+
 export interface DiagnosticReportFact {
   reference: string;
   code: Concept;
@@ -201,6 +268,9 @@ export type DataKind =
   | 'DiagnosticReport'
   | 'AllergyIntolerance'
   | 'ResearchSubject'
+  | 'Encounter'
+  | 'FamilyMemberHistory'
+  | 'ServiceRequest'
   | 'any';
 
 /**
@@ -239,6 +309,9 @@ export interface PatientRecord {
   medications: MedicationExposure[];
   immunizations: ImmunizationFact[];
   procedures: ProcedureFact[];
+  plannedProcedures: PlannedProcedureFact[];
+  encounters: EncounterFact[];
+  familyHistory: FamilyHistoryFact[];
   reports: DiagnosticReportFact[];
   allergies: AllergyFact[];
   researchSubjects: ResearchSubjectFact[];
@@ -258,6 +331,9 @@ export function blankRecord(patientId: string | undefined): PatientRecord {
     medications: [],
     immunizations: [],
     procedures: [],
+    plannedProcedures: [],
+    encounters: [],
+    familyHistory: [],
     reports: [],
     allergies: [],
     researchSubjects: [],

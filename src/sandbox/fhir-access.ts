@@ -23,6 +23,8 @@ const COMPARTMENT: Record<string, readonly string[]> = {
   ResearchSubject: ['individual', 'patient'],
   DocumentReference: ['patient', 'subject'],
   Encounter: ['patient', 'subject'],
+  FamilyMemberHistory: ['patient'],
+  ServiceRequest: ['patient', 'subject'],
 };
 
 /** Fields of a resource body that name its patient. */

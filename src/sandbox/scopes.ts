@@ -1,7 +1,7 @@
 import { SCREENING_RESOURCE_TYPES } from '../input/resource-types';
 
 /** Resource types the sandbox grants scopes for: what screening reads, and what write-back writes. */
-const TYPES = ['*', ...SCREENING_RESOURCE_TYPES, 'ResearchStudy', 'DocumentReference', 'Provenance', 'Encounter', 'Practitioner'];
+const TYPES = [...new Set(['*', ...SCREENING_RESOURCE_TYPES, 'ResearchStudy', 'DocumentReference', 'Provenance', 'Encounter', 'Practitioner'])];
 
 /** Every SMART v2 permission string (c, r, u, d, s in that order) and the v1 forms. */
 function permissions(): string[] {

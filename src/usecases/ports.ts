@@ -4,8 +4,11 @@ import type { EligibilityReport } from '../report/types';
 
 /** Where a patient's FHIR data comes from: a FHIR server (src/fhir) or anything shaped alike. */
 export interface PatientSource {
-  /** Every resource CONVENTIONS.md lists for the patient; throws ERR_PATIENT_NOT_FOUND for an unknown id. */
-  fetchPatientResources(patientId: string): Promise<Pick<PatientResources, 'resources' | 'gaps' | 'linkedPatientsRead'> & { warnings: { where: string; message: string }[] }>;
+  /**
+   * Every resource CONVENTIONS.md lists for the patient (`types`: only these, the ones the trials
+   * screened read); throws ERR_PATIENT_NOT_FOUND for an unknown id.
+   */
+  fetchPatientResources(patientId: string, scope?: { types?: readonly string[]; notGranted?: readonly string[] }): Promise<Pick<PatientResources, 'resources' | 'gaps' | 'linkedPatientsRead'> & { warnings: { where: string; message: string }[] }>;
   /** A label for messages: the server base URL. */
   readonly label: string;
 }

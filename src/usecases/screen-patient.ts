@@ -1,5 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { EligoError } from '../errors/eligo-error';
+import { screeningTypesFor } from '../input/resource-types';
 import type { CompiledTrial } from '../mapping/compile';
 import { normalise, normaliseOptionsOf } from '../record/normalise';
 import type { PatientRecord } from '../record/types';
@@ -53,7 +54,7 @@ export async function screenPatientForTrials(
   patientId: string,
   options: ScreenOptions & { writeBack?: boolean },
 ): Promise<PatientScreening> {
-  const fetched = await deps.source.fetchPatientResources(patientId);
+  const fetched = await deps.source.fetchPatientResources(patientId, { types: screeningTypesFor(trials) });
   const record = normalise(fetched.resources, normaliseOptionsOf(fetched));
   const results: PatientScreening['results'] = [];
   for (const trial of trials) {

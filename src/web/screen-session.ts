@@ -8,6 +8,9 @@ import type { PatientSource, ReportWriter } from '../usecases/ports';
 import type { ScreenOptions } from '../usecases/screen';
 import { screenPatientForTrials } from '../usecases/screen-patient';
 import type { ActiveSession } from '../smart/session';
+import { scopeSet } from '../access/scope-grammar';
+import { RULE_READ_TYPES } from '../input/resource-types';
+import { scopeAllows } from '../smart/scopes';
 import { SERVICE_VERSION } from '../version';
 
 /** The EHR's FHIR server as the session sees it: base URL and the user's access token. */
@@ -41,7 +44,8 @@ export async function screenSessionPatient(
 ): Promise<SessionScreening> {
   const target: FhirTarget = { baseUrl: session.iss, bearerToken: session.accessToken };
   const fhir = createFhirSource({ ...deps.fhirOptions, ...target });
-  const source: PatientSource = { label: fhir.baseUrl, fetchPatientResources: (patientId) => fhir.fetchPatientResources(patientId) };
+  const notGranted = ungrantedRuleTypes(session.scope);
+  const source: PatientSource = { label: fhir.baseUrl, fetchPatientResources: (patientId, scope) => fhir.fetchPatientResources(patientId, { ...scope, notGranted }) };
   const writer = options.writeBack ? sessionWriter(fhir, session) : undefined;
   const screening = await screenPatientForTrials({ source, ...(deps.reports ? { reports: deps.reports } : {}), ...(writer ? { writer } : {}) }, trials, session.patient, options);
   const patient = screening.resources.find((r): r is Patient => r.resourceType === 'Patient');
@@ -50,6 +54,17 @@ export async function screenSessionPatient(
     record: screening.record,
     ...(patient ? { patient } : {}),
   };
+}
+
+/**
+ * The rule-read types (stays, family history, plans) the launch did not grant. They were added
+ * after apps were registered, and an EHR drops the scopes a registration does not list: their
+ * absence makes what depends on them unknown instead of failing the screening on a 403. (The
+ * core types are searched as before.)
+ */
+function ungrantedRuleTypes(granted: string): string[] {
+  const scopes = scopeSet(granted);
+  return RULE_READ_TYPES.filter((type) => !scopeAllows(scopes, type, 'r') || !scopeAllows(scopes, type, 's'));
 }
 
 /** Write-back with the user's token, naming the user (fhirUser) in the Provenance. */

@@ -35,6 +35,9 @@ function prefetchFor(example: string): Record<string, unknown> {
     diagnosticReports: 'DiagnosticReport',
     allergies: 'AllergyIntolerance',
     researchSubjects: 'ResearchSubject',
+    encounters: 'Encounter',
+    familyHistory: 'FamilyMemberHistory',
+    serviceRequests: 'ServiceRequest',
   };
   const prefetch: Record<string, unknown> = { patient: resources.find((r) => r.resourceType === 'Patient') };
   for (const [key, type] of Object.entries(typeOf)) {

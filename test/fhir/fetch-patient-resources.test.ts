@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { isEligoError } from '../../src/errors/eligo-error';
 import { createFhirSource } from '../../src/fhir';
-import { SCREENING_RESOURCE_TYPES } from '../../src/input/resource-types';
+import { SCREENING_RESOURCE_TYPES, screeningTypesFor } from '../../src/input/resource-types';
+import { getTrial, loadCatalog } from '../../src/mapping/compile';
 import { startServer } from '../server/support';
 import type { TestServer } from '../server/support';
 
@@ -43,7 +44,7 @@ describe('reading one patient from a FHIR server', () => {
     expect(fetched.resources[0]).toMatchObject({ resourceType: 'Patient', id: withBatch.patientId });
     expect(fetched.patientId).toBe(withBatch.patientId);
     expect(fetched.warnings).toEqual([]);
-    // One batch for the Patient and the ten searches, one next page for 351 Observations at 200 a page.
+    // One batch for the Patient and the thirteen searches (127 Encounters among them), one next page for 351 Observations at 200 a page.
     expect(fileCounts.Observation).toBe(351);
     expect(fetched.roundTrips).toBe(2);
   });
@@ -59,7 +60,16 @@ describe('reading one patient from a FHIR server', () => {
     const source = createFhirSource({ baseUrl: withoutBatch.t.base, pageSize: 200 });
     const fetched = await source.fetchPatientResources(withoutBatch.patientId);
     expect(screeningCounts(fetched.resources)).toEqual(fileCounts);
-    // The Patient read, ten searches, one more Observation page (the CapabilityStatement is counted once, before).
+    // The Patient read, thirteen searches, one more Observation page (the CapabilityStatement is counted once, before).
+    expect(fetched.roundTrips).toBe(15);
+  });
+
+  it('searches only the types the screened trials read: no Encounter pages for a trial that reads no stays', async () => {
+    const source = createFhirSource({ baseUrl: withoutBatch.t.base, pageSize: 200 });
+    const fetched = await source.fetchPatientResources(withoutBatch.patientId, { types: screeningTypesFor([getTrial(loadCatalog(), 'sle-cart')]) });
+    expect(fetched.resources.some((r) => r.resourceType === 'Encounter')).toBe(false);
+    expect(screeningCounts(fetched.resources)).toEqual(Object.fromEntries(Object.entries(fileCounts).filter(([type]) => type !== 'Encounter')));
+    // The Patient read, ten searches, one more Observation page.
     expect(fetched.roundTrips).toBe(12);
   });
 

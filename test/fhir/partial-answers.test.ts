@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import express from 'express';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { createFhirSource } from '../../src/fhir';
+import { screeningTypesFor } from '../../src/input';
 import { loadCatalog, getTrial } from '../../src/mapping/compile';
 import { screenPatient } from '../../src/usecases/screen-patient';
 
@@ -56,10 +57,19 @@ describe('screening from a server that answers only in part', () => {
 
   it('records what was not read, per data kind, and never searches a type the server does not offer', async () => {
     const source = createFhirSource({ baseUrl: base });
-    const fetched = await source.fetchPatientResources(patient.id as string);
+    // What sle-cart reads: no stays, family history or plans.
+    const fetched = await source.fetchPatientResources(patient.id as string, { types: screeningTypesFor([getTrial(loadCatalog(), 'sle-cart')]) });
     expect(searched).not.toContain('MedicationAdministration');
     expect(fetched.gaps?.map((g) => g.kind).sort()).toEqual(['MedicationAdministration', 'Observation']);
     expect(fetched.gaps?.find((g) => g.kind === 'Observation')?.reason).toContain('search not performed for older results');
+  });
+
+  it('names the rule-read types the server does not offer only when a screening reads them', async () => {
+    const source = createFhirSource({ baseUrl: base });
+    const everything = await source.fetchPatientResources(patient.id as string);
+    expect(everything.gaps?.map((g) => g.kind).sort()).toEqual(['Encounter', 'FamilyMemberHistory', 'MedicationAdministration', 'Observation', 'ServiceRequest']);
+    const forDapaHf = await source.fetchPatientResources(patient.id as string, { types: screeningTypesFor([getTrial(loadCatalog(), 'dapa-hf')]) });
+    expect(forDapaHf.gaps?.map((g) => g.kind).sort()).toEqual(['Encounter', 'MedicationAdministration', 'Observation', 'ServiceRequest']);
   });
 
   it('does not screen the patient eligible on data it could not read', async () => {

@@ -1,9 +1,9 @@
 import { lab, quantity } from '../real-ehr/helpers';
-import { diagnosis, onDrug, replacing, RXNORM, screener, statusOf } from './support';
+import { CPT, diagnosis, onDrug, procedureDone, replacing, request, RXNORM, screener, SNOMED_CT, statusOf } from './support';
 
 /**
- * EMPA-KIDNEY (NCT03594110), written as a mapping file with no code change: an eligible
- * patient, and one that fails each key criterion, as FHIR JSON through the real reader.
+ * EMPA-KIDNEY (NCT03594110), written as a mapping file: an eligible patient, and one that fails
+ * each key criterion, as FHIR JSON through the real reader, planned operations included.
  */
 const TRIAL = 'empa-kidney';
 const PATIENT = { resourceType: 'Patient', id: 'p1', birthDate: '1962-03-10', gender: 'male' };
@@ -31,7 +31,29 @@ describe('EMPA-KIDNEY (NCT03594110) from its mapping file', () => {
     expect(statusOf(report, 'ek.inc.ckd')).toBe('met');
     expect(statusOf(report, 'ek.inc.ras')).toBe('review');
     expect(statusOf(report, 'ek.exc.sglt2')).toBe('met');
-    expect(report.criteria.filter((c) => c.status === 'review').map((c) => c.id).sort()).toEqual(['ek.exc.bariatric', 'ek.exc.blood_pressure', 'ek.exc.compliance', 'ek.inc.investigator', 'ek.inc.ras']);
+    expect(report.criteria.filter((c) => c.status === 'review').map((c) => c.id).sort()).toEqual(['ek.exc.blood_pressure', 'ek.exc.compliance', 'ek.inc.investigator', 'ek.inc.ras']);
+    // Nothing scheduled: decided by the data.
+    expect(statusOf(report, 'ek.exc.bariatric')).toBe('met');
+    expect(statusOf(report, 'ek.exc.dialysis_transplant')).toBe('met');
+  });
+
+  it.each([
+    ['a sleeve gastrectomy two years ago', 'not_met', procedureDone(CPT, '43775', 'Laparoscopic sleeve gastrectomy', '2024-03-12')],
+    ['a gastric bypass ordered for September', 'not_met', request(CPT, '43644', 'Laparoscopic Roux-en-Y gastric bypass', '2026-09-14')],
+    ['a gastric bypass in preparation', 'not_met', { ...procedureDone(CPT, '43644', 'Laparoscopic Roux-en-Y gastric bypass', '2026-07-20'), status: 'preparation' }],
+    ['a gastric bypass only proposed', 'review', request(CPT, '43644', 'Laparoscopic Roux-en-Y gastric bypass', '2026-09-14', { intent: 'proposal' })],
+    ['a gastric bypass ordered and then revoked', 'met', request(CPT, '43644', 'Laparoscopic Roux-en-Y gastric bypass', '2026-09-14', { status: 'revoked' })],
+    ['a request that a gastric bypass not be done', 'met', request(CPT, '43644', 'Laparoscopic Roux-en-Y gastric bypass', undefined, { doNotPerform: true })],
+    ['a gastric bypass order from 2024 still open', 'review', request(CPT, '43644', 'Laparoscopic Roux-en-Y gastric bypass', '2024-02-01')],
+  ])('previous or scheduled bariatric surgery: with %s, ek.exc.bariatric is %s', (_what, expected, added) => {
+    expect(statusOf(screen([...eligible(), added]), 'ek.exc.bariatric')).toBe(expected);
+  });
+
+  it('asks whether a planned kidney transplant is a scheduled living-donor one, rather than excluding a patient on a waiting list', () => {
+    const planned = screen([...eligible(), request(SNOMED_CT, '70536003', 'Transplantation of kidney', undefined, { intent: 'plan' })]);
+    const criterion = planned.criteria.find((c) => c.id === 'ek.exc.dialysis_transplant');
+    expect(criterion?.status).toBe('review');
+    expect(criterion?.confirm).toMatch(/living donor/);
   });
 
   it('needs CKD shown at least 3 months before screening as well as now', () => {

@@ -97,7 +97,7 @@ describe('systemic sclerosis subtype sent as text only', () => {
   const { catalog } = jest.requireActual('./screen-helpers') as typeof import('./screen-helpers');
   const record = (text: string) => ({
     patientId: 'x', patientReference: 'Patient/x', birthDate: '1980-01-01', gender: 'male',
-    observations: [], medications: [], immunizations: [], procedures: [], reports: [], allergies: [], researchSubjects: [], ignored: [], warnings: [], gaps: [], links: [], linksRead: [],
+    observations: [], medications: [], immunizations: [], procedures: [], plannedProcedures: [], encounters: [], familyHistory: [], reports: [], allergies: [], researchSubjects: [], ignored: [], warnings: [], gaps: [], links: [], linksRead: [],
     conditions: [{ reference: 'Condition/1', code: { codings: [{ system: 'urn:local', code: 'SSC' }], text }, active: true, clinicalStatus: 'active' }],
   });
   const diagnosis = (text: string) => evaluate(getTrial(catalog, 'ssc-cart'), record(text), { asOf: '2026-06-15' }, { version: 't' }).criteria.find((c) => c.id === 'ssc.inc.diagnosis');

@@ -34,6 +34,62 @@ export function onDrug(rxnorm: string, display: string, start = '2025-01-01'): R
   };
 }
 
+export const SNOMED_CT = 'http://snomed.info/sct';
+export const CPT = 'http://www.ama-assn.org/go/cpt';
+const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
+const ROLE_CODE = 'http://terminology.hl7.org/CodeSystem/v3-RoleCode';
+
+/**
+ * A hospital stay as US Core EHRs send it: v3 ActCode class, a period, and its reasons (`reason`
+ * as reasonCode ICD-10-CM; other fields as given: reasonReference, diagnosis, status...).
+ */
+export function stay(cls: 'IMP' | 'EMER' | 'AMB' | 'OBSENC', start: string | undefined, reason: [string, string] | undefined, fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    resourceType: 'Encounter',
+    id: `enc-${++n}`,
+    status: 'finished',
+    class: { system: ACT_CODE, code: cls },
+    subject: { reference: 'Patient/p1' },
+    ...(start === undefined ? {} : { period: { start, end: start } }),
+    ...(reason ? { reasonCode: [{ coding: [{ system: ICD10, code: reason[0], display: reason[1] }] }] } : {}),
+    ...fields,
+  };
+}
+
+/** One relative's FamilyMemberHistory (v3 RoleCode relationship) with the given conditions, completed unless told. */
+export function relative(role: string, display: string, conditions: Record<string, unknown>[], fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    resourceType: 'FamilyMemberHistory',
+    id: `fmh-${++n}`,
+    status: 'completed',
+    patient: { reference: 'Patient/p1' },
+    date: '2025-11-02',
+    relationship: { coding: [{ system: ROLE_CODE, code: role, display }] },
+    ...(conditions.length > 0 ? { condition: conditions.map((code) => ({ code })) } : {}),
+    ...fields,
+  };
+}
+
+/** A ServiceRequest for a procedure (active order unless told), scheduled on `date`. */
+export function request(system: string, code: string, display: string, date: string | undefined, fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    resourceType: 'ServiceRequest',
+    id: `sr-${++n}`,
+    status: 'active',
+    intent: 'order',
+    code: { coding: [{ system, code, display }] },
+    subject: { reference: 'Patient/p1' },
+    authoredOn: '2026-06-01',
+    ...(date === undefined ? {} : { occurrenceDateTime: date }),
+    ...fields,
+  };
+}
+
+/** A completed Procedure, performed on `date`. */
+export function procedureDone(system: string, code: string, display: string, date: string): Record<string, unknown> {
+  return { resourceType: 'Procedure', id: `pr-${++n}`, status: 'completed', code: { coding: [{ system, code, display }] }, subject: { reference: 'Patient/p1' }, performedDateTime: date };
+}
+
 /** A trial of mappings/trials, screened on the patient's resources as of AS_OF. */
 export function screener(trialId: string, patient: Record<string, unknown>): (resources: object[]) => EligibilityReport {
   const trial = getTrial(catalog, trialId);

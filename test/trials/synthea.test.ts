@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { readPatientBundles, SCREENING_RESOURCE_TYPES } from '../../src/input';
 import { getTrial } from '../../src/mapping/compile';
-import { screenResources } from '../../src/usecases/screen';
+import { screenResources, screenResourcesForTrials } from '../../src/usecases/screen';
 import { catalog, catalogIds, SHARED } from './screen-helpers';
 
 const SAMPLES = path.join(SHARED, 'fhir-samples', 'synthea-r4');
@@ -30,5 +30,23 @@ describe('the Synthea samples nobody here wrote', () => {
     // None has lupus or systemic sclerosis: the diagnosis criteria rule them out.
     expect(outcomes['sle-cart']?.ineligible).toBe(patients);
     expect(outcomes['ssc-cart']?.ineligible).toBe(patients);
+  }, 120_000);
+
+  it('screen for the trials that read stays and family history, with their Encounters, and no FamilyMemberHistory is never "no family history"', async () => {
+    const trials = ['dapa-hf', 'empa-kidney', 'surmount-1'].map((id) => getTrial(catalog, id));
+    const reader = readPatientBundles(SAMPLES, { resourceTypes: SCREENING_RESOURCE_TYPES });
+    const familyHistory: Record<string, number> = {};
+    let stays = 0;
+    for await (const group of reader) {
+      stays += group.resources.filter((r) => r.resourceType === 'Encounter').length;
+      const reports = screenResourcesForTrials(trials, group, { asOf: '2026-06-15' });
+      for (const [i, report] of reports.entries()) expect(report.criteria.map((c) => c.id)).toEqual(trials[i]?.criteria.map((c) => c.id));
+      const mtc = reports[2]?.criteria.find((c) => c.id === 's1.exc.mtc_men2')?.status ?? 'none';
+      familyHistory[mtc] = (familyHistory[mtc] ?? 0) + 1;
+    }
+    expect(reader.errors).toEqual([]);
+    expect(stays).toBeGreaterThan(2000);
+    // Synthea writes no FamilyMemberHistory: the family history is never taken as clear.
+    expect(familyHistory.met).toBeUndefined();
   }, 120_000);
 });

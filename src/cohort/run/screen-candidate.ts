@@ -61,5 +61,7 @@ export function failedRecord(patientId: string, error: unknown, now: Date): Fail
 }
 
 function suppliedSource(resources: CohortCandidate['resources'] & object): PatientSource {
-  return { label: 'supplied resources', fetchPatientResources: () => Promise.resolve({ resources, warnings: [] }) };
+  // Only the types the trial reads: an exported record's hundreds of Encounters are not normalised for a trial that reads no stays.
+  const ofTypes = (types: readonly string[] | undefined): typeof resources => (types === undefined ? resources : resources.filter((r) => types.includes(r.resourceType)));
+  return { label: 'supplied resources', fetchPatientResources: (_id, scope) => Promise.resolve({ resources: ofTypes(scope?.types), warnings: [] }) };
 }

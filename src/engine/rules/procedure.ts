@@ -1,12 +1,13 @@
 import type { ProcedureRule } from '../../mapping/schema';
 import type { EvidenceItem } from '../../report/types';
 import type { EvalContext } from '../context';
-import { dayOf, formatDuration, isoOfDay, subtractDuration } from '../dates';
+import { addDuration, dayOf, formatDuration, isoOfDay, subtractDuration } from '../dates';
 import { result, type RuleResult } from '../result';
 import { windowOf } from '../window';
 import { conceptLabel, confirmTextOnly, matchAny, textOnly, valueSetNames, type MatchKind } from './match';
 
 export function evaluateProcedure(rule: ProcedureRule, ctx: EvalContext): RuleResult {
+  if (rule.planned) return evaluatePlanned(rule, ctx);
   const window = windowOf(ctx, rule);
   const found: { day: number | undefined; label: string; evidence: EvidenceItem; match: MatchKind }[] = [];
   for (const p of ctx.record.procedures) {
@@ -46,4 +47,47 @@ export function evaluateProcedure(rule: ProcedureRule, ctx: EvalContext): RuleRe
     evidence: found.map((f) => f.evidence),
   });
   return confirmTextOnly(outcome, found.map((f) => f.match), names);
+}
+
+/**
+ * A procedure still to come (ProcedureRule.planned). A firm plan by code decides; a tentative one
+ * (draft, on hold, a proposal, status unknown), a name-only match, a plan whose date has passed
+ * while it still stands, or an undated one against a horizon are for a person to confirm.
+ */
+function evaluatePlanned(rule: ProcedureRule, ctx: EvalContext): RuleResult {
+  const anchor = ctx.anchorDay(rule.anchor);
+  const horizon = rule.horizon ? ctx.duration(rule.horizon) : undefined;
+  const until = horizon ? addDuration(anchor, horizon) : undefined;
+  const names = valueSetNames(ctx, rule.valueSets);
+  const by = horizon ? ` within ${formatDuration(horizon)} after ${ctx.anchorName(rule.anchor)} (by ${isoOfDay(until as number)})` : '';
+  const firm: { label: string; evidence: EvidenceItem }[] = [];
+  const toConfirm: { label: string; evidence: EvidenceItem; why: string }[] = [];
+  for (const p of ctx.record.plannedProcedures) {
+    const m = matchAny(ctx, rule.valueSets, p.code);
+    if (!m) continue;
+    const day = dayOf(p.date);
+    if (until !== undefined && day !== undefined && day > until) continue;
+    const label = `${conceptLabel(p.code, m.matched)} (${p.date ? `planned for ${p.date.slice(0, 10)}` : 'no date'})`;
+    const source = p.source === 'ServiceRequest' ? `ServiceRequest ${p.status}, intent ${p.intent ?? ''}` : `Procedure ${p.status}`;
+    const evidence: EvidenceItem = { reference: p.reference, value: conceptLabel(p.code, m.matched), note: `${source}${m.byText ? '; matched by display text, not by code' : ''}` };
+    if (p.date) evidence.date = p.date.slice(0, 10);
+    const why =
+      p.tentative !== undefined
+        ? `${p.reference}: ${p.tentative}; confirm it is planned`
+        : textOnly(m)
+          ? `${p.reference} names it only by name ("${m.matched ?? ''}"): confirm it is one`
+          : day !== undefined && day < ctx.asOfDay
+            ? `${p.reference} was planned for ${p.date?.slice(0, 10) ?? ''}, before screening, and still stands: confirm it is still planned`
+            : day === undefined && until !== undefined
+              ? `${p.reference} gives no date: confirm it is planned${by}`
+              : undefined;
+    if (why === undefined) firm.push({ label, evidence });
+    else toConfirm.push({ label, evidence, why });
+  }
+  const listed = (list: { label: string }[]): string => list.slice(0, 4).map((f) => f.label).join(', ');
+  if (firm.length > 0) return result('true', `${names} planned${by}: ${listed(firm)}`, { evidence: firm.map((f) => f.evidence) });
+  if (toConfirm.length > 0) {
+    return result('review', `${names} planned${by}: ${listed(toConfirm)}`, { evidence: toConfirm.map((f) => f.evidence), confirm: toConfirm.map((f) => f.why) });
+  }
+  return result('false', `no ${names} planned${by} (no standing ServiceRequest or Procedure in preparation)`);
 }
