@@ -91,16 +91,16 @@ describe('DAPA-HF (NCT03036124) from its mapping file', () => {
     expect(undated?.missing?.join(' ')).toMatch(/no period start/);
   });
 
-  it('needs heart failure present for at least 2 months, by its onset, and asks where only a recent diagnosis date is recorded', () => {
+  it('needs heart failure present for at least 2 months, by its onset, and is unknown where only a recent diagnosis date is recorded', () => {
     const hfSince = (fields: Record<string, unknown>): Record<string, unknown> => ({ ...HF(), ...fields });
     const withHf = (hf: Record<string, unknown>): ReturnType<typeof screen> => screen([hf, ...eligible().slice(1)]);
     expect(statusOf(withHf(hfSince({ onsetDateTime: '2026-05-25' })), 'dh.inc.hfref')).toBe('not_met');
     expect(statusOf(withHf(hfSince({ onsetDateTime: undefined, recordedDate: '2025-09-01' })), 'dh.inc.hfref')).toBe('met');
     const recent = withHf(hfSince({ onsetDateTime: undefined, recordedDate: '2026-06-08' })).criteria.find((c) => c.id === 'dh.inc.hfref');
-    expect(recent?.status).toBe('review');
-    expect(recent?.confirm).toMatch(/records no onset and was recorded on 2026-06-08: confirm .* present for at least 2 months/);
+    expect(recent?.status).toBe('unknown');
+    expect(recent?.explanation).toMatch(/diagnosed at least 2 months before screening .*no onset date; recorded 2026-06-08, after 2026-04-15, which does not say when it began/);
     // An onset month that straddles the cutoff (2026-04-15) cannot say.
-    expect(statusOf(withHf(hfSince({ onsetDateTime: '2026-04' })), 'dh.inc.hfref')).toBe('review');
+    expect(statusOf(withHf(hfSince({ onsetDateTime: '2026-04' })), 'dh.inc.hfref')).toBe('unknown');
   });
 
   it('does not count a cancelled stay', () => {

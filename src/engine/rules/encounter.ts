@@ -2,7 +2,7 @@ import { ENCOUNTER_CLASSES, type EncounterRule } from '../../mapping/schema';
 import type { Concept, EncounterFact, EncounterReason } from '../../record/types';
 import type { EvidenceItem } from '../../report/types';
 import type { EvalContext } from '../context';
-import { dayOf, formatDuration, isoOfDay, lastDayOf, subtractDuration } from '../dates';
+import { dayOf, lastDayOf } from '../dates';
 import { result, type RuleResult } from '../result';
 import { windowOf } from '../window';
 import { conceptLabel, matchAny, textOnly, valueSetNames } from './match';
