@@ -147,23 +147,9 @@ function classNames(ctx: EvalContext, classes: string[]): string {
 
 /** Total days covered by the union of intervals, clipped to the anchor. */
 function coveredDays(exposures: MatchedExposure[], untilDay: number): number {
-  const intervals = exposures
-    .filter((e) => e.startDay !== undefined)
-    .map((e) => [e.startDay as number, Math.min(e.ongoing ? untilDay : (e.endDay ?? (e.startDay as number)), untilDay)] as const)
-    .filter(([s, t]) => t >= s)
-    .sort((a, b) => a[0] - b[0]);
-  let total = 0;
-  let current: [number, number] | undefined;
-  for (const [s, t] of intervals) {
-    if (current && s <= current[1] + 1) {
-      current[1] = Math.max(current[1], t);
-      continue;
-    }
-    if (current) total += current[1] - current[0] + 1;
-    current = [s, t];
-  }
-  if (current) total += current[1] - current[0] + 1;
-  return total;
+  return unionDays(
+    exposures.filter((e) => e.startDay !== undefined).map((e) => [e.startDay as number, Math.min(e.ongoing ? untilDay : (e.endDay ?? (e.startDay as number)), untilDay)]),
+  );
 }
 
 /** A medication recognised only by its name is a finding a person confirms (CONVENTIONS.md "Codes the mapping does not list"). */
