@@ -32,7 +32,8 @@ function indent(text: string, first: string): string {
 
 function compareText(compare: LabCompare): string {
   if ('uln' in compare) return `${compare.op} ${compare.uln} × upper limit of normal`;
-  if ('unit' in compare) return `${compare.op} ${compare.value} ${compare.unit}`;
+  // "1" is UCUM's unit of a plain ratio: "< 0.5", not "< 0.5 1".
+  if ('unit' in compare) return compare.unit === '1' ? `${compare.op} ${compare.value}` : `${compare.op} ${compare.value} ${compare.unit}`;
   if ('is' in compare) return `is ${compare.is.replace('_', ' ')}`;
   return `titer at least ${compare.titerAtLeast}`;
 }
@@ -89,13 +90,13 @@ export function explainRule(rule: Rule, t: Terminology, anchors: readonly Anchor
     case 'enrolled_elsewhere':
       return `enrolled in another study (ResearchSubject status ${rule.statuses.join(', ')})`;
     case 'trend':
-      return `${analyte(rule.analyte)} ${rule.direction === 'increase' ? 'increased' : 'decreased'} by ${rule.inclusive ? 'at least' : 'more than'} ${rule.by}${rule.measure === 'relative' ? ' %' : ''} within ${rule.window} before ${anchorText(rule.anchor)}`;
+      return `${analyte(rule.analyte)} ${rule.direction === 'increase' ? 'increased' : 'decreased'} by ${rule.inclusive ? 'at least' : 'more than'} ${rule.by}${rule.measure === 'relative' ? ' %' : ` ${t.analytes.get(rule.analyte)?.def.unit ?? ''}`} within ${rule.window} before ${anchorText(rule.anchor)}`;
     case 'score':
       return `${rule.name} computed from its items (${rule.domains.map((d) => d.name).join(', ')}) at least ${rule.threshold}${rule.recorded ? `, or the recorded total (${analyte(rule.recorded.analyte)})` : ''}`;
     case 'cockcroft_gault':
       return `creatinine clearance by Cockcroft-Gault (${analyte(rule.creatinine)}, ${analyte(rule.weight)}, age, sex) at least ${rule.minMlPerMin} mL/min${rule.measuredClearance ? `, or a measured ${analyte(rule.measuredClearance)}` : ''}`;
     case 'computed':
-      return `${rule.formula} computed from ${Object.entries(rule.inputs).map(([input, key]) => `${input} = the latest ${analyte(key)}`).join(', ')}, ${rule.compare.op} ${rule.compare.value} ${rule.compare.unit}; an input missing: unknown`;
+      return `${rule.formula} computed from ${Object.entries(rule.inputs).map(([input, key]) => `${input} = the latest ${analyte(key)}`).join(', ')}, ${compareText(rule.compare)}; an input missing: unknown`;
     case 'medication_count':
       return `${rule.min !== undefined && rule.max !== undefined ? `${rule.min} to ${rule.max}` : rule.min !== undefined ? `at least ${rule.min}` : `at most ${rule.max ?? 0}`} ${rule.count === 'ingredients' ? 'distinct drugs' : rule.count === 'classes' ? 'drug classes' : `courses (a gap of ${rule.gap} starts a new one)`} of ${classes(rule.classes)}${rule.within ? ` ${side(rule)}` : ' before ' + anchorText(rule.anchor)}`;
     case 'answer':

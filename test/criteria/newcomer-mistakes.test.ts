@@ -87,3 +87,12 @@ describe('eligo validate says what to write instead', () => {
     expect(run.stderr).toMatch(/unknown analyte "qmg".*did you mean "qmg_total"\?/);
   });
 });
+
+describe('eligo validate --explain, read against the protocol', () => {
+  it('gives an absolute trend its unit and a plain ratio no unit', async () => {
+    const weight = await cli('validate', '--explain', 'surmount-1');
+    expect(weight.stdout).toContain('Body weight increased by more than 5 kg within 3mo before screening');
+    const share = await cli('validate', '--explain', 'mg-cart');
+    expect(share.stdout).toMatch(/ratio .*< 0\.5(?! 1)/);
+  });
+});
