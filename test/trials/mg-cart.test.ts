@@ -70,8 +70,8 @@ describe('CD19 CAR-T in refractory myasthenia gravis (NCT05828225) from its mapp
     for (const id of ['mg.inc.age', 'mg.inc.mgfa', 'mg.inc.mg_adl', 'mg.inc.qmg', 'mg.inc.refractory', 'mg.exc.cns', 'mg.exc.thymus', 'mg.exc.pregnancy', 'mg.exc.infection', 'mg.exc.hepatitis']) {
       expect({ id, status: statusOf(report, id) }).toEqual({ id, status: 'met' });
     }
-    // What the record cannot show: the diagnostic confirmation (test reports, the doctor's
-    // judgement); and the manual criteria.
+    // No diagnostic test result on record, so the doctor's judgement is a person's; and the
+    // manual criteria.
     expect(report.criteria.filter((c) => c.status === 'review').map((c) => c.id).sort()).toEqual(
       ['mg.exc.cardiac', 'mg.exc.steroids', 'mg.inc.contraception', 'mg.inc.diagnosis', 'mg.inc.survival'].sort(),
     );
@@ -116,6 +116,16 @@ describe('CD19 CAR-T in refractory myasthenia gravis (NCT05828225) from its mapp
     const noQmg = screen(eligible().filter((r) => !JSON.stringify(r).includes('qmg-total')));
     expect(statusOf(noQmg, 'mg.inc.qmg')).toBe('unknown');
     expect(noQmg.outcome).toBe('potential-candidate');
+  });
+
+  it('decides the diagnostic confirmation from a recorded test, and leaves the doctor\'s judgement to a person', () => {
+    const test = (code: string, display: string, positive: boolean): Record<string, unknown> =>
+      local(code, display, { valueCodeableConcept: { coding: [{ system: SNOMED, code: positive ? '10828004' : '260385009', display: positive ? 'Positive' : 'Negative' }] }, effectiveDateTime: '2021-02-20T10:00:00+08:00' });
+    expect(statusOf(variant([test('rns-decrement', 'Repetitive nerve stimulation decremental response', true)]), 'mg.inc.diagnosis')).toBe('met');
+    expect(statusOf(variant([test('edrophonium-test', 'Edrophonium (Tensilon) test', true), test('neostigmine-test', 'Neostigmine test', true)]), 'mg.inc.diagnosis')).toBe('met');
+    // The protocol asks for both bedside tests; one, or a negative nerve stimulation, leaves the third way open.
+    const one = variant([test('edrophonium-test', 'Edrophonium (Tensilon) test', true), test('rns-decrement', 'Repetitive nerve stimulation decremental response', false)]);
+    expect(one.criteria.find((c) => c.id === 'mg.inc.diagnosis')).toMatchObject({ status: 'review', confirm: expect.stringMatching(/judged by the doctor/) });
   });
 
   describe('refractory: an exacerbation dated after the first conventional treatment', () => {
