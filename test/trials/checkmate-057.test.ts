@@ -5,7 +5,8 @@ import { diagnosis, replacing, RXNORM, screener, statusOf } from './support';
  * CheckMate 057 (NCT01673867), written as a mapping file with no code change: an eligible patient
  * and one failing each key criterion, as FHIR JSON through the real reader. The histology comes
  * from a SNOMED CT diagnosis (ICD-10-CM C34 says where, not what), the prior regimen from the
- * carboplatin infusions.
+ * carboplatin and pemetrexed infusions, counted after the metastatic diagnosis (an anchor read
+ * from the record).
  */
 const TRIAL = 'checkmate-057';
 const PATIENT = { resourceType: 'Patient', id: 'p1', birthDate: '1958-07-30', gender: 'male' };
@@ -15,24 +16,27 @@ const histology = (code: string, display: string, onset = '2025-08-20'): Record<
   ...diagnosis('C34.11', 'Malignant neoplasm of upper lobe, right bronchus or lung', onset),
   code: { coding: [{ system: SNOMED, code, display }] },
 });
-/** Carboplatin infusions every 3 weeks from `start`, `cycles` of them. */
-const carboplatin = (start: string, cycles: number): Record<string, unknown>[] =>
+/** Infusions of one drug every 3 weeks from `start`, `cycles` of them (RxNorm ingredient code). */
+const infusions = (rxnorm: string, display: string, start: string, cycles: number): Record<string, unknown>[] =>
   Array.from({ length: cycles }, (_, i) => ({
     resourceType: 'MedicationAdministration',
     id: `ma-${++n}`,
     status: 'completed',
-    medicationCodeableConcept: { coding: [{ system: RXNORM, code: '40048', display: 'carboplatin' }] },
+    medicationCodeableConcept: { coding: [{ system: RXNORM, code: rxnorm, display }] },
     subject: { reference: 'Patient/p1' },
     effectiveDateTime: new Date(Date.parse(`${start}T10:00:00Z`) + i * 21 * 86_400_000).toISOString(),
     dosage: { route: { coding: [{ system: SNOMED, code: '47625008', display: 'Intravenous route' }] } },
   }));
+const carboplatin = (start: string, cycles: number): Record<string, unknown>[] => infusions('40048', 'carboplatin', start, cycles);
+/** Carboplatin with pemetrexed on the same days: a platinum doublet. */
+const doublet = (start: string, cycles: number): Record<string, unknown>[] => [...carboplatin(start, cycles), ...infusions('68446', 'pemetrexed', start, cycles)];
 const ecog = (answer: string, display: string): Record<string, unknown> => lab('89247-1', 'ECOG Performance Status score', { valueCodeableConcept: { coding: [{ system: 'http://loinc.org', code: answer, display }] } });
 
-/** Adenocarcinoma of the lung with bone metastases, four cycles of carboplatin last autumn, ECOG 1. */
+/** Adenocarcinoma of the lung with bone metastases, four cycles of carboplatin and pemetrexed last autumn, ECOG 1. */
 const eligible = (): Record<string, unknown>[] => [
   histology('254626006', 'Adenocarcinoma of lung'),
   diagnosis('C79.51', 'Secondary malignant neoplasm of bone', '2025-08-20'),
-  ...carboplatin('2025-09-10', 4),
+  ...doublet('2025-09-10', 4),
   ecog('LA9623-5', 'Restricted in physically strenuous activity but ambulatory'),
 ];
 
@@ -52,7 +56,9 @@ describe('CheckMate 057 (NCT01673867) from its mapping file', () => {
   it.each([
     ['squamous histology', 'cm.inc.nsclc', [...withoutHistology(), histology('254634000', 'Squamous cell carcinoma of lung')]],
     ['no platinum chemotherapy on record', 'cm.inc.prior_platinum', eligible().filter((r) => r.resourceType !== 'MedicationAdministration')],
-    ['two platinum courses a year apart', 'cm.inc.prior_platinum', [...eligible(), ...carboplatin('2024-06-01', 4)]],
+    ['a second platinum course after the metastatic diagnosis', 'cm.inc.prior_platinum', [...eligible(), ...doublet('2026-03-02', 2)]],
+    ['carboplatin alone, no doublet', 'cm.inc.prior_platinum', eligible().filter((r) => !JSON.stringify(r).includes('pemetrexed'))],
+    ['platinum only before the metastatic diagnosis (adjuvant)', 'cm.inc.prior_platinum', [...eligible().filter((r) => r.resourceType !== 'MedicationAdministration'), ...doublet('2024-06-01', 4)]],
     ['ECOG 2', 'cm.inc.ecog', replacing(eligible(), [ecog('LA9624-3', 'Ambulatory and capable of all selfcare but unable to carry out any work activities')])],
   ])('is ineligible with %s: %s not met', (_what, criterion, resources) => {
     const report = screen(resources);
@@ -72,5 +78,42 @@ describe('CheckMate 057 (NCT01673867) from its mapping file', () => {
     const report = screen(eligible().filter((r) => !JSON.stringify(r).includes('89247-1')));
     expect(statusOf(report, 'cm.inc.ecog')).toBe('unknown');
     expect(report.outcome).toBe('potential-candidate');
+  });
+
+  describe('one prior platinum doublet for advanced or metastatic disease', () => {
+    const prior = (resources: Record<string, unknown>[]): NonNullable<ReturnType<typeof screen>['criteria'][number]> => {
+      const found = screen(resources).criteria.find((c) => c.id === 'cm.inc.prior_platinum');
+      if (!found) throw new Error('no cm.inc.prior_platinum');
+      return found;
+    };
+
+    it('counts the course after the metastatic diagnosis, and asks a person only about the progression', () => {
+      const r = prior(eligible());
+      expect(r.status).toBe('review');
+      expect(r.confirm).toMatch(/recurrence or progression during or after this platinum doublet/);
+      expect(r.explanation).toMatch(/1 courses of Platinum compounds .* within 100 years after the first diagnosis of distant metastasis \(2025-08-20\)/);
+      expect(r.evidence).toEqual(expect.arrayContaining([expect.objectContaining({ value: 'carboplatin', date: '2025-09-10', note: 'anchor: the first platinum dose after the metastatic diagnosis' })]));
+    });
+
+    it('does not count an adjuvant course before the metastatic diagnosis as the one regimen, and keeps a delayed cycle in its course', () => {
+      expect(prior([...eligible(), ...doublet('2024-06-01', 4)]).status).toBe('review');
+      // A fifth cycle seven weeks after the fourth: the same regimen.
+      expect(prior([...eligible(), ...doublet('2026-01-01', 1)]).status).toBe('review');
+    });
+
+    it('asks a person about platinum with no distant metastasis on record (stage IIIB is not coded), and is not met without any platinum', () => {
+      const locallyAdvanced = eligible().filter((r) => !JSON.stringify(r).includes('C79.51'));
+      const r = prior(locallyAdvanced);
+      expect(r.status).toBe('review');
+      expect(r.confirm).toMatch(/no distant metastasis on record: stage IIIB/);
+      expect(prior(locallyAdvanced.filter((x) => x.resourceType !== 'MedicationAdministration')).status).toBe('not_met');
+    });
+
+    it('is unknown when the metastasis has no onset date: what came after it cannot be told', () => {
+      const undated = { ...diagnosis('C79.51', 'Secondary malignant neoplasm of bone'), onsetDateTime: undefined };
+      const r = prior([...eligible().filter((x) => !JSON.stringify(x).includes('C79.51')), undated]);
+      expect(r.status).toBe('unknown');
+      expect(r.explanation).toMatch(/the first diagnosis of distant metastasis cannot be dated/);
+    });
   });
 });

@@ -4,7 +4,8 @@ import { diagnosis, onDrug, replacing, RXNORM, screener, statusOf } from './supp
 /**
  * SOTA-MET (NCT02926950), written as a mapping file with no code change: an eligible patient
  * and one failing each key criterion, as FHIR JSON through the real reader. The metformin dose is
- * read from a tablet product and its dosage, as an EHR's medication list sends it.
+ * read from a tablet product and its dosage, as an EHR's medication list sends it; insulin is
+ * counted outside the pregnancies with gestational diabetes (anchors read from the record).
  */
 const TRIAL = 'sota-met';
 const PATIENT = { resourceType: 'Patient', id: 'p1', birthDate: '1968-11-22', gender: 'male' };
@@ -73,12 +74,60 @@ describe('SOTA-MET (NCT02926950) from its mapping file', () => {
     expect({ outcome: report.outcome, failing: statusOf(report, criterion) }).toEqual({ outcome: 'ineligible', failing: 'not_met' });
   });
 
-  it('asks a person, rather than ruling out, about a lower metformin dose (documented intolerance) and insulin with gestational diabetes', () => {
+  it('asks a person, rather than ruling out, about a lower metformin dose (documented intolerance)', () => {
     const lowDose = screen([...withoutMetformin(), metformin(500, 2, '2025-09-01')]);
     expect(statusOf(lowDose, 'sm.inc.metformin')).toBe('review');
     expect(lowDose.outcome).toBe('potential-candidate');
-    const gestational = screen([...eligible(), insulinCourse('2023-01-10', '2023-04-15'), diagnosis('O24.419', 'Gestational diabetes mellitus in pregnancy, unspecified control', '2022-11-01')]);
-    expect(statusOf(gestational, 'sm.exc.insulin')).toBe('review');
+  });
+
+  describe('insulin for more than a month, except in a pregnancy with gestational diabetes', () => {
+    const insulinStatus = (resources: Record<string, unknown>[]): string | undefined => statusOf(screen([...eligible(), ...resources]), 'sm.exc.insulin');
+    const insulinResult = (resources: Record<string, unknown>[]): NonNullable<ReturnType<typeof screen>['criteria'][number]> => {
+      const found = screen([...eligible(), ...resources]).criteria.find((c) => c.id === 'sm.exc.insulin');
+      if (!found) throw new Error('no sm.exc.insulin');
+      return found;
+    };
+    /** Gestational diabetes of one pregnancy, from its diagnosis to delivery. */
+    const gdm = (onset: string, delivered?: string): Record<string, unknown> => ({
+      ...diagnosis('O24.414', 'Gestational diabetes mellitus in pregnancy, insulin controlled', onset),
+      ...(delivered ? { abatementDateTime: delivered, clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'resolved' }] } } : {}),
+    });
+
+    it('reads "more than 1 month" exactly: 30 days of insulin is not excluded, 31 days is', () => {
+      expect(insulinStatus([insulinCourse('2023-01-01', '2023-01-30')])).toBe('met');
+      expect(insulinStatus([insulinCourse('2023-01-01', '2023-01-31')])).toBe('not_met');
+    });
+
+    it('does not count insulin given during the pregnancy with gestational diabetes, nor three weeks of it after delivery', () => {
+      const pregnancy = [gdm('2022-11-01', '2023-05-02'), insulinCourse('2022-11-01', '2023-05-02')];
+      const r = screen([...eligible(), ...pregnancy]);
+      expect({ outcome: r.outcome, insulin: statusOf(r, 'sm.exc.insulin') }).toEqual({ outcome: 'potential-candidate', insulin: 'met' });
+      expect(insulinStatus([...pregnancy, insulinCourse('2023-05-03', '2023-05-24')])).toBe('met');
+    });
+
+    it('excludes more than a month of insulin before that pregnancy or after it', () => {
+      const pregnancy = [gdm('2022-11-01', '2023-05-02'), insulinCourse('2022-12-01', '2023-05-02')];
+      const after = screen([...eligible(), ...pregnancy, insulinCourse('2024-02-01', '2024-04-01')]);
+      expect({ outcome: after.outcome, insulin: statusOf(after, 'sm.exc.insulin') }).toEqual({ outcome: 'ineligible', insulin: 'not_met' });
+      expect(insulinStatus([...pregnancy, insulinCourse('2021-01-01', '2021-03-01')])).toBe('not_met');
+    });
+
+    it('asks a person where the language cannot count what lies outside the pregnancies: two of them, or insulin on both sides', () => {
+      const twoPregnancies = [gdm('2018-10-01', '2019-04-01'), insulinCourse('2018-11-01', '2019-04-01'), gdm('2022-11-01', '2023-05-02'), insulinCourse('2022-12-01', '2023-05-02')];
+      const two = insulinResult(twoPregnancies);
+      expect(two.status).toBe('review');
+      expect(two.confirm).toMatch(/given in pregnancy for gestational diabetes/);
+      const bothSides = [gdm('2022-11-01', '2023-05-02'), insulinCourse('2022-12-01', '2023-05-02'), insulinCourse('2022-10-10', '2022-10-31'), insulinCourse('2023-05-03', '2023-05-24')];
+      expect(insulinStatus(bothSides)).toBe('review');
+      // Only the history code: the pregnancy is not dated.
+      expect(insulinStatus([insulinCourse('2023-01-10', '2023-04-15'), diagnosis('Z86.32', 'Personal history of gestational diabetes', '2024-01-15')])).toBe('review');
+    });
+
+    it('is unknown, saying what is missing, when the gestational diabetes was never closed: when the pregnancy ended is not recorded', () => {
+      const r = insulinResult([insulinCourse('2023-01-10', '2023-04-15'), gdm('2022-11-01')]);
+      expect(r.status).toBe('unknown');
+      expect(r.explanation).toMatch(/the end of the last gestational diabetes in pregnancy cannot be dated: .*it has not resolved/);
+    });
   });
 
   it('reads a fasting glucose in mg/dL against the mmol/L threshold; two high results are for a person to confirm as the test and its repeat', () => {
