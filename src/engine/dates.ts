@@ -16,6 +16,11 @@ export function parseDuration(text: string): Duration {
   return { amount: Number(match[1]), unit: match[2] as Duration['unit'] };
 }
 
+/** "1 day", "12 days". */
+export function dayCount(n: number): string {
+  return `${n} ${n === 1 ? 'day' : 'days'}`;
+}
+
 export function formatDuration(d: Duration): string {
   const names = { d: ['day', 'days'], w: ['week', 'weeks'], mo: ['month', 'months'], y: ['year', 'years'] } as const;
   const [one, many] = names[d.unit];

@@ -2,7 +2,7 @@ import type { MedicationRule, WashoutRule } from '../../mapping/schema';
 import type { Concept, MedicationExposure } from '../../record/types';
 import type { EvidenceItem } from '../../report/types';
 import type { EvalContext } from '../context';
-import { addDuration, dayOf, durationDays, formatDuration, isoOfDay, lastDayOf, subtractDuration } from '../dates';
+import { addDuration, dayCount, dayOf, durationDays, formatDuration, isoOfDay, lastDayOf, subtractDuration } from '../dates';
 import { round } from '../lab-reading';
 import { AFTER_DISCONTINUATION, allOf, needsConfirmation, result, type RuleResult } from '../result';
 import { windowOf } from '../window';
@@ -217,7 +217,7 @@ export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): Rule
     const unread = undecidedDose.filter((m) => overlaps(m, from, anchor, ctx.asOfDay));
     if (doses.has(undefined) || (unread.length > 0 && inSpan.length === 0)) return result('unknown', `${text}: the dose is not readable for every exposure in that time`, { evidence: [...inSpan, ...unread].map((m) => m.evidence), missing: [`${what} daily dose`] });
     if (covered < durationDays(span) || doses.size !== 1) {
-      return result('false', `${text}: ${doses.size > 1 ? `the dose changed (${[...doses].map((d) => `${round(d as number)} mg/day`).join(', ')})` : `taken ${covered} of ${durationDays(span)} days`}`, { evidence: inSpan.map((m) => m.evidence) });
+      return result('false', `${text}: ${doses.size > 1 ? `the dose changed (${[...doses].map((d) => `${round(d as number)} mg/day`).join(', ')})` : `taken ${covered} of ${dayCount(durationDays(span))}`}`, { evidence: inSpan.map((m) => m.evidence) });
     }
     return confirmTextOnly(result('true', `${text}: ${round([...doses][0] as number)} mg/day throughout`, { evidence: inSpan.map((m) => m.evidence) }), matchKinds(inSpan), what);
   }
@@ -251,16 +251,16 @@ function minDurationOf(text: string, ctx: EvalContext, what: string, windowText:
   const needed = durationDays(min);
   const evidence = matches.map((m) => m.evidence);
   if (days >= needed) {
-    return confirmTextOnly(result('true', `${what}: ${days} days of exposure${windowText} (needed ${formatDuration(min)})`, { evidence }), matchKinds(matches), what);
+    return confirmTextOnly(result('true', `${what}: ${dayCount(days)} of exposure${windowText} (needed ${formatDuration(min)})`, { evidence }), matchKinds(matches), what);
   }
   if (undecidedDose.length > 0 || undated.length > 0) {
     const open = [...undecidedDose, ...undated];
-    return result('unknown', `${what}: ${days} days with known dose/dates${windowText}, needed ${formatDuration(min)}; dose or dates not recorded for ${open.length} more`, {
+    return result('unknown', `${what}: ${dayCount(days)} with known dose/dates${windowText}, needed ${formatDuration(min)}; dose or dates not recorded for ${open.length} more`, {
       evidence: [...evidence, ...open.map((m) => m.evidence)],
       missing: [`${what} dose or dates`],
     });
   }
-  return result('false', matches.length === 0 ? `no ${what} recorded${windowText}` : `${what}: only ${days} days of exposure${windowText} (needed ${formatDuration(min)})`, { evidence });
+  return result('false', matches.length === 0 ? `no ${what} recorded${windowText}` : `${what}: only ${dayCount(days)} of exposure${windowText} (needed ${formatDuration(min)})`, { evidence });
 }
 
 /**
@@ -321,9 +321,9 @@ function maxDurationOf(
   const bound = `at most ${formatDuration(max)} allowed`;
   const evidence = [...matches, ...maybe.map((x) => x.m)].map((m) => m.evidence);
   if (mostDays <= limit) {
-    return result('true', matches.length + maybe.length === 0 ? `no ${what} recorded${windowText}` : `${what}: ${mostDays === fewestDays ? '' : 'at most '}${mostDays} days of exposure${windowText} (${bound})`, { evidence });
+    return result('true', matches.length + maybe.length === 0 ? `no ${what} recorded${windowText}` : `${what}: ${mostDays === fewestDays ? '' : 'at most '}${dayCount(mostDays)} of exposure${windowText} (${bound})`, { evidence });
   }
-  const more = `${what}: ${fewestDays} days of exposure${windowText}, more than ${formatDuration(max)}`;
+  const more = `${what}: ${dayCount(fewestDays)} of exposure${windowText}, more than ${formatDuration(max)}`;
   if (fewestByCode > limit) return result('false', more, { evidence });
   if (fewestDays > limit) {
     // Past the bound only with medications recognised by name: a person confirms they are.
