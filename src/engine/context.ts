@@ -25,7 +25,7 @@ export interface AnalyteResult {
 
 export interface ClassifiedExposure {
   exposure: MedicationExposure;
-  ingredients: { key: string; byText: boolean; atc: string[] }[];
+  ingredients: readonly { key: string; byText: boolean; atc: string[] }[];
 }
 
 /**

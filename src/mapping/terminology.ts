@@ -13,6 +13,57 @@ export interface ConceptMatch {
 
 export type NameEntry = string | { name: string; decisive?: boolean };
 
+const conceptKeys = new WeakMap<Concept, string>();
+
+/**
+ * A string two concepts share exactly when they have the same text and the same codings
+ * (system, code, display, in order): everything matching reads. Each part carries its length,
+ * so no text or code can make two different concepts collide.
+ */
+export function conceptKey(concept: Concept): string {
+  let key = conceptKeys.get(concept);
+  if (key === undefined) {
+    key = concept.text === undefined ? '' : `t${lengthPrefixed(concept.text)}`;
+    for (const c of concept.codings) key += `|${lengthPrefixed(c.system)}${lengthPrefixed(c.code)}${lengthPrefixed(c.display)}`;
+    conceptKeys.set(concept, key);
+  }
+  return key;
+}
+
+function lengthPrefixed(value: string | undefined): string {
+  return value === undefined ? '-' : `${value.length}:${value}`;
+}
+
+/** Several concepts as one key ("#" cannot be mistaken for a part of a concept's key). */
+function conceptsKey(concepts: readonly Concept[]): string {
+  let key = '';
+  for (const concept of concepts) key += `#${conceptKey(concept)}`;
+  return key;
+}
+
+/**
+ * Answers by concept content, kept across patients: the mapping is fixed once compiled, and a
+ * population repeats the same few thousand codes. Bounded, so free text cannot grow it without
+ * end: when full it starts again.
+ */
+class ContentMemo<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly limit = 50_000) {}
+
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+
+  set(key: string, value: V): void {
+    if (this.map.size >= this.limit) this.map.clear();
+    this.map.set(key, value);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+}
+
 /** A compiled value set: exact codes in a Set, prefixes and ranges in short lists, names lower-cased. */
 export class CodeMatcher {
   private readonly exact = new Set<string>();
@@ -50,6 +101,7 @@ export class CodeMatcher {
   }
 
   merge(other: CodeMatcher): void {
+    this.memo.clear();
     for (const key of other.exact) this.exact.add(key);
     this.prefixes.push(...other.prefixes);
     this.ranges.push(...other.ranges);
@@ -92,15 +144,17 @@ export class CodeMatcher {
    * whatever its system.
    */
   match(concept: Concept): ConceptMatch | undefined {
-    // Criteria ask the same value set about the same concept many times per patient.
-    const cached = this.memo.get(concept);
+    // Criteria ask the same value set about the same concept many times per patient, and
+    // patients share their codes: answered once per distinct concept.
+    const key = conceptKey(concept);
+    const cached = this.memo.get(key);
     if (cached !== undefined) return cached ?? undefined;
     const found = this.matchUncached(concept);
-    this.memo.set(concept, found ?? null);
+    this.memo.set(key, found ?? null);
     return found;
   }
 
-  private readonly memo = new WeakMap<Concept, ConceptMatch | null>();
+  private readonly memo = new ContentMemo<ConceptMatch | null>();
 
   private matchUncached(concept: Concept): ConceptMatch | undefined {
     for (const coding of concept.codings) {
@@ -248,18 +302,20 @@ export class Terminology {
     return listed;
   }
 
-  private readonly listedMemo = new Map<string, boolean>();
+  private readonly listedMemo = new ContentMemo<boolean>();
 
-  private readonly analyteMemo = new WeakMap<Concept, { key: string; byText: boolean }[]>();
+  private readonly analyteMemo = new ContentMemo<{ key: string; byText: boolean }[]>();
+  private readonly ingredientMemo = new ContentMemo<{ key: string; byText: boolean; atc: string[] }[]>();
   /** Systems analytes are coded in (LOINC, local): a coding in one of them is never re-read by its name. */
   private readonly analyteSystems = new Set<string>();
 
   /** Analyte keys a concept belongs to; by code, else by a known name (marked as text). */
-  analytesOf(concept: Concept): { key: string; byText: boolean }[] {
-    let found = this.analyteMemo.get(concept);
+  analytesOf(concept: Concept): readonly { key: string; byText: boolean }[] {
+    const key = conceptKey(concept);
+    let found = this.analyteMemo.get(key);
     if (!found) {
       found = this.analytesOfUncached(concept);
-      this.analyteMemo.set(concept, found);
+      this.analyteMemo.set(key, found);
     }
     return found;
   }
@@ -282,7 +338,17 @@ export class Terminology {
   }
 
   /** Ingredient keys of a medication concept (product, ingredient or ATC code), else by name. */
-  ingredientsOf(concepts: Concept[]): { key: string; byText: boolean; atc: string[] }[] {
+  ingredientsOf(concepts: readonly Concept[]): readonly { key: string; byText: boolean; atc: string[] }[] {
+    const key = conceptsKey(concepts);
+    let found = this.ingredientMemo.get(key);
+    if (!found) {
+      found = this.ingredientsOfUncached(concepts);
+      this.ingredientMemo.set(key, found);
+    }
+    return found;
+  }
+
+  private ingredientsOfUncached(concepts: readonly Concept[]): { key: string; byText: boolean; atc: string[] }[] {
     const found = new Map<string, { key: string; byText: boolean; atc: string[] }>();
     const atcCodes: string[] = [];
     for (const concept of concepts) {
