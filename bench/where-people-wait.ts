@@ -17,6 +17,7 @@
  *
  *   npm run build && npx tsx bench/where-people-wait.ts
  *   BENCH_RUNS=15 BENCH_CANDIDATES=4000 npx tsx bench/where-people-wait.ts
+ *   BENCH_SECTIONS=2 npx tsx bench/where-people-wait.ts      # only the in-process section
  */
 import { benchService } from './service';
 import { execFileSync } from 'node:child_process';
@@ -38,6 +39,8 @@ const EXAMPLES = path.join(ROOT, 'examples');
 const SAMPLES = path.resolve(ROOT, '../shared/fhir-samples/synthea-r4');
 const runs = Number(process.env.BENCH_RUNS ?? 9);
 const candidates = Number(process.env.BENCH_CANDIDATES ?? 2000);
+/** Which sections to run, e.g. BENCH_SECTIONS=2 (default all three). */
+const sections = new Set((process.env.BENCH_SECTIONS ?? '123').split(''));
 /** The issue's "both trials": the two trials the project began with. */
 const SEED_TRIALS = ['sle-cart', 'ssc-cart'];
 const OPTIONS = { asOf: '2026-06-15', leukapheresisDate: '2026-07-01' };
@@ -237,9 +240,9 @@ async function main(): Promise<void> {
   const trials = [...catalog.trials.values()];
   const seeds = SEED_TRIALS.map((id) => getTrial(catalog, id));
   console.log(`where people wait: seed trials ${SEED_TRIALS.join(', ')}; all trials ${trials.map((t) => t.id).join(', ')}`);
-  cliStartup();
-  await inProcessScreening(seeds, trials);
-  await httpPerPatient(seeds, trials);
+  if (sections.has('1')) cliStartup();
+  if (sections.has('2')) await inProcessScreening(seeds, trials);
+  if (sections.has('3')) await httpPerPatient(seeds, trials);
 }
 
 main().catch((error: unknown) => {

@@ -89,8 +89,12 @@ function prednisoneEquivalent(ctx: EvalContext, e: MedicationExposure, ingredien
   return undefined;
 }
 
-/** Exposures in any of the classes, dated on or before the as-of date. */
+/** Exposures in any of the classes, dated on or before the as-of date (built once per record and classes, for every trial). */
 export function exposuresOf(ctx: EvalContext, classes: string[], systemicOnly: boolean): MatchedExposure[] {
+  return ctx.shared(`exposures ${systemicOnly ? 'systemic' : 'any route'} ${JSON.stringify(classes)}`, () => matchExposures(ctx, classes, systemicOnly));
+}
+
+function matchExposures(ctx: EvalContext, classes: string[], systemicOnly: boolean): MatchedExposure[] {
   const out: MatchedExposure[] = [];
   for (const { exposure, ingredients } of ctx.exposures()) {
     const inClass = ingredients.filter((i) => classes.some((c) => ctx.terminology.inClass(c, i) || c === i.key));
