@@ -46,7 +46,20 @@ interface RecordViews {
 interface AsOfViews {
   analytes?: AnalyteIndex;
   gaps?: DataGap[];
-  named: Map<string, unknown>;
+  /** By kind of view, then by what it is of. */
+  named: Map<string, Map<string, unknown>>;
+}
+
+const listKeys = new WeakMap<readonly string[], string>();
+
+/** A list of names (a rule's classes or value sets) as one key, worked out once per list. */
+export function listKey(list: readonly string[]): string {
+  let key = listKeys.get(list);
+  if (key === undefined) {
+    key = JSON.stringify(list);
+    listKeys.set(list, key);
+  }
+  return key;
 }
 
 const sharedViews = new WeakMap<Terminology, WeakMap<PatientRecord, RecordViews>>();
@@ -89,15 +102,19 @@ export class EvalContext {
 
   /**
    * A view of the record built once and shared by every trial screening it as of the same date
-   * (exposures of some classes, say). `build` may read only the record, the terminology and the
-   * as-of date, never the trial or its other anchors, and `name` must say all else it depends on.
+   * (the exposures of some classes, say): `kind` names the view, `of` what it is of. `build`
+   * may read only the record, the terminology and the as-of date, never the trial or its other
+   * anchors, and `kind` and `of` must say all else it depends on. Views are never undefined.
    */
-  shared<T>(name: string, build: () => T): T {
-    const named = this.asOfViews.named;
-    if (named.has(name)) return named.get(name) as T;
-    const built = build();
-    named.set(name, built);
-    return built;
+  shared<T extends object>(kind: string, of: string, build: () => T): T {
+    let views = this.asOfViews.named.get(kind);
+    if (!views) this.asOfViews.named.set(kind, (views = new Map()));
+    let view = views.get(of) as T | undefined;
+    if (view === undefined) {
+      view = build();
+      views.set(of, view);
+    }
+    return view;
   }
 
   get terminology() {

@@ -3,7 +3,7 @@ import type { EvidenceItem } from '../../report/types';
 import type { EvalContext } from '../context';
 import { dayOf, formatDuration, isoOfDay, subtractDuration } from '../dates';
 import { result, type RuleResult } from '../result';
-import { confirmTextOnly, matchAny, type MatchKind } from './match';
+import { confirmTextOnly, factsMatching, matchAny, type MatchKind } from './match';
 
 export interface MatchedImmunization {
   day: number | undefined;
@@ -15,7 +15,7 @@ export interface MatchedImmunization {
 export function immunizationsIn(ctx: EvalContext, valueSets: string[]): MatchedImmunization[] {
   if (valueSets.length === 0) return [];
   const out: MatchedImmunization[] = [];
-  for (const imm of ctx.record.immunizations) {
+  for (const imm of factsMatching(ctx, 'immunizations matching', ctx.record.immunizations, (i) => i.vaccine, valueSets)) {
     const m = matchAny(ctx, valueSets, imm.vaccine);
     if (!m) continue;
     const day = dayOf(imm.date);

@@ -1,7 +1,7 @@
 import type { MedicationRule, WashoutRule } from '../../mapping/schema';
 import type { Concept, MedicationExposure } from '../../record/types';
 import type { EvidenceItem } from '../../report/types';
-import type { EvalContext } from '../context';
+import { listKey, type EvalContext } from '../context';
 import { addDuration, dayOf, durationDays, formatDuration, isoOfDay, lastDayOf, subtractDuration } from '../dates';
 import { round } from '../lab-reading';
 import { AFTER_DISCONTINUATION, result, type RuleResult } from '../result';
@@ -91,7 +91,7 @@ function prednisoneEquivalent(ctx: EvalContext, e: MedicationExposure, ingredien
 
 /** Exposures in any of the classes, dated on or before the as-of date (built once per record and classes, for every trial). */
 export function exposuresOf(ctx: EvalContext, classes: string[], systemicOnly: boolean): MatchedExposure[] {
-  return ctx.shared(`exposures ${systemicOnly ? 'systemic' : 'any route'} ${JSON.stringify(classes)}`, () => matchExposures(ctx, classes, systemicOnly));
+  return ctx.shared(systemicOnly ? 'systemic exposures' : 'exposures', listKey(classes), () => matchExposures(ctx, classes, systemicOnly));
 }
 
 function matchExposures(ctx: EvalContext, classes: string[], systemicOnly: boolean): MatchedExposure[] {

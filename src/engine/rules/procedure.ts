@@ -3,14 +3,14 @@ import type { EvidenceItem } from '../../report/types';
 import type { EvalContext } from '../context';
 import { dayOf, formatDuration, isoOfDay, subtractDuration } from '../dates';
 import { result, type RuleResult } from '../result';
-import { conceptLabel, confirmTextOnly, matchAny, textOnly, valueSetNames, type MatchKind } from './match';
+import { conceptLabel, confirmTextOnly, factsMatching, matchAny, textOnly, valueSetNames, type MatchKind } from './match';
 
 export function evaluateProcedure(rule: ProcedureRule, ctx: EvalContext): RuleResult {
   const anchor = ctx.anchorDay(rule.anchor);
   const within = rule.within ? ctx.duration(rule.within) : undefined;
   const from = within ? subtractDuration(anchor, within) : undefined;
   const found: { day: number | undefined; label: string; evidence: EvidenceItem; match: MatchKind }[] = [];
-  for (const p of ctx.record.procedures) {
+  for (const p of factsMatching(ctx, 'procedures matching', ctx.record.procedures, (f) => f.code, rule.valueSets)) {
     const m = matchAny(ctx, rule.valueSets, p.code);
     if (!m) continue;
     const day = dayOf(p.date);
