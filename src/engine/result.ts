@@ -18,16 +18,19 @@ export interface RuleResult {
   noData?: true;
 }
 
-export function result(truth: Truth, explanation: string, extra: Partial<Omit<RuleResult, 'truth' | 'explanation'>> = {}): RuleResult {
-  return {
+export function result(truth: Truth, explanation: string, extra: Partial<Omit<RuleResult, 'truth' | 'explanation'>> = NO_EXTRA): RuleResult {
+  const out: RuleResult = {
     truth,
     explanation,
     evidence: extra.evidence ?? [],
     missing: extra.missing ?? (truth === 'unknown' ? [explanation] : []),
     confirm: extra.confirm ?? [],
-    ...(extra.resolvesOn === undefined ? {} : { resolvesOn: extra.resolvesOn }),
   };
+  if (extra.resolvesOn !== undefined) out.resolvesOn = extra.resolvesOn;
+  return out;
 }
+
+const NO_EXTRA: Partial<Omit<RuleResult, 'truth' | 'explanation'>> = Object.freeze({});
 
 const AFTER_DISCONTINUATION = 'after discontinuation';
 

@@ -13,55 +13,76 @@ export interface ConceptMatch {
 
 export type NameEntry = string | { name: string; decisive?: boolean };
 
-const conceptKeys = new WeakMap<Concept, string>();
-
-/**
- * A string two concepts share exactly when they have the same text and the same codings
- * (system, code, display, in order): everything matching reads. Each part carries its length,
- * so no text or code can make two different concepts collide.
- */
-export function conceptKey(concept: Concept): string {
-  let key = conceptKeys.get(concept);
-  if (key === undefined) {
-    key = concept.text === undefined ? '' : `t${lengthPrefixed(concept.text)}`;
-    for (const c of concept.codings) key += `|${lengthPrefixed(c.system)}${lengthPrefixed(c.code)}${lengthPrefixed(c.display)}`;
-    conceptKeys.set(concept, key);
-  }
-  return key;
-}
-
-function lengthPrefixed(value: string | undefined): string {
-  return value === undefined ? '-' : `${value.length}:${value}`;
-}
-
-/** Several concepts as one key ("#" cannot be mistaken for a part of a concept's key). */
-function conceptsKey(concepts: readonly Concept[]): string {
-  let key = '';
-  for (const concept of concepts) key += `#${conceptKey(concept)}`;
-  return key;
-}
-
 /**
  * Answers by concept content, kept across patients: the mapping is fixed once compiled, and a
- * population repeats the same few thousand codes. Bounded, so free text cannot grow it without
- * end: when full it starts again.
+ * population repeats the same few thousand codes. Looked up by the first code (or the text)
+ * and then compared field by field with the few concepts of that code seen before (every
+ * field matching reads: text, and each coding's system, code and display), which costs less
+ * than building a key for each of a patient's thousands of concepts. Bounded, so free text
+ * cannot grow it without end: when full it starts again.
  */
-class ContentMemo<V> {
-  private readonly map = new Map<string, V>();
+class ConceptMemo<V> {
+  private byHead = new Map<string | undefined, { concepts: readonly Concept[]; value: V }[]>();
+  private size = 0;
   constructor(private readonly limit = 50_000) {}
 
-  get(key: string): V | undefined {
-    return this.map.get(key);
+  /** The answer stored for concepts with this content, if any (a list of one or more concepts). */
+  get(concepts: readonly Concept[]): { value: V } | undefined {
+    const seen = this.byHead.get(headOf(concepts));
+    if (seen) for (const entry of seen) if (sameConcepts(entry.concepts, concepts)) return entry;
+    return undefined;
   }
 
-  set(key: string, value: V): void {
-    if (this.map.size >= this.limit) this.map.clear();
-    this.map.set(key, value);
+  set(concepts: readonly Concept[], value: V): V {
+    if (this.size >= this.limit) this.clear();
+    const head = headOf(concepts);
+    let seen = this.byHead.get(head);
+    if (!seen) this.byHead.set(head, (seen = []));
+    // One code written with ever new texts: keep the scan short.
+    if (seen.length >= 64) seen.length = 0;
+    // A copy: the memo outlives the record the concepts came from.
+    seen.push({ concepts: concepts.map(copyConcept), value });
+    this.size++;
+    return value;
   }
 
   clear(): void {
-    this.map.clear();
+    this.byHead = new Map();
+    this.size = 0;
   }
+}
+
+function headOf(concepts: readonly Concept[]): string | undefined {
+  const first = concepts[0];
+  return first?.codings[0]?.code ?? first?.text;
+}
+
+function sameConcepts(a: readonly Concept[], b: readonly Concept[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameConcept(a[i] as Concept, b[i] as Concept)) return false;
+  return true;
+}
+
+function sameConcept(a: Concept, b: Concept): boolean {
+  if (a === b) return true;
+  if (a.text !== b.text || a.codings.length !== b.codings.length) return false;
+  for (let i = 0; i < a.codings.length; i++) {
+    const x = a.codings[i] as CodingLite;
+    const y = b.codings[i] as CodingLite;
+    if (x.code !== y.code || x.system !== y.system || x.display !== y.display) return false;
+  }
+  return true;
+}
+
+function copyConcept(concept: Concept): Concept {
+  const codings = concept.codings.map((c) => {
+    const copy: CodingLite = {};
+    if (c.system !== undefined) copy.system = c.system;
+    if (c.code !== undefined) copy.code = c.code;
+    if (c.display !== undefined) copy.display = c.display;
+    return copy;
+  });
+  return concept.text === undefined ? { codings } : { codings, text: concept.text };
 }
 
 /** A compiled value set: exact codes in a Set, prefixes and ranges in short lists, names lower-cased. */
@@ -146,15 +167,12 @@ export class CodeMatcher {
   match(concept: Concept): ConceptMatch | undefined {
     // Criteria ask the same value set about the same concept many times per patient, and
     // patients share their codes: answered once per distinct concept.
-    const key = conceptKey(concept);
-    const cached = this.memo.get(key);
-    if (cached !== undefined) return cached ?? undefined;
-    const found = this.matchUncached(concept);
-    this.memo.set(key, found ?? null);
-    return found;
+    const one = [concept];
+    const cached = this.memo.get(one);
+    return cached ? cached.value : this.memo.set(one, this.matchUncached(concept));
   }
 
-  private readonly memo = new ContentMemo<ConceptMatch | null>();
+  private readonly memo = new ConceptMemo<ConceptMatch | undefined>();
 
   private matchUncached(concept: Concept): ConceptMatch | undefined {
     for (const coding of concept.codings) {
@@ -297,27 +315,23 @@ export class Terminology {
     let listed = this.listedMemo.get(key);
     if (listed === undefined) {
       listed = this.analyteByCode.has(key) || this.listed.some((m) => m.listsCoding(coding));
+      if (this.listedMemo.size >= 50_000) this.listedMemo.clear();
       this.listedMemo.set(key, listed);
     }
     return listed;
   }
 
-  private readonly listedMemo = new ContentMemo<boolean>();
+  private readonly listedMemo = new Map<string, boolean>();
 
-  private readonly analyteMemo = new ContentMemo<{ key: string; byText: boolean }[]>();
-  private readonly ingredientMemo = new ContentMemo<{ key: string; byText: boolean; atc: string[] }[]>();
+  private readonly analyteMemo = new ConceptMemo<{ key: string; byText: boolean }[]>();
+  private readonly ingredientMemo = new ConceptMemo<{ key: string; byText: boolean; atc: string[] }[]>();
   /** Systems analytes are coded in (LOINC, local): a coding in one of them is never re-read by its name. */
   private readonly analyteSystems = new Set<string>();
 
   /** Analyte keys a concept belongs to; by code, else by a known name (marked as text). */
   analytesOf(concept: Concept): readonly { key: string; byText: boolean }[] {
-    const key = conceptKey(concept);
-    let found = this.analyteMemo.get(key);
-    if (!found) {
-      found = this.analytesOfUncached(concept);
-      this.analyteMemo.set(key, found);
-    }
-    return found;
+    const one = [concept];
+    return this.analyteMemo.get(one)?.value ?? this.analyteMemo.set(one, this.analytesOfUncached(concept));
   }
 
   private analytesOfUncached(concept: Concept): { key: string; byText: boolean }[] {
@@ -339,13 +353,7 @@ export class Terminology {
 
   /** Ingredient keys of a medication concept (product, ingredient or ATC code), else by name. */
   ingredientsOf(concepts: readonly Concept[]): readonly { key: string; byText: boolean; atc: string[] }[] {
-    const key = conceptsKey(concepts);
-    let found = this.ingredientMemo.get(key);
-    if (!found) {
-      found = this.ingredientsOfUncached(concepts);
-      this.ingredientMemo.set(key, found);
-    }
-    return found;
+    return this.ingredientMemo.get(concepts)?.value ?? this.ingredientMemo.set(concepts, this.ingredientsOfUncached(concepts));
   }
 
   private ingredientsOfUncached(concepts: readonly Concept[]): { key: string; byText: boolean; atc: string[] }[] {
