@@ -74,16 +74,20 @@ async function* readAll(paths: readonly string[], options: ReadOptions, errors: 
 }
 
 async function readBundleFile(file: string, keep: ReadonlySet<string> | undefined, errors: InputFileError[]): Promise<PatientResources[]> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    // As bytes, decoded at once: readFile with an encoding decodes a large file chunk by chunk
+    // through a stream decoder, which costs a sixth of the parse again.
+    bytes = await readFile(file);
   } catch (error) {
     errors.push({ file, message: `could not be read (${describeIoError(error)})` });
     return [];
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    // A byte order mark (EF BB BF, U+FEFF once decoded) is not part of the JSON.
+    const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+    parsed = JSON.parse(bytes.toString('utf8', bom ? 3 : 0));
   } catch (error) {
     errors.push({ file, message: `not JSON (${error instanceof Error ? error.message : String(error)})` });
     return [];
