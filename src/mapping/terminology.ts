@@ -52,6 +52,26 @@ class ConceptMemo<V> {
   }
 }
 
+/**
+ * What each asker (a value set's matcher, the analytes) answered about one concept's content,
+ * found for a concept object once: a patient's concept is asked about by every value set a rule
+ * names, so each question after the first is two weak-map reads, whatever the concept holds.
+ * Keyed weakly by asker, so a terminology that is dropped takes its answers with it.
+ */
+type Answers = WeakMap<object, unknown>;
+const answersOfObject = new WeakMap<Concept, Answers>();
+const answersOfContent = new ConceptMemo<Answers>(20_000);
+
+function answersOf(concept: Concept): Answers {
+  let answers = answersOfObject.get(concept);
+  if (!answers) {
+    const one = [concept];
+    answers = answersOfContent.get(one)?.value ?? answersOfContent.set(one, new WeakMap());
+    answersOfObject.set(concept, answers);
+  }
+  return answers;
+}
+
 function headOf(concepts: readonly Concept[]): string | undefined {
   const first = concepts[0];
   return first?.codings[0]?.code ?? first?.text;
@@ -122,7 +142,8 @@ export class CodeMatcher {
   }
 
   merge(other: CodeMatcher): void {
-    this.memo.clear();
+    // Answers given before the merge are not this set's any more.
+    this.asker = {};
     for (const key of other.exact) this.exact.add(key);
     this.prefixes.push(...other.prefixes);
     this.ranges.push(...other.ranges);
@@ -167,12 +188,16 @@ export class CodeMatcher {
   match(concept: Concept): ConceptMatch | undefined {
     // Criteria ask the same value set about the same concept many times per patient, and
     // patients share their codes: answered once per distinct concept.
-    const one = [concept];
-    const cached = this.memo.get(one);
-    return cached ? cached.value : this.memo.set(one, this.matchUncached(concept));
+    const answers = answersOf(concept);
+    const cached = answers.get(this.asker) as ConceptMatch | null | undefined;
+    if (cached !== undefined) return cached ?? undefined;
+    const found = this.matchUncached(concept);
+    answers.set(this.asker, found ?? null);
+    return found;
   }
 
-  private readonly memo = new ConceptMemo<ConceptMatch | undefined>();
+  /** Who this set's answers are kept under (see answersOf). */
+  private asker: object = {};
 
   private matchUncached(concept: Concept): ConceptMatch | undefined {
     for (const coding of concept.codings) {
@@ -323,15 +348,21 @@ export class Terminology {
 
   private readonly listedMemo = new Map<string, boolean>();
 
-  private readonly analyteMemo = new ConceptMemo<{ key: string; byText: boolean }[]>();
+  /** Who the analyte answers are kept under (see answersOf). */
+  private readonly analyteAsker = {};
   private readonly ingredientMemo = new ConceptMemo<{ key: string; byText: boolean; atc: string[] }[]>();
   /** Systems analytes are coded in (LOINC, local): a coding in one of them is never re-read by its name. */
   private readonly analyteSystems = new Set<string>();
 
   /** Analyte keys a concept belongs to; by code, else by a known name (marked as text). */
   analytesOf(concept: Concept): readonly { key: string; byText: boolean }[] {
-    const one = [concept];
-    return this.analyteMemo.get(one)?.value ?? this.analyteMemo.set(one, this.analytesOfUncached(concept));
+    const answers = answersOf(concept);
+    let found = answers.get(this.analyteAsker) as { key: string; byText: boolean }[] | undefined;
+    if (!found) {
+      found = this.analytesOfUncached(concept);
+      answers.set(this.analyteAsker, found);
+    }
+    return found;
   }
 
   private analytesOfUncached(concept: Concept): { key: string; byText: boolean }[] {
