@@ -1,13 +1,12 @@
 import type { CompiledTrial } from '../mapping/compile';
 import type { AnchorDeclaration, AnchorName, CriterionDef } from '../mapping/schema';
-import type { CompiledAnalyte } from '../mapping/terminology';
+import type { CompiledAnalyte, Terminology } from '../mapping/terminology';
 import type { Concept, DataGap, DataKind, MedicationExposure, ObservationFact, PatientRecord } from '../record/types';
 import { CORRECTING_STATUSES } from '../record/statuses';
 import type { AnchorResolution } from './anchors';
 import { dayOf, isoOfDay, parseDuration, type Duration } from './dates';
 import type { RuleResult } from './result';
 
-const sharedIndexes = new WeakMap<object, WeakMap<PatientRecord, { asOfDay: number; index: Map<string, AnalyteResult[]>; conflicts: DataGap[] }>>();
 
 export interface EvaluationOptions {
   /** The screening date, YYYY-MM-DD. */
@@ -26,7 +25,54 @@ export interface AnalyteResult {
 
 export interface ClassifiedExposure {
   exposure: MedicationExposure;
-  ingredients: { key: string; byText: boolean; atc: string[] }[];
+  ingredients: readonly { key: string; byText: boolean; atc: string[] }[];
+}
+
+/** Results by analyte, and the results of one analyte at one moment that disagree with nothing to choose between them. */
+interface AnalyteIndex {
+  index: Map<string, AnalyteResult[]>;
+  conflicts: DataGap[];
+}
+
+/**
+ * Views of one record that read only the record, the terminology and the as-of date, so every
+ * trial screening the record (they share the catalog's terminology) reads the same ones: built
+ * on first use by any of them, then shared. Held weakly: they go with the record.
+ */
+interface RecordViews {
+  exposures?: ClassifiedExposure[];
+  byAsOf: Map<number, AsOfViews>;
+}
+
+interface AsOfViews {
+  analytes?: AnalyteIndex;
+  gaps?: DataGap[];
+  /** By kind of view, then by what it is of. */
+  named: Map<string, Map<string, unknown>>;
+}
+
+const listKeys = new WeakMap<readonly string[], string>();
+
+/** A list of names (a rule's classes or value sets) as one key, worked out once per list. */
+export function listKey(list: readonly string[]): string {
+  let key = listKeys.get(list);
+  if (key === undefined) {
+    key = JSON.stringify(list);
+    listKeys.set(list, key);
+  }
+  return key;
+}
+
+const sharedViews = new WeakMap<Terminology, WeakMap<PatientRecord, RecordViews>>();
+
+function asOfViewsOf(terminology: Terminology, record: PatientRecord, asOfDay: number): { views: RecordViews; asOf: AsOfViews } {
+  let perRecord = sharedViews.get(terminology);
+  if (!perRecord) sharedViews.set(terminology, (perRecord = new WeakMap()));
+  let views = perRecord.get(record);
+  if (!views) perRecord.set(record, (views = { byAsOf: new Map() }));
+  let asOf = views.byAsOf.get(asOfDay);
+  if (!asOf) views.byAsOf.set(asOfDay, (asOf = { named: new Map() }));
+  return { views, asOf };
 }
 
 /**
@@ -36,19 +82,16 @@ export interface ClassifiedExposure {
 export class EvalContext {
   readonly asOfDay: number;
   readonly leukapheresisDay: number | undefined;
-  private analyteIndex: Map<string, AnalyteResult[]> | undefined;
-  private classifiedExposures: ClassifiedExposure[] | undefined;
   private readonly criterionResults = new Map<string, RuleResult>();
-  private allGaps: DataGap[] | undefined;
   private codesByReference: Map<string, Concept[]> | undefined;
-  /** Results of one analyte at one moment that disagree with nothing to choose between them. */
-  private readonly resultConflicts: DataGap[] = [];
   /** Anchors read from the record, by id. */
   private readonly recordAnchors: Map<string, AnchorDeclaration>;
   /** The day a record anchor stands on while a rule counting from it is evaluated (anchors.ts). */
   private readonly anchorDays = new Map<string, number>();
   /** Each record anchor's event, found once per patient. */
   readonly anchorResolutions = new Map<string, AnchorResolution>();
+  private readonly views: RecordViews;
+  private readonly asOfViews: AsOfViews;
 
   constructor(
     readonly trial: CompiledTrial,
@@ -60,6 +103,9 @@ export class EvalContext {
     if (asOf === undefined) throw new Error(`asOf is not a date: ${options.asOf}`);
     this.asOfDay = asOf;
     this.leukapheresisDay = dayOf(options.leukapheresisDate);
+    const { views, asOf: asOfViews } = asOfViewsOf(trial.terminology, record, asOf);
+    this.views = views;
+    this.asOfViews = asOfViews;
     this.recordAnchors = new Map(trial.def.anchors.filter((a) => a.fromRecord).map((a) => [a.id, a]));
   }
 
@@ -78,6 +124,23 @@ export class EvalContext {
       if (before === undefined) this.anchorDays.delete(anchor);
       else this.anchorDays.set(anchor, before);
     }
+  }
+
+  /**
+   * A view of the record built once and shared by every trial screening it as of the same date
+   * (the exposures of some classes, say): `kind` names the view, `of` what it is of. `build`
+   * may read only the record, the terminology and the as-of date, never the trial or its other
+   * anchors, and `kind` and `of` must say all else it depends on. Views are never undefined.
+   */
+  shared<T extends object>(kind: string, of: string, build: () => T): T {
+    let views = this.asOfViews.named.get(kind);
+    if (!views) this.asOfViews.named.set(kind, (views = new Map()));
+    let view = views.get(of) as T | undefined;
+    if (view === undefined) {
+      view = build();
+      views.set(of, view);
+    }
+    return view;
   }
 
   get terminology() {
@@ -122,23 +185,13 @@ export class EvalContext {
    * left out: a screening as of a past date sees the chart as it was then.
    */
   results(analyteKey: string): AnalyteResult[] {
-    if (!this.analyteIndex) {
-      // Several trials screening one record share the index (same terminology, same as-of).
-      const perRecord = sharedIndexes.get(this.terminology) ?? new WeakMap();
-      sharedIndexes.set(this.terminology, perRecord);
-      const cached = perRecord.get(this.record);
-      if (cached && cached.asOfDay === this.asOfDay) {
-        this.analyteIndex = cached.index;
-        this.resultConflicts.push(...cached.conflicts);
-      } else {
-        this.analyteIndex = this.buildAnalyteIndex();
-        perRecord.set(this.record, { asOfDay: this.asOfDay, index: this.analyteIndex, conflicts: this.resultConflicts });
-      }
-    }
-    return this.analyteIndex.get(analyteKey) ?? [];
+    // Several trials screening one record share the index (same terminology, same as-of).
+    this.asOfViews.analytes ??= this.buildAnalyteIndex();
+    return this.asOfViews.analytes.index.get(analyteKey) ?? [];
   }
 
-  private buildAnalyteIndex(): Map<string, AnalyteResult[]> {
+  private buildAnalyteIndex(): AnalyteIndex {
+    const conflicts: DataGap[] = [];
     const index = new Map<string, AnalyteResult[]>();
     for (const fact of this.record.observations) {
       const analytes = this.terminology.analytesOf(fact.code);
@@ -151,37 +204,13 @@ export class EvalContext {
         list.push({ fact, day, byText });
       }
     }
-    for (const [key, list] of index) index.set(key, this.latestFirst(list));
-    return index;
-  }
-
-  /**
-   * Newest first (CONVENTIONS.md "Which result is the latest"): by effective day, then moment
-   * (time and zone), then `issued`; undated results last, since they cannot be "the most
-   * recent". Of several results for one effective moment the correction (or the later issued)
-   * replaces the others; results that disagree with nothing to choose between them are a
-   * conflict, never settled by the order of the input.
-   */
-  private latestFirst(list: AnalyteResult[]): AnalyteResult[] {
-    list.sort(newestFirst);
-    const kept: AnalyteResult[] = [];
-    for (const r of list) {
-      const previous = kept[kept.length - 1];
-      if (!previous || previous.day === undefined || !sameMoment(previous.fact, r.fact)) {
-        kept.push(r);
-        continue;
-      }
-      // `previous` sorts first: a correction, or the later issued, or the same rank.
-      if (rank(previous.fact) === rank(r.fact) && previous.fact.issued === r.fact.issued && !sameValue(previous.fact, r.fact)) {
-        this.resultConflicts.push(conflictOf(previous.fact, r.fact));
-      }
-    }
-    return kept;
+    for (const [key, list] of index) index.set(key, latestFirst(list, conflicts));
+    return { index, conflicts };
   }
 
   /** The record's gaps, plus what only the as-of date reveals: data dated after it, and conflicting results. */
   gaps(): DataGap[] {
-    if (!this.allGaps) {
+    if (!this.asOfViews.gaps) {
       const future: DataGap[] = [];
       const after = (kind: DataKind, reference: string, date: string | undefined, concept: Concept): void => {
         const day = dayOf(date);
@@ -205,10 +234,10 @@ export class EvalContext {
       }
       for (const f of r.familyHistory) for (const c of f.conditions) after('FamilyMemberHistory', f.reference, f.date, c);
       // Conflicts between results are found while indexing them.
-      if (!this.analyteIndex) this.results('');
-      this.allGaps = [...r.gaps, ...future, ...this.resultConflicts];
+      this.asOfViews.analytes ??= this.buildAnalyteIndex();
+      this.asOfViews.gaps = [...r.gaps, ...future, ...this.asOfViews.analytes.conflicts];
     }
-    return this.allGaps;
+    return this.asOfViews.gaps;
   }
 
   /**
@@ -236,13 +265,11 @@ export class EvalContext {
   }
 
   exposures(): ClassifiedExposure[] {
-    if (!this.classifiedExposures) {
-      this.classifiedExposures = this.record.medications.map((exposure) => ({
-        exposure,
-        ingredients: this.terminology.ingredientsOf([exposure.concept, ...exposure.ingredientConcepts]),
-      }));
-    }
-    return this.classifiedExposures;
+    this.views.exposures ??= this.record.medications.map((exposure) => ({
+      exposure,
+      ingredients: this.terminology.ingredientsOf([exposure.concept, ...exposure.ingredientConcepts]),
+    }));
+    return this.views.exposures;
   }
 
   criterionResult(id: string): RuleResult {
@@ -255,6 +282,30 @@ export class EvalContext {
     this.criterionResults.set(id, computed);
     return computed;
   }
+}
+
+/**
+ * Newest first (CONVENTIONS.md "Which result is the latest"): by effective day, then moment
+ * (time and zone), then `issued`; undated results last, since they cannot be "the most
+ * recent". Of several results for one effective moment the correction (or the later issued)
+ * replaces the others; results that disagree with nothing to choose between them are a
+ * conflict (added to `conflicts`), never settled by the order of the input.
+ */
+function latestFirst(list: AnalyteResult[], conflicts: DataGap[]): AnalyteResult[] {
+  list.sort(newestFirst);
+  const kept: AnalyteResult[] = [];
+  for (const r of list) {
+    const previous = kept[kept.length - 1];
+    if (!previous || previous.day === undefined || !sameMoment(previous.fact, r.fact)) {
+      kept.push(r);
+      continue;
+    }
+    // `previous` sorts first: a correction, or the later issued, or the same rank.
+    if (rank(previous.fact) === rank(r.fact) && previous.fact.issued === r.fact.issued && !sameValue(previous.fact, r.fact)) {
+      conflicts.push(conflictOf(previous.fact, r.fact));
+    }
+  }
+  return kept;
 }
 
 function rank(fact: ObservationFact): number {

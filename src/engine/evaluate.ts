@@ -44,8 +44,12 @@ function toCriterionResult(criterion: CriterionDef, r: RuleResult): CriterionRes
   return out;
 }
 
+/** Whitespace that firstLine would change: any but a single inner space. */
+const UNEVEN_SPACE = /[^\S ]| {2}|^ | $/;
+
 function firstLine(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
+  // Most explanations are already one line; testing is much cheaper than replacing.
+  const line = UNEVEN_SPACE.test(text) ? text.replace(/\s+/g, ' ').trim() : text;
   return line.length > 600 ? `${line.slice(0, 597)}...` : line;
 }
 
@@ -54,6 +58,7 @@ function unique<T>(items: T[]): T[] {
 }
 
 function dedupeEvidence(items: CriterionResult['evidence']): CriterionResult['evidence'] {
+  if (items.length < 2) return [...items];
   const seen = new Set<string>();
   const out: CriterionResult['evidence'] = [];
   for (const item of items) {

@@ -161,7 +161,9 @@ export function gapsConcerning(rule: Rule, ctx: EvalContext): DataGap[] {
 /** The rule's answer in the light of the record's gaps. */
 export function withGaps(rule: Rule, answer: RuleResult, ctx: EvalContext): RuleResult {
   if (!isLeaf(rule)) return answer;
-  const gaps = ctx.gaps().filter((g) => concerns(rule, g, ctx));
+  const all = ctx.gaps();
+  if (all.length === 0) return answer;
+  const gaps = all.filter((g) => concerns(rule, g, ctx));
   if (gaps.length === 0) return answer;
   if (answer.truth === 'unknown') {
     // Already undecided: say what else is missing, since that is what a coordinator goes to fix.

@@ -147,7 +147,20 @@ export function formatReading(r: NumericReading): string {
   return `${r.comparator ?? ''}${value}${unit}`;
 }
 
+/** Every explanation of a result prints its unit: each unit is rewritten once. */
+const displayUnits = new Map<string, string>();
+
 export function displayUnit(unit: string): string {
+  let shownUnit = displayUnits.get(unit);
+  if (shownUnit === undefined) {
+    shownUnit = rewriteUnit(unit);
+    if (displayUnits.size >= 10_000) displayUnits.clear();
+    displayUnits.set(unit, shownUnit);
+  }
+  return shownUnit;
+}
+
+function rewriteUnit(unit: string): string {
   return unit.replace(/^10\*9\/L$/, '×10⁹/L').replace(/^10\*3\/uL$/, '×10³/µL').replace(/u(L|mol)/g, 'µ$1').replace(/\{(score|INR)\}/, '').trim();
 }
 

@@ -18,16 +18,19 @@ export interface RuleResult {
   noData?: true;
 }
 
-export function result(truth: Truth, explanation: string, extra: Partial<Omit<RuleResult, 'truth' | 'explanation'>> = {}): RuleResult {
-  return {
+export function result(truth: Truth, explanation: string, extra: Partial<Omit<RuleResult, 'truth' | 'explanation'>> = NO_EXTRA): RuleResult {
+  const out: RuleResult = {
     truth,
     explanation,
     evidence: extra.evidence ?? [],
     missing: extra.missing ?? (truth === 'unknown' ? [explanation] : []),
     confirm: extra.confirm ?? [],
-    ...(extra.resolvesOn === undefined ? {} : { resolvesOn: extra.resolvesOn }),
   };
+  if (extra.resolvesOn !== undefined) out.resolvesOn = extra.resolvesOn;
+  return out;
 }
+
+const NO_EXTRA: Partial<Omit<RuleResult, 'truth' | 'explanation'>> = Object.freeze({});
 
 const AFTER_DISCONTINUATION = 'after discontinuation';
 
@@ -49,15 +52,23 @@ export function earlierResolution(a: string | undefined, b: string | undefined):
 export { AFTER_DISCONTINUATION };
 
 function merge(parts: RuleResult[]): Pick<RuleResult, 'evidence' | 'missing' | 'confirm'> {
-  return {
-    evidence: parts.flatMap((p) => p.evidence),
-    missing: parts.flatMap((p) => p.missing),
-    confirm: parts.flatMap((p) => p.confirm),
-  };
+  const evidence: RuleResult['evidence'] = [];
+  const missing: string[] = [];
+  const confirm: string[] = [];
+  for (const p of parts) {
+    for (const e of p.evidence) evidence.push(e);
+    for (const m of p.missing) missing.push(m);
+    for (const c of p.confirm) confirm.push(c);
+  }
+  return { evidence, missing, confirm };
 }
 
+/** The distinct explanations in order, joined. */
 function joinExplanations(parts: RuleResult[]): string {
-  return [...new Set(parts.map((p) => p.explanation))].join('; ');
+  if (parts.length === 1) return (parts[0] as RuleResult).explanation;
+  const distinct: string[] = [];
+  for (const p of parts) if (!distinct.includes(p.explanation)) distinct.push(p.explanation);
+  return distinct.join('; ');
 }
 
 /**
@@ -109,13 +120,20 @@ export function atLeast(n: number, parts: RuleResult[]): RuleResult {
 export function negate(part: RuleResult): RuleResult {
   switch (part.truth) {
     case 'true':
-      return { ...part, truth: 'false', resolvesOn: undefined, missing: [] } as RuleResult;
+      return flipped(part, 'false');
     case 'false':
-      return { ...part, truth: 'true', resolvesOn: undefined, missing: [] } as RuleResult;
+      return flipped(part, 'true');
     case 'unknown':
     case 'review':
       return part;
   }
+}
+
+/** The part with its truth turned over: nothing is missing and no wait clears it any more. */
+function flipped(part: RuleResult, truth: 'true' | 'false'): RuleResult {
+  const out: RuleResult = { truth, explanation: part.explanation, evidence: part.evidence, missing: [], confirm: part.confirm };
+  if (part.noData !== undefined) out.noData = part.noData;
+  return out;
 }
 
 /** Data that shows the criterion holds still needs a person: true becomes review. */

@@ -67,29 +67,31 @@ function collectEntries(collector: Collector, bundle: Record<string, unknown>, p
     return;
   }
   for (let i = 0; i < entries.length; i++) {
-    const location = `${prefix}entry[${i}]`;
+    // Named only when something is wrong with the entry: most entries are read without it.
+    const locationOf = (): string => `${prefix}entry[${i}]`;
     const entry = obj(entries[i]);
     if (!entry) {
-      errors.push({ file, location, message: 'entry is not an object' });
+      errors.push({ file, location: locationOf(), message: 'entry is not an object' });
       continue;
     }
     if (entry.resource === undefined) continue; // DELETE requests and search links carry no resource
     const resource = obj(entry.resource);
     const type = str(resource?.resourceType);
     if (!resource || type === undefined) {
+      const location = locationOf();
       errors.push({ file, location, message: 'entry.resource has no resourceType' });
       gaps.push({ kind: 'any', severity: 'unread', where: `${file} ${location}`, reason: `${file} ${location} could not be read: it has no resourceType` });
       continue;
     }
     if (type === 'OperationOutcome') {
       // A search answered with an OperationOutcome did not give everything it was asked for.
-      const gap = gapOfOutcome(kind, resource, `${file} ${location}`);
+      const gap = gapOfOutcome(kind, resource, `${file} ${locationOf()}`);
       if (gap) gaps.push(gap);
       continue;
     }
     if (type === 'Bundle') {
-      if (depth < MAX_NESTING) collectEntries(collector, resource, `${location}.resource.`, depth + 1);
-      else errors.push({ file, location, message: 'Bundle nested too deep; not read' });
+      if (depth < MAX_NESTING) collectEntries(collector, resource, `${locationOf()}.resource.`, depth + 1);
+      else errors.push({ file, location: locationOf(), message: 'Bundle nested too deep; not read' });
       continue;
     }
     // Every entry's urn is registered, kept or not, so references to it are rewritten too.

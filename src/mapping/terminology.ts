@@ -13,6 +13,98 @@ export interface ConceptMatch {
 
 export type NameEntry = string | { name: string; decisive?: boolean };
 
+/**
+ * Answers by concept content, kept across patients: the mapping is fixed once compiled, and a
+ * population repeats the same few thousand codes. Looked up by the first code (or the text)
+ * and then compared field by field with the few concepts of that code seen before (every
+ * field matching reads: text, and each coding's system, code and display), which costs less
+ * than building a key for each of a patient's thousands of concepts. Bounded, so free text
+ * cannot grow it without end: when full it starts again.
+ */
+class ConceptMemo<V> {
+  private byHead = new Map<string | undefined, { concepts: readonly Concept[]; value: V }[]>();
+  private size = 0;
+  constructor(private readonly limit = 50_000) {}
+
+  /** The answer stored for concepts with this content, if any (a list of one or more concepts). */
+  get(concepts: readonly Concept[]): { value: V } | undefined {
+    const seen = this.byHead.get(headOf(concepts));
+    if (seen) for (const entry of seen) if (sameConcepts(entry.concepts, concepts)) return entry;
+    return undefined;
+  }
+
+  set(concepts: readonly Concept[], value: V): V {
+    if (this.size >= this.limit) this.clear();
+    const head = headOf(concepts);
+    let seen = this.byHead.get(head);
+    if (!seen) this.byHead.set(head, (seen = []));
+    // One code written with ever new texts: keep the scan short.
+    if (seen.length >= 64) seen.length = 0;
+    // A copy: the memo outlives the record the concepts came from.
+    seen.push({ concepts: concepts.map(copyConcept), value });
+    this.size++;
+    return value;
+  }
+
+  clear(): void {
+    this.byHead = new Map();
+    this.size = 0;
+  }
+}
+
+/**
+ * What each asker (a value set's matcher, the analytes) answered about one concept's content,
+ * found for a concept object once: a patient's concept is asked about by every value set a rule
+ * names, so each question after the first is two weak-map reads, whatever the concept holds.
+ * Keyed weakly by asker, so a terminology that is dropped takes its answers with it.
+ */
+type Answers = WeakMap<object, unknown>;
+const answersOfObject = new WeakMap<Concept, Answers>();
+const answersOfContent = new ConceptMemo<Answers>(20_000);
+
+function answersOf(concept: Concept): Answers {
+  let answers = answersOfObject.get(concept);
+  if (!answers) {
+    const one = [concept];
+    answers = answersOfContent.get(one)?.value ?? answersOfContent.set(one, new WeakMap());
+    answersOfObject.set(concept, answers);
+  }
+  return answers;
+}
+
+function headOf(concepts: readonly Concept[]): string | undefined {
+  const first = concepts[0];
+  return first?.codings[0]?.code ?? first?.text;
+}
+
+function sameConcepts(a: readonly Concept[], b: readonly Concept[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameConcept(a[i] as Concept, b[i] as Concept)) return false;
+  return true;
+}
+
+function sameConcept(a: Concept, b: Concept): boolean {
+  if (a === b) return true;
+  if (a.text !== b.text || a.codings.length !== b.codings.length) return false;
+  for (let i = 0; i < a.codings.length; i++) {
+    const x = a.codings[i] as CodingLite;
+    const y = b.codings[i] as CodingLite;
+    if (x.code !== y.code || x.system !== y.system || x.display !== y.display) return false;
+  }
+  return true;
+}
+
+function copyConcept(concept: Concept): Concept {
+  const codings = concept.codings.map((c) => {
+    const copy: CodingLite = {};
+    if (c.system !== undefined) copy.system = c.system;
+    if (c.code !== undefined) copy.code = c.code;
+    if (c.display !== undefined) copy.display = c.display;
+    return copy;
+  });
+  return concept.text === undefined ? { codings } : { codings, text: concept.text };
+}
+
 /** A compiled value set: exact codes in a Set, prefixes and ranges in short lists, names lower-cased. */
 export class CodeMatcher {
   private readonly exact = new Set<string>();
@@ -50,6 +142,8 @@ export class CodeMatcher {
   }
 
   merge(other: CodeMatcher): void {
+    // Answers given before the merge are not this set's any more.
+    this.asker = {};
     for (const key of other.exact) this.exact.add(key);
     this.prefixes.push(...other.prefixes);
     this.ranges.push(...other.ranges);
@@ -92,15 +186,18 @@ export class CodeMatcher {
    * whatever its system.
    */
   match(concept: Concept): ConceptMatch | undefined {
-    // Criteria ask the same value set about the same concept many times per patient.
-    const cached = this.memo.get(concept);
+    // Criteria ask the same value set about the same concept many times per patient, and
+    // patients share their codes: answered once per distinct concept.
+    const answers = answersOf(concept);
+    const cached = answers.get(this.asker) as ConceptMatch | null | undefined;
     if (cached !== undefined) return cached ?? undefined;
     const found = this.matchUncached(concept);
-    this.memo.set(concept, found ?? null);
+    answers.set(this.asker, found ?? null);
     return found;
   }
 
-  private readonly memo = new WeakMap<Concept, ConceptMatch | null>();
+  /** Who this set's answers are kept under (see answersOf). */
+  private asker: object = {};
 
   private matchUncached(concept: Concept): ConceptMatch | undefined {
     for (const coding of concept.codings) {
@@ -243,6 +340,7 @@ export class Terminology {
     let listed = this.listedMemo.get(key);
     if (listed === undefined) {
       listed = this.analyteByCode.has(key) || this.listed.some((m) => m.listsCoding(coding));
+      if (this.listedMemo.size >= 50_000) this.listedMemo.clear();
       this.listedMemo.set(key, listed);
     }
     return listed;
@@ -250,16 +348,19 @@ export class Terminology {
 
   private readonly listedMemo = new Map<string, boolean>();
 
-  private readonly analyteMemo = new WeakMap<Concept, { key: string; byText: boolean }[]>();
+  /** Who the analyte answers are kept under (see answersOf). */
+  private readonly analyteAsker = {};
+  private readonly ingredientMemo = new ConceptMemo<{ key: string; byText: boolean; atc: string[] }[]>();
   /** Systems analytes are coded in (LOINC, local): a coding in one of them is never re-read by its name. */
   private readonly analyteSystems = new Set<string>();
 
   /** Analyte keys a concept belongs to; by code, else by a known name (marked as text). */
-  analytesOf(concept: Concept): { key: string; byText: boolean }[] {
-    let found = this.analyteMemo.get(concept);
+  analytesOf(concept: Concept): readonly { key: string; byText: boolean }[] {
+    const answers = answersOf(concept);
+    let found = answers.get(this.analyteAsker) as { key: string; byText: boolean }[] | undefined;
     if (!found) {
       found = this.analytesOfUncached(concept);
-      this.analyteMemo.set(concept, found);
+      answers.set(this.analyteAsker, found);
     }
     return found;
   }
@@ -282,7 +383,11 @@ export class Terminology {
   }
 
   /** Ingredient keys of a medication concept (product, ingredient or ATC code), else by name. */
-  ingredientsOf(concepts: Concept[]): { key: string; byText: boolean; atc: string[] }[] {
+  ingredientsOf(concepts: readonly Concept[]): readonly { key: string; byText: boolean; atc: string[] }[] {
+    return this.ingredientMemo.get(concepts)?.value ?? this.ingredientMemo.set(concepts, this.ingredientsOfUncached(concepts));
+  }
+
+  private ingredientsOfUncached(concepts: readonly Concept[]): { key: string; byText: boolean; atc: string[] }[] {
     const found = new Map<string, { key: string; byText: boolean; atc: string[] }>();
     const atcCodes: string[] = [];
     for (const concept of concepts) {

@@ -18,33 +18,72 @@ export interface Indexed<T> {
  * order reads the same. Items without a resourceType keep their input order, ahead of the rest.
  */
 export function canonicalOrder<T extends Resource>(resources: readonly T[]): Indexed<T>[] {
-  const keyed = resources.map((item, index) => ({
+  const keyed: Keyed<T>[] = resources.map((item, index) => ({
     index,
     item,
     type: text(field(item, 'resourceType')),
     id: text(field(item, 'id')),
     brief: briefKey(item),
-    clinical: undefined as string | undefined,
-    json: undefined as string | undefined,
+    clinical: undefined,
+    json: undefined,
   }));
-  const clinicalOf = (k: (typeof keyed)[number]): string => (k.clinical ??= canonicalJson(k.item, true));
-  const contentOf = (k: (typeof keyed)[number]): string => (k.json ??= canonicalJson(k.item, false));
-  keyed.sort(
-    (a, b) =>
-      compareText(a.type, b.type) ||
-      // What has no resourceType is only ever cited by its input position ("resource[3]"): keep that order.
-      (a.type === undefined && b.type === undefined ? a.index - b.index : 0) ||
-      // The clinical content first: two servers holding the same record give it different ids
-      // (servers that assign ids), and the report must not depend on which server it came from.
-      // Its dates and codes decide almost every pair; the whole content (costly to serialise
-      // for a record of thousands of resources) only the rest.
-      compareText(a.brief, b.brief) ||
-      compareText(clinicalOf(a), clinicalOf(b)) ||
-      // A resource without an id sorts after those with one of its type.
-      (a.id === undefined || b.id === undefined ? (a.id === b.id ? 0 : a.id === undefined ? 1 : -1) : compareIds(a.id, b.id)) ||
-      compareText(contentOf(a), contentOf(b)),
+  // The type decides first, so each type is sorted on its own: fewer and cheaper comparisons
+  // than one sort of everything, and the same order, since the order is total on each type.
+  // An empty resourceType ties with none at all under the type comparison, yet only two
+  // without one keep their input order: such input is sorted whole, as the one rule says.
+  const byType = new Map<string, Keyed<T>[]>();
+  for (const k of keyed) {
+    if (k.type === '') return keyed.sort(compareKeyed).map(indexed);
+    const type = k.type ?? '';
+    let list = byType.get(type);
+    if (!list) byType.set(type, (list = []));
+    list.push(k);
+  }
+  const out: Indexed<T>[] = [];
+  for (const type of [...byType.keys()].sort(compareText)) {
+    const list = byType.get(type) as Keyed<T>[];
+    // Without a resourceType (type ""): already in input order.
+    if (type !== '') list.sort(compareSameType);
+    for (const k of list) out.push(indexed(k));
+  }
+  return out;
+}
+
+interface Keyed<T> extends Indexed<T> {
+  type: string | undefined;
+  id: string | undefined;
+  /** Dates and first codes (briefKey). */
+  brief: string;
+  /** Canonical JSON without what servers assign, and the whole of it: serialised only for ties. */
+  clinical: string | undefined;
+  json: string | undefined;
+}
+
+function indexed<T>(k: Keyed<T>): Indexed<T> {
+  return { index: k.index, item: k.item };
+}
+
+function compareKeyed<T>(a: Keyed<T>, b: Keyed<T>): number {
+  return (
+    compareText(a.type, b.type) ||
+    // What has no resourceType is only ever cited by its input position ("resource[3]"): keep that order.
+    (a.type === undefined && b.type === undefined ? a.index - b.index : 0) ||
+    compareSameType(a, b)
   );
-  return keyed.map(({ index, item }) => ({ index, item }));
+}
+
+function compareSameType<T>(a: Keyed<T>, b: Keyed<T>): number {
+  return (
+    // The clinical content first: two servers holding the same record give it different ids
+    // (servers that assign ids), and the report must not depend on which server it came from.
+    // Its dates and codes decide almost every pair; the whole content (costly to serialise
+    // for a record of thousands of resources) only the rest.
+    compareText(a.brief, b.brief) ||
+    compareText((a.clinical ??= canonicalJson(a.item, true)), (b.clinical ??= canonicalJson(b.item, true))) ||
+    // A resource without an id sorts after those with one of its type.
+    (a.id === undefined || b.id === undefined ? (a.id === b.id ? 0 : a.id === undefined ? 1 : -1) : compareIds(a.id, b.id)) ||
+    compareText((a.json ??= canonicalJson(a.item, false)), (b.json ??= canonicalJson(b.item, false)))
+  );
 }
 
 /** Natural order: "a2" < "a10"; ties (e.g. "a2" and "a02") fall back to plain text so the order stays total. */
@@ -90,29 +129,35 @@ const CODE_FIELDS = ['code', 'medicationCodeableConcept', 'vaccineCode'];
 function briefKey(item: unknown): string {
   if (typeof item !== 'object' || item === null) return '';
   const record = item as Record<string, unknown>;
-  const parts: string[] = [];
+  // The parts joined by \u0001, built as one string: this runs for every resource of every patient.
+  let key = '';
+  let first = true;
+  const add = (part: string): void => {
+    key = first ? part : `${key}\u0001${part}`;
+    first = false;
+  };
   for (const name of DATE_FIELDS) {
     const value = record[name];
-    if (typeof value === 'string') parts.push(value);
+    if (typeof value === 'string') add(value);
   }
   const period = (record.effectivePeriod ?? record.performedPeriod) as { start?: unknown } | undefined;
-  if (typeof period?.start === 'string') parts.push(period.start);
+  if (typeof period?.start === 'string') add(period.start);
   for (const name of CODE_FIELDS) {
     const coding = (record[name] as { coding?: { system?: unknown; code?: unknown }[] } | undefined)?.coding?.[0];
-    if (coding) parts.push(`${String(coding.system ?? '')}|${String(coding.code ?? '')}`);
+    if (coding) add(`${String(coding.system ?? '')}|${String(coding.code ?? '')}`);
   }
   // Encounters have neither a code nor a date of the kinds above, and a record holds hundreds:
   // without their period and class each would be serialised whole to be ordered at all.
   if (record.resourceType === 'Encounter') {
     const stay = record.period as { start?: unknown; end?: unknown } | undefined;
-    if (typeof stay?.start === 'string') parts.push(stay.start);
-    if (typeof stay?.end === 'string') parts.push(stay.end);
+    if (typeof stay?.start === 'string') add(stay.start);
+    if (typeof stay?.end === 'string') add(stay.end);
     const cls = record.class as { code?: unknown } | undefined;
-    if (typeof cls?.code === 'string') parts.push(cls.code);
+    if (typeof cls?.code === 'string') add(cls.code);
   }
   // FamilyMemberHistory: when it was recorded.
-  if (record.resourceType === 'FamilyMemberHistory' && typeof record.date === 'string') parts.push(record.date);
-  return parts.join('\u0001');
+  if (record.resourceType === 'FamilyMemberHistory' && typeof record.date === 'string') add(record.date);
+  return key;
 }
 
 /** What a server changes when it stores a resource: its id, meta, narrative, and the ids inside references. */

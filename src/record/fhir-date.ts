@@ -23,12 +23,34 @@ function validCalendar(year: string, month: string | undefined, day: string | un
   if (m < 1 || m > 12) return false;
   if (day === undefined) return true;
   const d = Number(day);
-  const last = new Date(Date.UTC(Number(year), m, 0)).getUTCDate();
-  return d >= 1 && d <= last;
+  return d >= 1 && d <= daysInMonth(Number(year), m);
 }
 
+/** Days in a month of the proleptic Gregorian calendar. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * Each date is read by the check of the resource and again by its reader, and a population
+ * repeats dates: parsed once each (frozen, as they are shared). Bounded.
+ */
+const parsed = new Map<string, Readonly<FhirDateTime> | null>();
+
 /** A FHIR `dateTime` (which includes every `date` and `instant`), or undefined when it is not one. */
-export function parseFhirDateTime(text: string): FhirDateTime | undefined {
+export function parseFhirDateTime(text: string): Readonly<FhirDateTime> | undefined {
+  let found = parsed.get(text);
+  if (found === undefined) {
+    found = parseUncached(text) ?? null;
+    if (found) Object.freeze(found);
+    if (parsed.size >= 100_000) parsed.clear();
+    parsed.set(text, found);
+  }
+  return found ?? undefined;
+}
+
+function parseUncached(text: string): FhirDateTime | undefined {
   const m = DATE_TIME.exec(text);
   if (!m) return undefined;
   const [, year, month, day, hour] = m;
@@ -37,7 +59,7 @@ export function parseFhirDateTime(text: string): FhirDateTime | undefined {
     return { text, instant: Date.UTC(Number(year), Number(month ?? 1) - 1, Number(day ?? 1)), hasTime: false };
   }
   // A leap second (":60") is legal FHIR; Date.parse does not take it, and one second does not order results.
-  const instant = Date.parse(text.replace(/:60(\.\d+)?(?=Z|[+-])/, ':59$1'));
+  const instant = Date.parse(text.includes(':60') ? text.replace(/:60(\.\d+)?(?=Z|[+-])/, ':59$1') : text);
   if (!Number.isFinite(instant)) return undefined;
   return { text, instant, hasTime: true };
 }

@@ -128,9 +128,32 @@ const SHAPES: Readonly<Record<string, Shape>> = {
 
 export type Readability = { ok: true } | { ok: false; reason: string; concept?: Concept };
 
-function at(resource: Record<string, unknown>, path: string): unknown {
+/** A date path split once: the Period holding it ("effectivePeriod"), if any, and the element. */
+interface DatePath {
+  path: string;
+  holder?: { path: string; steps: readonly string[] };
+  field: string;
+}
+
+const datePaths = new Map<string, DatePath[]>();
+
+function datePathsOf(type: string, shape: Shape): DatePath[] {
+  let paths = datePaths.get(type);
+  if (!paths) {
+    paths = shape.dates.map((path) => {
+      const dot = path.lastIndexOf('.');
+      if (dot < 0) return { path, field: path };
+      const holder = path.slice(0, dot);
+      return { path, holder: { path: holder, steps: holder.split('.') }, field: path.slice(dot + 1) };
+    });
+    datePaths.set(type, paths);
+  }
+  return paths;
+}
+
+function at(resource: Record<string, unknown>, steps: readonly string[]): unknown {
   let value: unknown = resource;
-  for (const step of path.split('.')) {
+  for (const step of steps) {
     const holder = obj(value);
     if (!holder) return undefined;
     value = holder[step];
@@ -164,8 +187,11 @@ export function checkReadable(type: string, resource: Record<string, unknown>): 
   const shape = SHAPES[type];
   if (!shape) return { ok: true };
   const code = shape.codeField === undefined ? undefined : resource[shape.codeField];
-  const codeConcept = code !== undefined && isCodeableConcept(code) ? concept(code) : undefined;
-  const fail = (reason: string): Readability => (codeConcept ? { ok: false, reason, concept: codeConcept } : { ok: false, reason });
+  const fail = (reason: string): Readability => {
+    // Read only for a resource that fails: most pass, and their concept is read by their reader.
+    const codeConcept = code !== undefined && isCodeableConcept(code) ? concept(code) : undefined;
+    return codeConcept ? { ok: false, reason, concept: codeConcept } : { ok: false, reason };
+  };
   if (shape.codeField !== undefined && code !== undefined && !isCodeableConcept(code)) {
     return fail(`${shape.codeField} is not a CodeableConcept`);
   }
@@ -202,10 +228,10 @@ export function checkReadable(type: string, resource: Record<string, unknown>): 
     const unknown = statusCodes.find((c) => !allowed.has(c));
     if (unknown !== undefined) return fail(`${field} "${unknown}" is not a FHIR ${type} ${field} code`);
   }
-  for (const path of shape.dates) {
-    const holder = path.includes('.') ? at(resource, path.slice(0, path.lastIndexOf('.'))) : resource;
-    if (holder !== undefined && !obj(holder)) return fail(`${path.slice(0, path.lastIndexOf('.'))} is not a Period`);
-    const value = at(resource, path);
+  for (const { path, holder: holderPath, field } of datePathsOf(type, shape)) {
+    const holder = holderPath ? at(resource, holderPath.steps) : resource;
+    if (holder !== undefined && !obj(holder)) return fail(`${holderPath?.path ?? ''} is not a Period`);
+    const value = obj(holder)?.[field];
     if (value === undefined) continue;
     if (typeof value !== 'string' || parseFhirDateTime(value) === undefined) {
       return fail(`${path} "${String(value)}" is not a valid FHIR date`);

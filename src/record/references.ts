@@ -13,7 +13,24 @@ export interface ResourceKey {
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const TYPE = /^[A-Z][A-Za-z]{1,63}$/;
 
-export function parseReference(reference: string): ResourceKey | undefined {
+/**
+ * Every resource names its patient, and normalising reads each reference more than once: each
+ * distinct reference is parsed once (frozen, as it is shared). Bounded.
+ */
+const parsed = new Map<string, Readonly<ResourceKey> | null>();
+
+export function parseReference(reference: string): Readonly<ResourceKey> | undefined {
+  let key = parsed.get(reference);
+  if (key === undefined) {
+    key = parseUncached(reference) ?? null;
+    if (key) Object.freeze(key);
+    if (parsed.size >= 100_000) parsed.clear();
+    parsed.set(reference, key);
+  }
+  return key ?? undefined;
+}
+
+function parseUncached(reference: string): ResourceKey | undefined {
   let end = reference.length;
   const history = reference.lastIndexOf('/_history/');
   if (history > 0) end = history;

@@ -217,8 +217,17 @@ export function withoutAttachedAnnotations(ucumCode: string): string {
 
 /** A unit as eligo compares it: the UCUM code for the spelling, attached annotations dropped. */
 export function unitKey(unit: string): string {
-  return withoutAttachedAnnotations(toUcum(unit));
+  // Asked for every numeric result a criterion reads, of the few units a population uses.
+  let key = unitKeys.get(unit);
+  if (key === undefined) {
+    key = withoutAttachedAnnotations(toUcum(unit));
+    if (unitKeys.size >= 10_000) unitKeys.clear();
+    unitKeys.set(unit, key);
+  }
+  return key;
 }
+
+const unitKeys = new Map<string, string>();
 
 const dimensionless = new Map<string, boolean>();
 function isDimensionless(ucumCode: string): boolean {

@@ -117,6 +117,28 @@ describe('readPatientBundles on bad input', () => {
     ]);
   });
 
+  it('reads a Bundle file that starts with a UTF-8 byte order mark, and non-ASCII text in it as written', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'eligo-bom-'));
+    const file = join(folder, 'bom.json');
+    try {
+      const bundle = {
+        resourceType: 'Bundle',
+        type: 'collection',
+        entry: [
+          { resource: { resourceType: 'Patient', id: 'p1' } },
+          { resource: { resourceType: 'Condition', id: 'c1', subject: { reference: 'Patient/p1' }, code: { text: 'Sjögren-Syndrom – Überlappung' } } },
+        ],
+      };
+      writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(bundle), 'utf8')]));
+      const { patients, errors } = await readAll(file);
+      expect(errors).toEqual([]);
+      expect(idsOf(patients[0])).toEqual(['Patient/p1', 'Condition/c1']);
+      expect(normalise(patients[0]?.resources ?? []).conditions[0]?.code.text).toBe('Sjögren-Syndrom – Überlappung');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('names an unreadable file', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'eligo-unreadable-'));
     const file = join(folder, 'locked.json');

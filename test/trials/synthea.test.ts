@@ -2,7 +2,8 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { readPatientBundles, SCREENING_RESOURCE_TYPES } from '../../src/input';
 import { getTrial } from '../../src/mapping/compile';
-import { screenResources, screenResourcesForTrials } from '../../src/usecases/screen';
+import { normalise, normaliseOptionsOf } from '../../src/record/normalise';
+import { screenRecord, screenResources, screenResourcesForTrials } from '../../src/usecases/screen';
 import { catalog, catalogIds, SHARED } from './screen-helpers';
 
 const SAMPLES = path.join(SHARED, 'fhir-samples', 'synthea-r4');
@@ -48,5 +49,25 @@ describe('the Synthea samples nobody here wrote', () => {
     expect(stays).toBeGreaterThan(2000);
     // Synthea writes no FamilyMemberHistory: the family history is never taken as clear.
     expect(familyHistory.met).toBeUndefined();
+  }, 120_000);
+});
+
+describe('a record screened for several trials at once', () => {
+  it('gives each trial, at each as-of date, the report it gets screened alone, whichever trial goes first', async () => {
+    // The views every trial shares (analytes, exposures by class, facts by value set) are built
+    // by whichever trial asks first and kept with the record: none may carry one trial's answer into another's.
+    const trials = [...catalog.trials.values()];
+    const dates = [{ asOf: '2026-06-15', leukapheresisDate: '2026-07-01' }, { asOf: '2014-03-01' }];
+    const folders = [SAMPLES, path.join(__dirname, '../../examples')];
+    for (const folder of folders) {
+      for await (const group of readPatientBundles(folder, { resourceTypes: SCREENING_RESOURCE_TYPES })) {
+        const shared = normalise(group.resources, normaliseOptionsOf(group));
+        const together = dates.flatMap((options) => trials.map((trial) => screenRecord(trial, shared, options)));
+        const alone = [...dates].reverse().flatMap((options) =>
+          [...trials].reverse().map((trial) => screenRecord(trial, normalise(group.resources, normaliseOptionsOf(group)), options)),
+        );
+        expect(together).toEqual(alone.reverse());
+      }
+    }
   }, 120_000);
 });

@@ -5,7 +5,7 @@ import type { EvalContext } from '../context';
 import { addDuration, dayOf, formatDuration, isoOfDay, lastDayOf, subtractDuration } from '../dates';
 import { result, type RuleResult } from '../result';
 import { windowOf } from '../window';
-import { conceptLabel, confirmTextOnly, matchAny, valueSetNames, type MatchKind } from './match';
+import { conceptLabel, confirmTextOnly, factsMatching, matchAny, valueSetNames, type MatchKind } from './match';
 
 interface Found {
   label: string;
@@ -26,7 +26,7 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
   const lapsed: Found[] = [];
   const diagnosed = rule.onsetAtLeast === undefined ? undefined : { span: ctx.duration(rule.onsetAtLeast), tooRecent: [] as Found[], undecided: [] as { found: Found; why: string }[] };
 
-  for (const condition of ctx.record.conditions) {
+  for (const condition of factsMatching(ctx, 'conditions matching', ctx.record.conditions, (c) => c.code, rule.valueSets)) {
     const m = matchAny(ctx, rule.valueSets, condition.code);
     if (!m) continue;
     const onsetDay = dayOf(condition.onset ?? condition.recordedDate);
@@ -75,7 +75,7 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
   }
 
   if (rule.includeFindings) {
-    for (const fact of ctx.record.observations) {
+    for (const fact of factsMatching(ctx, 'coded findings matching', ctx.record.observations, (o) => (o.value?.kind === 'coded' ? o.value.concept : undefined), rule.valueSets)) {
       if (fact.value?.kind !== 'coded') continue;
       const m = matchAny(ctx, rule.valueSets, fact.value.concept);
       if (!m) continue;

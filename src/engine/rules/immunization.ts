@@ -4,7 +4,7 @@ import type { EvalContext } from '../context';
 import { dayOf, isoOfDay } from '../dates';
 import { result, type RuleResult } from '../result';
 import { windowOf } from '../window';
-import { confirmTextOnly, matchAny, type MatchKind } from './match';
+import { confirmTextOnly, factsMatching, matchAny, type MatchKind } from './match';
 
 export interface MatchedImmunization {
   day: number | undefined;
@@ -16,7 +16,7 @@ export interface MatchedImmunization {
 export function immunizationsIn(ctx: EvalContext, valueSets: string[]): MatchedImmunization[] {
   if (valueSets.length === 0) return [];
   const out: MatchedImmunization[] = [];
-  for (const imm of ctx.record.immunizations) {
+  for (const imm of factsMatching(ctx, 'immunizations matching', ctx.record.immunizations, (i) => i.vaccine, valueSets)) {
     const m = matchAny(ctx, valueSets, imm.vaccine);
     if (!m) continue;
     const day = dayOf(imm.date);

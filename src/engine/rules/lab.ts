@@ -117,9 +117,13 @@ function evaluateEver(rule: LabRule, ctx: EvalContext, analyte: CompiledAnalyte)
   const results = all.filter(readable);
   const unusable = all.find((r) => !readable(r));
   if (results.length === 0 && !unusable) return { ...result('unknown', `no ${analyte.def.display} result`, { missing: [analyte.def.display] }), noData: true };
-  const judged = results.map((r) => judge(rule, ctx, analyte, r));
-  const hit = judged.find((j) => j.truth === 'true');
-  if (hit) return hit;
+  // Judged newest first up to the first that holds (judging is pure, so the rest cannot change it).
+  const judged: RuleResult[] = [];
+  for (const r of results) {
+    const j = judge(rule, ctx, analyte, r);
+    if (j.truth === 'true') return j;
+    judged.push(j);
+  }
   if (unusable) {
     // One that cannot be read might have been the qualifying one.
     return result('unknown', `${analyte.def.display} result on ${unusable.fact.date?.slice(0, 10) ?? 'an unknown date'} cannot be used: ${unusable.fact.valueProblem ?? unusable.fact.dataAbsentReason ?? 'no value'}`, {

@@ -1,7 +1,7 @@
 import type { MedicationRule, WashoutRule } from '../../mapping/schema';
 import type { Concept, MedicationExposure } from '../../record/types';
 import type { EvidenceItem } from '../../report/types';
-import type { EvalContext } from '../context';
+import { listKey, type EvalContext } from '../context';
 import { addDuration, dayCount, dayOf, durationDays, formatDuration, isoOfDay, lastDayOf, subtractDuration } from '../dates';
 import { round } from '../lab-reading';
 import { AFTER_DISCONTINUATION, allOf, needsConfirmation, result, type RuleResult } from '../result';
@@ -90,8 +90,12 @@ function prednisoneEquivalent(ctx: EvalContext, e: MedicationExposure, ingredien
   return undefined;
 }
 
-/** Exposures in any of the classes, dated on or before the as-of date. */
+/** Exposures in any of the classes, dated on or before the as-of date (built once per record and classes, for every trial). */
 export function exposuresOf(ctx: EvalContext, classes: string[], systemicOnly: boolean): MatchedExposure[] {
+  return ctx.shared(systemicOnly ? 'systemic exposures' : 'exposures', listKey(classes), () => matchExposures(ctx, classes, systemicOnly));
+}
+
+function matchExposures(ctx: EvalContext, classes: string[], systemicOnly: boolean): MatchedExposure[] {
   const out: MatchedExposure[] = [];
   for (const { exposure, ingredients } of ctx.exposures()) {
     const inClass = ingredients.filter((i) => classes.some((c) => ctx.terminology.inClass(c, i) || c === i.key));

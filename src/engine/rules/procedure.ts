@@ -4,13 +4,13 @@ import type { EvalContext } from '../context';
 import { addDuration, dayOf, formatDuration, isoOfDay, subtractDuration } from '../dates';
 import { result, type RuleResult } from '../result';
 import { windowOf } from '../window';
-import { conceptLabel, confirmTextOnly, matchAny, textOnly, valueSetNames, type MatchKind } from './match';
+import { conceptLabel, confirmTextOnly, factsMatching, matchAny, textOnly, valueSetNames, type MatchKind } from './match';
 
 export function evaluateProcedure(rule: ProcedureRule, ctx: EvalContext): RuleResult {
   if (rule.planned) return evaluatePlanned(rule, ctx);
   const window = windowOf(ctx, rule);
   const found: { day: number | undefined; label: string; evidence: EvidenceItem; match: MatchKind }[] = [];
-  for (const p of ctx.record.procedures) {
+  for (const p of factsMatching(ctx, 'procedures matching', ctx.record.procedures, (f) => f.code, rule.valueSets)) {
     const m = matchAny(ctx, rule.valueSets, p.code);
     if (!m) continue;
     const day = dayOf(p.date);
