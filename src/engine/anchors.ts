@@ -216,7 +216,8 @@ function candidatesOf(from: AnchorFromRecord, ctx: EvalContext): { candidates: C
         }
         const label = conceptLabel(c.code, m.matched);
         const base = { reference: c.reference, label, ...(textOnly(m) ? { confirm: byName(label) } : {}) };
-        if (!end) add(dated(base, c.onset, 'no onset date'));
+        // With no onset, the recordedDate is the latest it can have begun (written down after it began), never its date.
+        if (!end) add(dated(base, c.onset, c.recordedDate === undefined ? 'no onset date' : `no onset date (recorded ${c.recordedDate.slice(0, 10)}, so it began by then)`, { last: lastDayOf(c.recordedDate) }));
         else if (c.abatement !== undefined) add(dated(base, c.abatement, '', { first: onset ?? Number.NEGATIVE_INFINITY }));
         // Still active, it has not ended as of screening; inactive with no date, it ended some time.
         else add({ ...base, first: c.active ? asOf : (onset ?? Number.NEGATIVE_INFINITY), last: Number.POSITIVE_INFINITY, undated: c.active ? 'it has not resolved (no abatement)' : 'no abatement date recorded' });

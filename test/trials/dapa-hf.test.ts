@@ -103,6 +103,16 @@ describe('DAPA-HF (NCT03036124) from its mapping file', () => {
     expect(statusOf(withHf(hfSince({ onsetDateTime: '2026-04' })), 'dh.inc.hfref')).toBe('unknown');
   });
 
+  it('does not clear the recent-infarction exclusion on an infarction with no onset recorded in the last 12 weeks: a person confirms when it began', () => {
+    const undatedMi = (recordedDate: string | undefined): Record<string, unknown> => ({ ...diagnosis('I21.4', 'NSTEMI'), onsetDateTime: undefined, ...(recordedDate ? { recordedDate } : {}) });
+    const recent = variant([undatedMi('2026-05-18')]).criteria.find((c) => c.id === 'dh.exc.cv_event');
+    expect(recent?.status).toBe('review');
+    expect(recent?.confirm).toMatch(/no onset recorded; recorded on 2026-05-18, which only says it began by then: confirm it began within 12 weeks before screening/);
+    // Recorded before the 12 weeks, it began before them.
+    expect(statusOf(variant([undatedMi('2025-09-01')]), 'dh.exc.cv_event')).toBe('met');
+    expect(statusOf(variant([undatedMi(undefined)]), 'dh.exc.cv_event')).toBe('unknown');
+  });
+
   it('does not count a cancelled stay', () => {
     const cancelled = stay('IMP', '2026-02-03T10:00:00Z', ['I50.23', 'Acute on chronic systolic heart failure'], { status: 'cancelled' });
     expect(statusOf(variant([ntprobnp(500), cancelled]), 'dh.inc.ntprobnp')).toBe('not_met');

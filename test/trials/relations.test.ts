@@ -269,6 +269,31 @@ describe('an anchor read from the record: recurrence within 6 months after the l
     expect(r.confirm).toMatch(/carboplatin has no route recorded: confirm it was given intravenous/);
   });
 
+  it('does not take a recordedDate for the onset: recorded in the window it may have begun before, so a person confirms; recorded before, it began before', () => {
+    const recorded = (fields: Record<string, unknown>): Record<string, unknown> => ({ ...recurrence('2026-03-10'), onsetDateTime: undefined, ...fields });
+    // Recorded 2026-03-12, within the 6 months after 2025-11-20: it may be a recurrence found before the last dose.
+    const inWindow = judge([...course, recorded({ recordedDate: '2026-03-12' })]);
+    expect(inWindow.status).toBe('review');
+    expect(inWindow.confirm).toMatch(/no onset recorded; recorded on 2026-03-12, which only says it began by then: confirm it began within 6 months after the last dose of adjuvant platinum chemotherapy \(2025-11-20\)/);
+    // Recorded before the last dose: it had begun by then, so it is not a recurrence after it.
+    expect(judge([...course, recorded({ recordedDate: '2025-10-01' })]).status).toBe('not_met');
+    // Recorded after the window: it may have begun in it, or after.
+    expect(judge([...course, recorded({ recordedDate: '2026-06-01' })]).status).toBe('review');
+    const noDate = judge([...course, recorded({})]);
+    expect(noDate.status).toBe('unknown');
+    expect(noDate.explanation).toMatch(/no onset recorded and no recordedDate/);
+    // A definite recurrence in the window still decides.
+    expect(judge([...course, recorded({ recordedDate: '2026-03-12' }), recurrence('2026-02-01')]).status).toBe('met');
+  });
+
+  it('decides on an onset known only to the month when all its days fall on one side of the window', () => {
+    expect(judge([...course, recurrence('2026-03')]).status).toBe('met');
+    expect(judge([...course, recurrence('2025-10')]).status).toBe('not_met');
+    const straddles = judge([...course, recurrence('2026-05')]);
+    expect(straddles.status).toBe('unknown');
+    expect(straddles.explanation).toMatch(/onset 2026-05 is known only to the month, which may or may not lie within 6 months after/);
+  });
+
   it('refuses a date given for an anchor read from the record', () => {
     const trial = getTrial(catalog, 'platinum-resistant');
     expect(() => screenResources(trial, [PATIENT, ...course] as unknown as Resource[], { asOf: AS_OF, anchorDates: { 'adjuvant-end': '2025-12-01' } })).toThrow(/the adjuvant-end date is read from the record \(the last dose of adjuvant platinum chemotherapy\); it cannot be given/);
@@ -287,6 +312,24 @@ describe('after a myocardial infarction: heart failure within 30 days, revascula
     expect(exclusion([mi('2025-11-03'), heartFailure({ onsetDateTime: '2026-01-15' })]).status).toBe('met');
     // Within 30 days after the first infarction, but the protocol counts from the last one.
     expect(exclusion([mi('2025-02-01'), heartFailure({ onsetDateTime: '2025-02-20' }), mi('2025-11-03')]).status).toBe('met');
+  });
+
+  it('does not clear an exclusion on heart failure recorded after the infarction with no onset: a person confirms when it began', () => {
+    const r = exclusion([mi('2025-11-03'), heartFailure({ recordedDate: '2025-11-25' })]);
+    expect(r.status).toBe('review');
+    expect(r.confirm).toMatch(/no onset recorded; recorded on 2025-11-25, .*confirm it began within 30 days after the last myocardial infarction/);
+    // Recorded before the infarction, it had begun before: not new after it.
+    expect(exclusion([mi('2025-11-03'), heartFailure({ recordedDate: '2025-06-01' })]).status).toBe('met');
+    expect(exclusion([mi('2025-11-03'), heartFailure({})]).status).toBe('unknown');
+  });
+
+  it('takes an undated infarction recorded before the last dated one as earlier, never dating it by its recordedDate', () => {
+    const undatedMi = (recordedDate: string): Record<string, unknown> => ({ ...mi('2025-01-01'), onsetDateTime: undefined, recordedDate });
+    expect(exclusion([undatedMi('2025-03-01'), mi('2025-11-03'), heartFailure({ onsetDateTime: '2025-11-20' })]).status).toBe('not_met');
+    // Recorded after the last dated one, it may be the last: the anchor cannot be dated.
+    const later = exclusion([undatedMi('2026-01-10'), mi('2025-11-03'), heartFailure({ onsetDateTime: '2025-11-20' })]);
+    expect(later.status).toBe('unknown');
+    expect(later.explanation).toMatch(/the last myocardial infarction cannot be dated: .*no onset date \(recorded 2026-01-10, so it began by then\)/);
   });
 
   it('does not exclude a patient with no infarction on record: the trial makes that absence decide', () => {

@@ -4,7 +4,7 @@ import type { EvidenceItem } from '../../report/types';
 import type { EvalContext } from '../context';
 import { addDuration, dayOf, formatDuration, isoOfDay, lastDayOf, subtractDuration } from '../dates';
 import { result, type RuleResult } from '../result';
-import { windowOf } from '../window';
+import { windowOf, type Window } from '../window';
 import { conceptLabel, confirmTextOnly, factsMatching, matchAny, valueSetNames, type MatchKind } from './match';
 
 interface Found {
@@ -24,6 +24,8 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
   const resolvedCutoff = rule.unlessResolvedFor ? subtractDuration(anchor, ctx.duration(rule.unlessResolvedFor)) : undefined;
   const found: Found[] = [];
   const lapsed: Found[] = [];
+  // Matching conditions whose dates cannot place them in the window: a definite one still decides.
+  const undated: ({ found: Found } & Undecided)[] = [];
   const diagnosed = rule.onsetAtLeast === undefined ? undefined : { span: ctx.duration(rule.onsetAtLeast), tooRecent: [] as Found[], undecided: [] as { found: Found; why: string }[] };
 
   for (const condition of factsMatching(ctx, 'conditions matching', ctx.record.conditions, (c) => c.code, rule.valueSets)) {
@@ -48,14 +50,11 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
     const activeNow = condition.active && (abatementDay === undefined || abatementDay >= anchor);
     if (rule.status === 'active' && !activeNow) continue;
     if (resolvedCutoff !== undefined && !condition.active && abatementDay !== undefined && abatementDay < resolvedCutoff) continue;
-    if (windowStart !== undefined) {
-      if (rule.withinBy === 'onset') {
-        if (onsetDay === undefined || onsetDay < windowStart || onsetDay > windowEnd) continue;
-      } else {
-        const startedByEnd = onsetDay === undefined || onsetDay <= windowEnd;
-        const lastedIntoWindow = activeNow || (abatementDay !== undefined && abatementDay >= windowStart);
-        if (!startedByEnd || !lastedIntoWindow) continue;
-      }
+    let placed: Placement = 'inside';
+    if (window !== undefined) {
+      const lastedIntoWindow = activeNow || (abatementDay !== undefined && abatementDay >= window.from);
+      placed = rule.withinBy === 'onset' ? onsetWithin(condition, window) : lastedIntoWindow ? startedBy(condition, window, windowEnd) : 'outside';
+      if (placed === 'outside') continue;
     }
     const label = conceptLabel(condition.code, m.matched);
     const status = condition.clinicalStatus ?? (condition.active ? 'active' : 'no status');
@@ -63,7 +62,13 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
     if (condition.onset ?? condition.recordedDate) evidence.date = (condition.onset ?? condition.recordedDate ?? '').slice(0, 10);
     const notes = [status, ...(condition.abatement ? [`abated ${condition.abatement.slice(0, 10)}`] : []), ...(m.byText ? [TEXT_NOTE] : [])];
     evidence.note = notes.join('; ');
-    const hit: Found = { label: `${label} (${status}${evidence.date ? `, since ${evidence.date}` : ''})`, evidence, match: m };
+    // A recordedDate is when it was written down, not when it began.
+    const dateText = evidence.date ? `, ${condition.onset === undefined ? 'recorded' : 'since'} ${evidence.date}` : '';
+    const hit: Found = { label: `${label} (${status}${dateText})`, evidence, match: m };
+    if (placed !== 'inside') {
+      undated.push({ found: hit, ...placed });
+      continue;
+    }
     if (diagnosed) {
       const since = diagnosedSince(condition, subtractDuration(anchor, diagnosed.span));
       if (since === 'too recent') diagnosed.tooRecent.push(hit);
@@ -108,6 +113,14 @@ export function evaluateCondition(rule: ConditionRule, ctx: EvalContext): RuleRe
   const names = valueSetNames(ctx, rule.valueSets);
   const qualifier = `${rule.status === 'active' ? 'active ' : ''}`;
   const where = window ? (window.direction === 'before' ? ` ${window.text} (from ${isoOfDay(window.from)})` : ` ${window.text}`) : '';
+  if (found.length === 0 && undated.length > 0) {
+    // With any of them only a missing date away from counting, "none in the window" would be a guess.
+    const missingDate = undated.filter((u) => u.truth === 'unknown');
+    const shown = (list: typeof undated): string => list.slice(0, 4).map((u) => `${u.found.label}: ${u.why}`).join('; ');
+    if (missingDate.length > 0) return result('unknown', `${names}${where}: ${shown(missingDate)}`, { evidence: missingDate.map((u) => u.found.evidence), missing: [`onset date of ${names}`] });
+    const what = undated.map((u) => `${u.found.label}: ${u.why}`);
+    return result('review', `${names}${where}: ${shown(undated)}`, { evidence: undated.map((u) => u.found.evidence), confirm: what });
+  }
   if (diagnosed && found.length === 0) {
     const cutoff = isoOfDay(subtractDuration(anchor, diagnosed.span));
     const since = `diagnosed at least ${formatDuration(diagnosed.span)} before ${ctx.anchorName(rule.anchor)} (by ${cutoff})`;
@@ -150,4 +163,44 @@ function diagnosedSince(condition: ConditionFact, cutoff: number): 'long enough'
   if (recorded !== undefined && recorded <= cutoff) return 'long enough';
   const onsetText = condition.onset === undefined ? 'no onset date' : `onset "${condition.onset}" is not a date`;
   return { undecided: recorded === undefined ? `${onsetText} and no recordedDate` : `${onsetText}; recorded ${condition.recordedDate?.slice(0, 10) ?? ''}, after ${isoOfDay(cutoff)}, which does not say when it began` };
+}
+
+type Undecided = { truth: 'unknown' | 'review'; why: string };
+type Placement = 'inside' | 'outside' | Undecided;
+
+/**
+ * Whether a Condition began within the window, by its onset. A Condition is written down after it
+ * began, so with no onset its recordedDate only bounds the onset from above: recorded before the
+ * window, it began before the window (not new in it); recorded within it or later, it may have
+ * begun before, so a person confirms when. A partial onset decides only when all its days agree.
+ */
+function onsetWithin(condition: ConditionFact, window: Window): Placement {
+  const first = dayOf(condition.onset);
+  const last = lastDayOf(condition.onset);
+  if (first !== undefined && last !== undefined) {
+    if (last < window.from || first > window.to) return 'outside';
+    if (first >= window.from && last <= window.to) return 'inside';
+    return { truth: 'unknown', why: `onset ${condition.onset ?? ''} is known only to the ${/^\d{4}$/.test(condition.onset ?? '') ? 'year' : 'month'}, which may or may not lie ${window.text}` };
+  }
+  const noOnset = condition.onset === undefined ? 'no onset recorded' : `onset "${condition.onset}" is not a date`;
+  const recorded = lastDayOf(condition.recordedDate);
+  if (recorded === undefined) return { truth: 'unknown', why: `${noOnset} and no recordedDate` };
+  if (recorded < window.from) return 'outside';
+  return { truth: 'review', why: `${noOnset}; recorded on ${condition.recordedDate?.slice(0, 10) ?? ''}, which only says it began by then: confirm it began ${window.text}` };
+}
+
+/** Whether a Condition present in the window had begun by its end; with no onset, a recordedDate by then shows it had. */
+function startedBy(condition: ConditionFact, window: Window, end: number): Placement {
+  const first = dayOf(condition.onset);
+  const last = lastDayOf(condition.onset);
+  if (first !== undefined && last !== undefined) {
+    if (last <= end) return 'inside';
+    if (first > end) return 'outside';
+    return { truth: 'unknown', why: `onset ${condition.onset ?? ''} is known only to the ${/^\d{4}$/.test(condition.onset ?? '') ? 'year' : 'month'}, which may begin after the window` };
+  }
+  const recorded = lastDayOf(condition.recordedDate);
+  // No date at all: read as present, as before; it lasted into the window by its status.
+  if (recorded === undefined || recorded <= end) return 'inside';
+  const noOnset = condition.onset === undefined ? 'no onset recorded' : `onset "${condition.onset}" is not a date`;
+  return { truth: 'review', why: `${noOnset}; recorded on ${condition.recordedDate?.slice(0, 10) ?? ''}, after the window, which does not say when it began: confirm it was present ${window.text}` };
 }

@@ -61,12 +61,19 @@ export function evaluateScore(rule: ScoreRule, ctx: EvalContext, evaluate: RuleE
     return result('true', `${summary} ≥ ${rule.threshold}`, { evidence, missing: [] });
   }
   const recorded = rule.recorded ? recordedTotal(rule, ctx) : undefined;
+  let subtractOpen = '';
   if (recorded?.value !== undefined && rule.recorded) {
-    const subtract = rule.recorded.subtract.filter((s) => evaluate(s.rule, ctx).truth === 'true');
+    const judged = rule.recorded.subtract.map((s) => ({ item: s, truth: evaluate(s.rule, ctx).truth }));
+    const subtract = judged.filter((j) => j.truth === 'true').map((j) => j.item);
+    // Points that may have to come off (a seizure whose onset is not dated): the total counts only if it holds without them.
+    const maybe = judged.filter((j) => j.truth === 'unknown' || j.truth === 'review').map((j) => j.item);
     const minus = subtract.reduce((sum, s) => sum + s.points, 0);
     const counted = recorded.value - minus;
+    const maybeMinus = maybe.reduce((sum, s) => sum + s.points, 0);
     const minusText = minus > 0 ? ` minus ${minus} for ${subtract.map((s) => s.name).join(', ')}` : '';
-    if (entryOk && counted >= rule.recorded.threshold && computed >= rule.recorded.minComputed) {
+    if (maybeMinus > 0 && counted >= rule.recorded.threshold && counted - maybeMinus < rule.recorded.threshold) {
+      subtractOpen = `; recorded ${rule.name} ${recorded.value}${minusText} reaches ${rule.recorded.threshold} only if ${maybe.map((s) => s.name).join(', ')} (undecided) is not counted in it`;
+    } else if (entryOk && counted - maybeMinus >= rule.recorded.threshold && computed >= rule.recorded.minComputed) {
       return result('true', `recorded ${rule.name} ${recorded.value}${minusText} = ${counted} ≥ ${rule.recorded.threshold} with ${computed} computed points (≥ ${rule.recorded.minComputed} needed)`, {
         evidence: [...evidence, ...recorded.evidence],
         missing: [],
@@ -79,9 +86,9 @@ export function evaluateScore(rule: ScoreRule, ctx: EvalContext, evaluate: RuleE
   }
   const recordedText = recorded?.value !== undefined ? `; recorded total ${recorded.value}` : recorded?.why ? `; ${recorded.why}` : '';
   const entryText = entry && entry.truth !== 'true' ? `; entry criterion undecided (${entry.explanation})` : '';
-  return result('unknown', `${summary}, below ${rule.threshold}${openText}${recordedText}${entryText}`, {
+  return result('unknown', `${summary}, below ${rule.threshold}${openText}${recordedText}${entryText}${subtractOpen}`, {
     evidence: [...evidence, ...(recorded?.evidence ?? [])],
-    missing: [...open.map((d) => `${rule.name}: ${d.name}`), ...(recorded?.value === undefined && rule.recorded ? [`recorded ${rule.name} total`] : [])],
+    missing: [...open.map((d) => `${rule.name}: ${d.name}`), ...(recorded?.value === undefined && rule.recorded ? [`recorded ${rule.name} total`] : []), ...(subtractOpen ? [`whether the recorded ${rule.name} counts points to be left out`] : [])],
   });
 }
 
