@@ -81,7 +81,8 @@ export function resolveAnchor(id: string, ctx: EvalContext, resolving: ReadonlyS
   if (!declaration?.fromRecord || resolving.has(id)) throw new Error(`record anchor not compiled or in a cycle: ${id}`);
   const from = declaration.fromRecord;
   const rule = from.rule;
-  const on = 'anchor' in rule && 'within' in rule && rule.within !== undefined ? rule.anchor : undefined;
+  // A window (`within`, or after the anchor with none) counts from the rule's anchor.
+  const on = 'anchor' in rule && 'direction' in rule && (rule.within !== undefined || rule.direction === 'after') ? rule.anchor : undefined;
   let resolved: AnchorResolution;
   if (on !== undefined && ctx.recordAnchor(on)) {
     // The event rule's window counts from another record anchor: that one first, on each of its days.

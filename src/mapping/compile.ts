@@ -289,7 +289,7 @@ function checkAnchors(trial: LoadedTrial): MappingIssue[] {
     if (!a.fromRecord) continue;
     const rule = a.fromRecord.rule;
     // Only a window counts from the event rule's anchor (as in the engine, anchors.ts).
-    const on = 'within' in rule && rule.within !== undefined ? rule.anchor : undefined;
+    const on = 'direction' in rule && (rule.within !== undefined || rule.direction === 'after') ? rule.anchor : undefined;
     edges.set(a.id, on !== undefined && fromRecord.has(on) ? [{ to: on, at: ['anchors', i, 'fromRecord', 'rule', 'anchor'] }] : []);
   }
   cycles(edges, (chain, at) =>

@@ -40,7 +40,10 @@ function compareText(compare: LabCompare): string {
 
 export function explainRule(rule: Rule, t: Terminology, anchors: readonly AnchorDeclaration[] = []): string {
   const anchorText = (anchor: AnchorName): string => (anchor === 'asOf' ? 'screening' : (anchors.find((a) => a.id === anchor)?.display ?? anchor));
-  const side = (r: { within?: string; anchor: AnchorName; direction?: WindowDirection }): string => `within ${r.within ?? ''} ${r.direction ?? 'before'} ${anchorText(r.anchor)}`;
+  const side = (r: { within?: string; anchor: AnchorName; direction?: WindowDirection }): string =>
+    r.within === undefined ? `any time after ${anchorText(r.anchor)} (up to screening)` : `within ${r.within} ${r.direction ?? 'before'} ${anchorText(r.anchor)}`;
+  // A window is written as `within`, or as direction: after alone (any time after the anchor).
+  const windowed = (r: { within?: string; direction?: WindowDirection }): boolean => r.within !== undefined || r.direction === 'after';
   const analyte = (key: string): string => t.analytes.get(key)?.def.display ?? key;
   const valueSets = (keys: string[]): string => keys.map((k) => t.valueSetDefs.get(k)?.display ?? k).join(' or ');
   const classes = (keys: string[]): string => keys.map((k) => t.classDisplay.get(k) ?? t.ingredients.get(k)?.def.display ?? k).join(' or ');
@@ -67,22 +70,22 @@ export function explainRule(rule: Rule, t: Terminology, anchors: readonly Anchor
     case 'sex':
       return `sex is ${rule.is}; not recorded: unknown`;
     case 'condition':
-      return `a Condition in ${valueSets(rule.valueSets)}${rule.status === 'active' ? ', active' : ''}${rule.within ? `, ${rule.withinBy === 'onset' ? 'starting' : 'present'} ${side(rule)}${rule.withinBy === 'onset' ? ' (by its onset; with none, recorded before the window: not new in it; recorded in it or later: a person confirms when it began)' : ''}` : ''}${rule.onsetAtLeast ? `, diagnosed at least ${rule.onsetAtLeast} before ${anchorText(rule.anchor)} (by its onset; with no onset, recorded by then; a partial or missing date that cannot tell: unknown)` : ''}${rule.unlessResolvedFor ? `, unless resolved more than ${rule.unlessResolvedFor} ago` : ''}${rule.includeFindings ? ' (also coded findings and report conclusions)' : ''}; none recorded: not present`;
+      return `a Condition in ${valueSets(rule.valueSets)}${rule.status === 'active' ? ', active' : ''}${windowed(rule) ? `, ${rule.withinBy === 'onset' ? 'starting' : 'present'} ${side(rule)}${rule.withinBy === 'onset' ? ' (by its onset; with none, recorded before the window: not new in it; recorded in it or later: a person confirms when it began)' : ''}` : ''}${rule.onsetAtLeast ? `, diagnosed at least ${rule.onsetAtLeast} before ${anchorText(rule.anchor)} (by its onset; with no onset, recorded by then; a partial or missing date that cannot tell: unknown)` : ''}${rule.unlessResolvedFor ? `, unless resolved more than ${rule.unlessResolvedFor} ago` : ''}${rule.includeFindings ? ' (also coded findings and report conclusions)' : ''}; none recorded: not present`;
     case 'lab':
       return `${rule.select === 'ever' ? 'any result of' : 'the latest'} ${analyte(rule.analyte)}${rule.select === 'latest' ? ` within ${rule.lookback ?? t.analytes.get(rule.analyte)?.def.lookback ?? '30d'} before ${anchorText(rule.anchor)}` : ''} ${compareText(rule.compare)}${rule.notAfterMedication ? ` (not counting results within ${rule.notAfterMedication.within} after ${classes(rule.notAfterMedication.classes)})` : ''}${rule.persistsFor ? `, and so a result at least ${rule.persistsFor} older` : ''}; no usable result: ${rule.absentIs === 'false' ? 'not present' : 'unknown'}`;
     case 'medication':
-      return `${classes(rule.classes)}${rule.systemicOnly ? ' (systemic)' : ''}${rule.ongoing ? ' ongoing' : ''}${rule.within ? ` ${side(rule)}` : ''}${rule.minDuration ? `, for at least ${rule.minDuration} in all` : ''}${rule.maxDuration ? `, for at most ${rule.maxDuration} in all (an exposure whose end, route or dose is not recorded and could make it longer: unknown)` : ''}${rule.prednisoneMgPerDay ? `, at ${rule.prednisoneMgPerDay.op} ${rule.prednisoneMgPerDay.value} mg/day prednisone-equivalent` : ''}${rule.routes ? `, given ${rule.routes.join(' or ')} (no route recorded: review)` : ''}${rule.doseMgPerDay ? `, at ${rule.doseMgPerDay.op} ${rule.doseMgPerDay.value} mg/day` : ''}${rule.stableFor ? `, the same dose every day for ${rule.stableFor}` : ''}`;
+      return `${classes(rule.classes)}${rule.systemicOnly ? ' (systemic)' : ''}${rule.ongoing ? ' ongoing' : ''}${windowed(rule) ? ` ${side(rule)}` : ''}${rule.minDuration ? `, for at least ${rule.minDuration} in all` : ''}${rule.maxDuration ? `, for at most ${rule.maxDuration} in all (an exposure whose end, route or dose is not recorded and could make it longer: unknown)` : ''}${rule.prednisoneMgPerDay ? `, at ${rule.prednisoneMgPerDay.op} ${rule.prednisoneMgPerDay.value} mg/day prednisone-equivalent` : ''}${rule.routes ? `, given ${rule.routes.join(' or ')} (no route recorded: review)` : ''}${rule.doseMgPerDay ? `, at ${rule.doseMgPerDay.op} ${rule.doseMgPerDay.value} mg/day` : ''}${rule.stableFor ? `, the same dose every day for ${rule.stableFor}` : ''}`;
     case 'washout':
       return `none of ${[...rule.medicationClasses.map((c) => classes([c])), ...rule.vaccineValueSets.map((v) => t.valueSetDefs.get(v)?.display ?? v)].join(', ')} within ${rule.window} before ${anchorText(rule.anchor)}${rule.prednisoneMgPerDayAbove !== undefined ? ` (corticosteroids above ${rule.prednisoneMgPerDayAbove} mg/day prednisone-equivalent)` : ''}`;
     case 'immunization':
-      return `an immunization in ${valueSets(rule.valueSets)}${rule.within ? ` ${side(rule)}` : ''}`;
+      return `an immunization in ${valueSets(rule.valueSets)}${windowed(rule) ? ` ${side(rule)}` : ''}`;
     case 'procedure':
       if (rule.planned) {
         return `a planned procedure in ${valueSets(rule.valueSets)} (a standing ServiceRequest, or a Procedure in preparation)${rule.horizon ? ` scheduled within ${rule.horizon} after ${anchorText(rule.anchor)}` : ''}; a draft, on-hold or proposed one, or one whose date has passed: a person confirms; none: not planned`;
       }
-      return `${rule.minCount > 1 ? `at least ${rule.minCount} procedures` : 'a procedure'} in ${valueSets(rule.valueSets)}${rule.within ? ` ${side(rule)}` : ''}${rule.maxInterval ? `, each within ${rule.maxInterval} of the previous` : ''}`;
+      return `${rule.minCount > 1 ? `at least ${rule.minCount} procedures` : 'a procedure'} in ${valueSets(rule.valueSets)}${windowed(rule) ? ` ${side(rule)}` : ''}${rule.maxInterval ? `, each within ${rule.maxInterval} of the previous` : ''}`;
     case 'encounter':
-      return `${rule.minCount > 1 ? `at least ${rule.minCount} ` : 'a '}${[...rule.classes, ...rule.types.map((k) => t.valueSetDefs.get(k)?.display ?? k)].join(' or ')} stay${rule.minCount > 1 ? 's' : ''} (Encounter)${rule.reasons.length > 0 ? ` for ${valueSets(rule.reasons)} (its reason or primary diagnosis; a secondary diagnosis or no reason recorded: a person confirms)` : ''}${rule.within ? ` within ${rule.within} before ${anchorText(rule.anchor)} (a stay with no period: unknown)` : ''}; none: not present`;
+      return `${rule.minCount > 1 ? `at least ${rule.minCount} ` : 'a '}${[...rule.classes, ...rule.types.map((k) => t.valueSetDefs.get(k)?.display ?? k)].join(' or ')} stay${rule.minCount > 1 ? 's' : ''} (Encounter)${rule.reasons.length > 0 ? ` for ${valueSets(rule.reasons)} (its reason or primary diagnosis; a secondary diagnosis or no reason recorded: a person confirms)` : ''}${windowed(rule) ? ` ${side(rule)} (a stay with no period: unknown)` : ''}; none: not present`;
     case 'family_history':
       return `a ${rule.relatives === 'any' ? '' : `${rule.relatives} `}relative with ${valueSets(rule.valueSets)} (FamilyMemberHistory); none in a completed family history or "no known family history": not present; a relative's history unknown, only partial records${rule.absentIs === 'unknown' ? ', or no family history recorded' : ''}: unknown${rule.absentIs === 'false' ? '; no family history recorded: not present' : ''}`;
     case 'allergy':
@@ -98,7 +101,7 @@ export function explainRule(rule: Rule, t: Terminology, anchors: readonly Anchor
     case 'computed':
       return `${rule.formula} computed from ${Object.entries(rule.inputs).map(([input, key]) => `${input} = the latest ${analyte(key)}`).join(', ')}, ${compareText(rule.compare)}; an input missing: unknown`;
     case 'medication_count':
-      return `${rule.min !== undefined && rule.max !== undefined ? `${rule.min} to ${rule.max}` : rule.min !== undefined ? `at least ${rule.min}` : `at most ${rule.max ?? 0}`} ${rule.count === 'ingredients' ? 'distinct drugs' : rule.count === 'classes' ? 'drug classes' : `courses (a gap of ${rule.gap} starts a new one)`} of ${classes(rule.classes)}${rule.within ? ` ${side(rule)}` : ' before ' + anchorText(rule.anchor)}`;
+      return `${rule.min !== undefined && rule.max !== undefined ? `${rule.min} to ${rule.max}` : rule.min !== undefined ? `at least ${rule.min}` : `at most ${rule.max ?? 0}`} ${rule.count === 'ingredients' ? 'distinct drugs' : rule.count === 'classes' ? 'drug classes' : `courses (a gap of ${rule.gap} starts a new one)`} of ${classes(rule.classes)}${windowed(rule) ? ` ${side(rule)}` : ' before ' + anchorText(rule.anchor)}`;
     case 'answer':
       return `the latest ${analyte(rule.observation)}${rule.lookback ? ` within ${rule.lookback}` : ''} answered ${valueSets(rule.in)}; no result: unknown; another coded answer: not met`;
   }

@@ -62,6 +62,8 @@ export function ruleReference(): string {
     'declares in `anchors` (`- { id: first-dose, display: first dose of study drug }`), given at screening',
     'or read from the record (see [Anchors](#anchors) at the end). A `within` window lies before its anchor,',
     'or after it with `direction: after` ("within 6 months after the last dose of adjuvant chemotherapy").',
+    '`direction: after` with no `within` is any time after the anchor, up to the screening date (nothing',
+    'later is read): "an exacerbation after the first treatment". It needs an anchor before screening, not `asOf`.',
     '',
   ];
   for (const option of root.oneOf ?? []) {

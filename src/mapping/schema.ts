@@ -169,9 +169,18 @@ const comparisonOp = z.enum(['<', '<=', '>', '>=']);
 export type WindowDirection = 'before' | 'after';
 const directionSchema = z.enum(['before', 'after'], { message: 'direction is before (the default) or after the anchor' }).default('before');
 /** `direction: after` only says something about a `within` window. */
-const afterNeedsWithin: [(r: { within?: string; direction?: WindowDirection }) => boolean, { message: string; path: string[] }] = [
-  (r) => r.direction !== 'after' || r.within !== undefined,
-  { message: 'direction: after needs within (how long after the anchor)', path: ['direction'] },
+/**
+ * After an anchor without `within` is "any time after it", up to the as-of date. Not after the
+ * screening date itself (no data is read there), nor for a planned procedure (its `horizon` says
+ * how soon).
+ */
+const afterNeedsWithin: [(r: { within?: string; direction?: WindowDirection; anchor?: AnchorName; planned?: boolean }) => boolean, { message: string; path: string[] }] = [
+  (r) => r.direction !== 'after' || r.within !== undefined || ((r.anchor ?? 'asOf') !== 'asOf' && r.planned !== true),
+  {
+    message:
+      'direction: after without within is any time after the anchor up to the screening date, so it needs an anchor before screening (one read from the record, or one given at screening), not asOf; a planned procedure takes horizon instead',
+    path: ['direction'],
+  },
 ];
 
 const labCompareSchema = z.union([

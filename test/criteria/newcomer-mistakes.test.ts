@@ -70,6 +70,15 @@ describe('eligo validate says what to write instead', () => {
     expect(run.stderr).toMatch(/doseMgPerDay: unknown field "unit": a daily dose is in mg: \{ op, value \} with the value in mg/);
   });
 
+  it('takes "any time after" a record anchor as direction: after with no within, and refuses it after the screening date', async () => {
+    const ok = await validateWith('trials/dapa-hf.yaml', 'within: 12w, withinBy: onset } }', 'within: 12w, withinBy: onset } }\n  - { id: dh.inc.after_screening, type: inclusion, text: x, rule: { kind: condition, valueSets: [heart_failure], direction: after } }');
+    expect(ok.code).toBe(2);
+    expect(ok.stderr).toMatch(/direction: after without within is any time after the anchor up to the screening date, so it needs an anchor before screening \(one read from the record, or one given at screening\), not asOf/);
+    // The shipped mg-cart writes its anchors this way, and validates.
+    const shipped = await cli('validate', '--mappings', path.join(ROOT, 'mappings'));
+    expect(shipped.code).toBe(0);
+  });
+
   it('suggests ">=" for "=>"', async () => {
     const run = await validateWith('trials/surmount-1.yaml', 'op: ">=", value: 6.5', 'op: "=>", value: 6.5');
     expect(run.stderr).toMatch(/did you mean ">="\?/);

@@ -91,7 +91,7 @@ describe('CheckMate 057 (NCT01673867) from its mapping file', () => {
       const r = prior(eligible());
       expect(r.status).toBe('review');
       expect(r.confirm).toMatch(/recurrence or progression during or after this platinum doublet/);
-      expect(r.explanation).toMatch(/1 courses of Platinum compounds .* within 100 years after the first diagnosis of distant metastasis \(2025-08-20\)/);
+      expect(r.explanation).toMatch(/1 courses of Platinum compounds .* any time after the first diagnosis of distant metastasis \(2025-08-20\) \(to the as-of date 2026-06-15\)/);
       expect(r.evidence).toEqual(expect.arrayContaining([expect.objectContaining({ value: 'carboplatin', date: '2025-09-10', note: 'anchor: the first platinum dose after the metastatic diagnosis' })]));
     });
 
