@@ -30,6 +30,9 @@ const infusions = (rxnorm: string, display: string, start: string, cycles: numbe
 const carboplatin = (start: string, cycles: number): Record<string, unknown>[] => infusions('40048', 'carboplatin', start, cycles);
 /** Carboplatin with pemetrexed on the same days: a platinum doublet. */
 const doublet = (start: string, cycles: number): Record<string, unknown>[] => [...carboplatin(start, cycles), ...infusions('68446', 'pemetrexed', start, cycles)];
+/** An mCODE Cancer Stage Group observation (LOINC 21908-9) with an AJCC stage code. */
+const stageGroup = (code: string, display: string, effective = '2025-08-20'): Record<string, unknown> =>
+  lab('21908-9', 'Stage group.clinical Cancer', { effectiveDateTime: `${effective}T09:00:00Z`, valueCodeableConcept: { coding: [{ system: 'http://cancerstaging.org', code, display }] } });
 const ecog = (answer: string, display: string): Record<string, unknown> => lab('89247-1', 'ECOG Performance Status score', { valueCodeableConcept: { coding: [{ system: 'http://loinc.org', code: answer, display }] } });
 
 /** Adenocarcinoma of the lung with bone metastases, four cycles of carboplatin and pemetrexed last autumn, ECOG 1. */
@@ -101,7 +104,7 @@ describe('CheckMate 057 (NCT01673867) from its mapping file', () => {
       expect(prior([...eligible(), ...doublet('2026-01-01', 1)]).status).toBe('review');
     });
 
-    it('asks a person about platinum with no distant metastasis on record (stage IIIB is not coded), and is not met without any platinum', () => {
+    it('asks a person about platinum with no distant metastasis on record (a stage group is not read as an anchor), and is not met without any platinum', () => {
       const locallyAdvanced = eligible().filter((r) => !JSON.stringify(r).includes('C79.51'));
       const r = prior(locallyAdvanced);
       expect(r.status).toBe('review');
@@ -114,6 +117,41 @@ describe('CheckMate 057 (NCT01673867) from its mapping file', () => {
       const r = prior([...eligible().filter((x) => !JSON.stringify(x).includes('C79.51')), undated]);
       expect(r.status).toBe('unknown');
       expect(r.explanation).toMatch(/the first diagnosis of distant metastasis cannot be dated/);
+    });
+  });
+  describe('stage IIIB/IV from the stage group', () => {
+    const nsclc = (resources: Record<string, unknown>[]): NonNullable<ReturnType<typeof screen>['criteria'][number]> => {
+      const found = screen(resources).criteria.find((c) => c.id === 'cm.inc.nsclc');
+      if (!found) throw new Error('no cm.inc.nsclc');
+      return found;
+    };
+    const noMetastasis = (): Record<string, unknown>[] => eligible().filter((r) => !JSON.stringify(r).includes('C79.51'));
+
+    it('reads stage IIIC or IV as stage IIIB/IV with no metastasis coded: only the line of therapy is left to a person', () => {
+      for (const [code, display] of [['4A', 'IVA'], ['3C', 'IIIC']] as const) {
+        const r = nsclc([...noMetastasis(), stageGroup(code, display)]);
+        expect(r.status).toBe('review');
+        expect(r.confirm).toMatch(/second or third line/);
+        expect(r.confirm).not.toMatch(/recurrent|T3 N2/);
+      }
+    });
+
+    it('asks a person to check T and N for an 8th-edition IIIB, and about recurrence after multimodal therapy for a lower stage', () => {
+      expect(nsclc([...noMetastasis(), stageGroup('3B', 'IIIB')]).confirm).toMatch(/T3 N2 is IIIB/);
+      const lower = nsclc([...noMetastasis(), stageGroup('2A', 'IIA')]);
+      expect(lower.status).toBe('review');
+      expect(lower.confirm).toMatch(/recurrent or progressive disease after multimodal therapy/);
+      expect(lower.confirm).not.toMatch(/T3 N2/);
+    });
+
+    it('lets distant metastases on record decide even when an earlier stage group was lower', () => {
+      const r = nsclc([...eligible(), stageGroup('2A', 'IIA', '2024-01-10')]);
+      expect(r.confirm).not.toMatch(/recurrent|T3 N2/);
+    });
+
+    it('does not read a stage group from another code system as stage IIIB/IV', () => {
+      const local = lab('21908-9', 'Stage group.clinical Cancer', { valueCodeableConcept: { coding: [{ system: 'http://example.org/local-stage', code: 'IV', display: 'IV' }] } });
+      expect(nsclc([...noMetastasis(), local]).confirm).toMatch(/recurrent or progressive/);
     });
   });
 });
