@@ -1,5 +1,5 @@
 import { EligoError } from '../errors/eligo-error';
-import { referencedNames, validateMappings } from '../mapping/compile';
+import { ingredientForClassWarnings, referencedNames, validateMappings } from '../mapping/compile';
 import { trialWarnings, unusedTerminology } from '../mapping/static-checks';
 import { explainAnchor, explainCriterion } from '../mapping/explain';
 import { Terminology } from '../mapping/terminology';
@@ -15,7 +15,7 @@ export function validateCommand(mappingsDir: string | undefined, io: CliIo, expl
     return EXIT_USAGE;
   }
   // Likely mistakes that can also be right: said, not refused.
-  const warnings = mappings ? placeIssues(mappings.trials.flatMap(trialWarnings), mappings) : [];
+  const warnings = mappings ? placeIssues([...mappings.trials.flatMap(trialWarnings), ...ingredientForClassWarnings(mappings)], mappings) : [];
   for (const warning of warnings) io.err(`warning: ${formatIssue(warning)}\n`);
   if (explain !== undefined && mappings) {
     const trial = mappings.trials.find((x) => x.def.id === explain);

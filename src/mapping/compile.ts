@@ -337,6 +337,36 @@ export function referencedNames(mappings: LoadedMappings): Set<string> {
   return used;
 }
 
+/**
+ * A medication rule's `classes` also take an ingredient key, so `classes: [insulin]` (one
+ * ingredient) for the class `insulins` is valid and silently narrower: the commonest slip found
+ * writing a trial. Said as a warning where an ingredient is named and a class whose key begins
+ * with it exists; naming the ingredient alone can be what is meant.
+ */
+export function ingredientForClassWarnings(mappings: LoadedMappings): MappingIssue[] {
+  const t = mappings.terminology;
+  const warnings: MappingIssue[] = [];
+  for (const trial of mappings.trials) {
+    const rules = [
+      ...trial.def.criteria.map((c, i) => ({ rule: c.rule, at: ['criteria', i, 'rule'] as (string | number)[] })),
+      ...trial.def.anchors.flatMap((a, i) => (a.fromRecord ? [{ rule: a.fromRecord.rule, at: ['anchors', i, 'fromRecord', 'rule'] as (string | number)[] }] : [])),
+    ];
+    for (const { rule, at } of rules) {
+      for (const ref of references(rule, at)) {
+        if (ref.kind !== 'medicationClass' || !t.ingredients[ref.name] || t.medicationClasses[ref.name]) continue;
+        const classes = Object.keys(t.medicationClasses).filter((key) => key !== ref.name && key.startsWith(ref.name));
+        if (classes.length === 0) continue;
+        warnings.push({
+          file: trial.file,
+          path: formatPath(ref.at),
+          message: `"${ref.name}" is one ingredient, not a class; the class ${classes.map((c) => `"${c}"`).join(' or ')} holds more: write it for the class, or keep "${ref.name}" for that ingredient alone`,
+        });
+      }
+    }
+  }
+  return warnings;
+}
+
 /** Validation without throwing: every problem in every file, for `eligo validate`. */
 export function validateMappings(dir?: string): { mappings?: LoadedMappings; issues: MappingIssue[] } {
   let mappings: LoadedMappings;

@@ -32,6 +32,20 @@ export function checkTerminologyUnits(mappings: LoadedMappings): MappingIssue[] 
   return issues;
 }
 
+/**
+ * An amount written without its volume ("mmol" for a glucose in mmol/L) is the commonest unit
+ * slip: the same amount per litre or decilitre, when that converts, is what was meant.
+ */
+function perVolume(unit: string, analyte: AnalyteDef): string | undefined {
+  if (unit.includes('/')) return undefined;
+  return [`${unit}/L`, `${unit}/dL`].find((candidate) => unitProblem(candidate) === undefined && convertsTo(candidate, analyte) === undefined);
+}
+
+/** ucum-lhc begins its messages with "Sorry."; a validation message says what is wrong, not that. */
+function withoutApology(message: string): string {
+  return message.replace(/\bSorry\.\s*/g, '');
+}
+
 /** Whether a value in `unit` can be compared with results of the analyte. */
 function convertsTo(unit: string, analyte: AnalyteDef): string | undefined {
   if (analyte.conversions.some((c) => c.from === unit)) return undefined;
@@ -68,7 +82,11 @@ export function checkTrialUnits(trial: LoadedTrial, terminology: Terminology): M
         const unit = rule.compare.unit;
         const problem = unitProblem(unit) ?? convertsTo(unit, def);
         if (problem) {
-          push([...at, 'compare', 'unit'], `unit "${unit}" cannot be compared with ${def.display} (in "${def.unit}"): ${problem}; write the threshold in "${def.unit}" or a unit that converts to it${def.conversions.length ? `, or one of the declared scales ${def.conversions.map((c) => `"${c.from}"`).join(', ')}` : ''}`);
+          const nearby = perVolume(unit, def);
+          push(
+            [...at, 'compare', 'unit'],
+            `unit "${unit}" cannot be compared with ${def.display} (in "${def.unit}"): ${withoutApology(problem)}; write the threshold in ${nearby ? `"${nearby}" (an amount per volume, as results are reported), ` : ''}"${def.unit}" or a unit that converts to it${def.conversions.length ? `, or one of the declared scales ${def.conversions.map((c) => `"${c.from}"`).join(', ')}` : ''}`,
+          );
         }
         return;
       }

@@ -32,6 +32,12 @@ describe('eligo validate says what to write instead', () => {
     expect(run.stderr).toMatch(/^warning: .*mg-cart\.yaml:\d+:\d+: criteria\[\d+\]\.rule: exclusion mg\.exc\.cns .*wrap what excludes in \{ kind: not, rule: \.\.\. \}/m);
   });
 
+  it('warns about an ingredient named where its class was meant (insulin for insulins), with the class to write', async () => {
+    const run = await validateWith('trials/sota-met.yaml', '- { kind: medication, classes: [insulins], maxDuration: 1mo }', '- { kind: medication, classes: [insulin], maxDuration: 1mo }');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^warning: .*sota-met\.yaml:\d+:\d+: criteria\[\d+\]\.rule\.[^:]*classes\[0\]: "insulin" is one ingredient, not a class; the class "insulins" holds more/m);
+  });
+
   it('does not warn about an exclusion worded as an absence', async () => {
     const run = await validateWith(
       'trials/mg-cart.yaml',

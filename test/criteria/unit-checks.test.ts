@@ -38,6 +38,13 @@ describe('unit checks when the mappings load', () => {
     expect(issues[0]?.message).toMatch(/unit "mL\/min" cannot be compared with Estimated glomerular filtration rate .* \(in "mL\/min\/\{1\.73_m2\}"\).*write the threshold in "mL\/min\/\{1\.73_m2\}"/);
   });
 
+  it('suggests the amount per litre for an amount written without its volume (glucose in mmol), without the library\'s apology', () => {
+    const issues = issuesOf(`  - id: u.exc.fpg\n    type: exclusion\n    text: FPG > 15 mmol/L\n    rule: { kind: not, rule: { kind: lab, analyte: fasting_glucose, compare: { op: ">", value: 15, unit: mmol } } }\n`);
+    expect(issues.map((i) => i.path)).toEqual(['criteria[0].rule.rule.compare.unit']);
+    expect(issues[0]?.message).toMatch(/write the threshold in "mmol\/L" \(an amount per volume/);
+    expect(issues[0]?.message).not.toMatch(/Sorry/);
+  });
+
   it('refuses a unit that is not UCUM (kgm2)', () => {
     const issues = issuesOf(`  - id: u.inc.bmi\n    type: inclusion\n    text: BMI >= 30\n    rule: { kind: computed, formula: bmi, inputs: { weight: body_weight, height: body_height }, compare: { op: ">=", value: 30, unit: kgm2 } }\n`);
     expect(issues.map((i) => i.path)).toEqual(['criteria[0].rule.compare.unit']);
