@@ -161,7 +161,7 @@ function evidenceOf(c: Candidate, display: string): EvidenceItem {
 
 /** Keeps the candidates in the event rule's own window (if it has one); one that may fall either side is undecided. */
 function inWindow(rule: AnchorEventRule, ctx: EvalContext, found: { candidates: Candidate[]; later: string[] }): { candidates: Candidate[]; later: string[] } {
-  const window = rule.kind === 'lab' ? undefined : windowOf(ctx, rule);
+  const window = rule.kind === 'lab' || rule.kind === 'answer' ? undefined : windowOf(ctx, rule);
   if (!window) return found;
   const kept: Candidate[] = [];
   for (const c of found.candidates) {
@@ -290,6 +290,22 @@ function candidatesOf(from: AnchorFromRecord, ctx: EvalContext): { candidates: C
         add(judged.truth === 'unknown' && c.undated === undefined ? { ...c, undated: 'it cannot be read, so whether it qualifies is not known' } : c);
       }
       break;
+    case 'answer': {
+      // Every result answered in the sets is an event, not only the latest: "the first stage IIIB or IV".
+      const analyte = ctx.analyte(rule.observation);
+      for (const r of ctx.results(rule.observation)) {
+        const value = r.fact.value;
+        const concept = value?.kind === 'coded' || value?.kind === 'qualitative' ? value.concept : undefined;
+        const words = value?.kind === 'string' || value?.kind === 'qualitative' ? value.text : undefined;
+        const m = concept ? matchAny(ctx, rule.in, concept) : undefined;
+        if (!m && !(concept === undefined && words !== undefined)) continue;
+        const label = m && concept ? `${analyte.def.display}: ${conceptLabel(concept, m.matched)}` : `${analyte.def.display}: "${(words ?? '').slice(0, 80)}"`;
+        // An answer in words only may be one of the listed answers: a person reads it before anything counts from it.
+        const confirm = !m ? `${label} is answered in words only: confirm it is ${valueSetNames(ctx, rule.in)}` : textOnly(m) || r.byText ? byName(label) : undefined;
+        add(dated({ reference: r.fact.reference, label, ...(confirm ? { confirm } : {}) }, r.fact.date, 'no effective date'));
+      }
+      break;
+    }
   }
   return { candidates, later };
 }
@@ -308,5 +324,7 @@ function picked(rule: AnchorEventRule, ctx: EvalContext): string {
       return `an Immunization in ${valueSetNames(ctx, rule.valueSets)}`;
     case 'lab':
       return `a qualifying ${ctx.analyte(rule.analyte).def.display} result`;
+    case 'answer':
+      return `${ctx.analyte(rule.observation).def.display} answered ${valueSetNames(ctx, rule.in)}`;
   }
 }

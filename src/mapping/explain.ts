@@ -17,7 +17,8 @@ export function explainAnchor(anchor: AnchorDeclaration, terminology: Terminolog
   if (!from) return `[anchor] ${anchor.id}: ${anchor.display}, given at screening (--anchor ${anchor.id}=YYYY-MM-DD); not given: windows count from screening`;
   const which = from.date === 'end' ? 'its end (abatement, the end of an exposure)' : 'its start (onset, the start of an exposure, the date performed or taken)';
   // What "none recorded" means for the event rule is said for the anchor as a whole below.
-  const events = explainRule(from.rule, terminology, anchors).replace(/; none recorded: not present$/, '');
+  // An answer rule reads the latest answer; as an anchor it picks every result answered so.
+  const events = (from.rule.kind === 'answer' ? explainRule(from.rule, terminology, anchors).replace(/^the latest (.*?) answered (.*?); no result: unknown; another coded answer: not met$/, 'a $1 result answered $2') : explainRule(from.rule, terminology, anchors)).replace(/; none recorded: not present$/, '');
   return `[anchor] ${anchor.id}: ${anchor.display}, read from the record: the ${from.take} of\n${indent(events, '  ')}\n  dated by ${which}; none in the record: ${from.absentIs === 'false' ? 'every rule counting from it is not met' : 'unknown'}; one undated, unended or unreadable that could be the ${from.take}: unknown`;
 }
 

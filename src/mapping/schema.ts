@@ -744,7 +744,7 @@ const scoreItemSchema: z.ZodType<ScoreItem, unknown> = z.lazy(() =>
 export { ruleSchema };
 
 /** The rule kinds that can pick an anchor event out of the record, and what each may say to pick it. */
-export const ANCHOR_EVENT_KINDS = ['condition', 'medication', 'procedure', 'immunization', 'lab'] as const;
+export const ANCHOR_EVENT_KINDS = ['condition', 'medication', 'procedure', 'immunization', 'lab', 'answer'] as const;
 
 /**
  * A rule that picks the events an anchor is read from: one of ANCHOR_EVENT_KINDS, with the fields
@@ -754,7 +754,7 @@ export const ANCHOR_EVENT_KINDS = ['condition', 'medication', 'procedure', 'immu
 export type AnchorEventRule = Extract<Rule, { kind: (typeof ANCHOR_EVENT_KINDS)[number] }>;
 const anchorEventRuleSchema = ruleSchema.superRefine((rule, ctx) => {
   if (!(ANCHOR_EVENT_KINDS as readonly string[]).includes(rule.kind)) {
-    ctx.addIssue({ code: 'custom', path: ['kind'], message: `an anchor is read from a ${ANCHOR_EVENT_KINDS.slice(0, -1).join(', ')} or ${ANCHOR_EVENT_KINDS[ANCHOR_EVENT_KINDS.length - 1]} rule, not a ${rule.kind} rule` });
+    ctx.addIssue({ code: 'custom', path: ['kind'], message: `an anchor is read from a ${ANCHOR_EVENT_KINDS.slice(0, -1).join(', ')} or ${ANCHOR_EVENT_KINDS[ANCHOR_EVENT_KINDS.length - 1]} rule, not ${/^[aeiou]/.test(rule.kind) ? 'an' : 'a'} ${rule.kind} rule` });
     return;
   }
   const unused: string[] = [];
@@ -781,6 +781,9 @@ const anchorEventRuleSchema = ruleSchema.superRefine((rule, ctx) => {
     not('notAfterMedication', rule.notAfterMedication !== undefined);
     not('persistsFor', rule.persistsFor !== undefined);
     not('absentIs', rule.absentIs !== 'unknown');
+  } else if (rule.kind === 'answer') {
+    // Every result with a listed answer is an event ("the first stage IIIB or IV"), not the latest one.
+    not('lookback', rule.lookback !== undefined);
   }
   for (const field of unused) {
     ctx.addIssue({ code: 'custom', path: [field], message: `${field} does not pick an anchor event: an anchor is one event, picked by its codes, status, route and window; write ${field} in the rule that counts from the anchor` });

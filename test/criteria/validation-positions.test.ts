@@ -162,7 +162,10 @@ describe('anchors read from the record, refused when the mappings load', () => {
 
   it('refuses a rule kind that picks no event, and fields that weigh many events together', () => {
     expect(issuesOf('  - { id: old, display: old, fromRecord: { rule: { kind: age, min: 18 }, take: first } }\n')).toEqual([
-      'anchors[0].fromRecord.rule.kind: an anchor is read from a condition, medication, procedure, immunization or lab rule, not a age rule',
+      'anchors[0].fromRecord.rule.kind: an anchor is read from a condition, medication, procedure, immunization, lab or answer rule, not an age rule',
+    ]);
+    expect(issuesOf('  - { id: staged, display: staged, fromRecord: { rule: { kind: answer, observation: ecog, in: [ecog_0], lookback: 30d }, take: first } }\n')).toEqual([
+      'anchors[0].fromRecord.rule.lookback: lookback does not pick an anchor event: an anchor is one event, picked by its codes, status, route and window; write lookback in the rule that counts from the anchor',
     ]);
     expect(issuesOf('  - { id: steroids, display: steroids, fromRecord: { rule: { kind: medication, classes: [corticosteroids_systemic], minDuration: 3mo }, take: first } }\n')).toEqual([
       expect.stringMatching(/^anchors\[0\]\.fromRecord\.rule\.minDuration: minDuration does not pick an anchor event.*write minDuration in the rule that counts from the anchor/),

@@ -104,12 +104,39 @@ describe('CheckMate 057 (NCT01673867) from its mapping file', () => {
       expect(prior([...eligible(), ...doublet('2026-01-01', 1)]).status).toBe('review');
     });
 
-    it('asks a person about platinum with no distant metastasis on record (a stage group is not read as an anchor), and is not met without any platinum', () => {
+    it('counts the course after a stage IIIB/IV staging when no metastasis is coded, and asks a person only about the progression', () => {
       const locallyAdvanced = eligible().filter((r) => !JSON.stringify(r).includes('C79.51'));
-      const r = prior(locallyAdvanced);
-      expect(r.status).toBe('review');
-      expect(r.confirm).toMatch(/no distant metastasis on record: stage IIIB/);
+      const staged = prior([...locallyAdvanced, stageGroup('3B', 'IIIB', '2025-08-25')]);
+      expect(staged.status).toBe('review');
+      expect(staged.confirm).toMatch(/recurrence or progression during or after this platinum doublet/);
+      expect(staged.confirm).not.toMatch(/locoregional/);
+      expect(staged.evidence).toEqual(expect.arrayContaining([expect.objectContaining({ note: 'anchor: the first stage group of IIIB or IV' })]));
+      // Staged after the chemotherapy: that course was not for advanced disease.
+      expect(prior([...locallyAdvanced, stageGroup('4A', 'IVA', '2026-03-01')]).status).toBe('not_met');
+      // Two courses after the staging: not one regimen.
+      expect(prior([...locallyAdvanced, stageGroup('3C', 'IIIC', '2025-08-25'), ...doublet('2026-03-02', 2)]).status).toBe('not_met');
+    });
+
+    it('asks a person about a locoregional recurrence only below stage IIIB, and is unknown with no stage on record', () => {
+      const locallyAdvanced = eligible().filter((r) => !JSON.stringify(r).includes('C79.51'));
+      const early = prior([...locallyAdvanced, stageGroup('2A', 'IIA', '2024-03-01')]);
+      expect(early.status).toBe('review');
+      expect(early.confirm).toMatch(/no distant metastasis or stage IIIB\/IV on record: a locoregional recurrence/);
+      const unstaged = prior(locallyAdvanced);
+      expect(unstaged.status).toBe('unknown');
+      expect(unstaged.missing?.join(' ')).toMatch(/TNM stage group/);
       expect(prior(locallyAdvanced.filter((x) => x.resourceType !== 'MedicationAdministration')).status).toBe('not_met');
+    });
+
+    it('reads a stage written in words only as an anchor a person confirms, and an undated stage group as unknown', () => {
+      const locallyAdvanced = eligible().filter((r) => !JSON.stringify(r).includes('C79.51'));
+      const inWords = lab('21908-9', 'Stage group.clinical Cancer', { effectiveDateTime: '2025-08-25T09:00:00Z', valueString: 'Stage IIIB' });
+      const words = prior([...locallyAdvanced, inWords]);
+      expect(words.status).toBe('review');
+      expect(words.confirm).toMatch(/"Stage IIIB" is answered in words only: confirm it is stage IIIB/);
+      const undated = { ...stageGroup('3C', 'IIIC'), effectiveDateTime: undefined, issued: undefined };
+      const r = prior([...locallyAdvanced, undated]);
+      expect(r.status).toBe('unknown');
     });
 
     it('is unknown when the metastasis has no onset date: what came after it cannot be told', () => {
