@@ -43,6 +43,8 @@ function kindsRead(rule: LeafRule): readonly DataKind[] {
     case 'computed':
       return ['Patient', ...LAB_KINDS];
     case 'medication':
+      // The conditions whose days are left out may be among what could not be read.
+      return rule.notDuring ? [...MEDICATION_KINDS, 'Condition'] : MEDICATION_KINDS;
     case 'medication_count':
       return MEDICATION_KINDS;
     case 'washout':
@@ -124,6 +126,8 @@ function concerns(rule: LeafRule, gap: DataGap, ctx: EvalContext): boolean {
     case 'computed':
       return isAnalyte(ctx, concept, Object.values(rule.inputs));
     case 'medication':
+      if (gap.kind === 'Condition') return rule.notDuring !== undefined && matchAny(ctx, rule.notDuring, concept) !== undefined;
+      return inClasses(ctx, concept, rule.classes);
     case 'medication_count':
       return inClasses(ctx, concept, rule.classes);
     case 'washout':

@@ -69,6 +69,9 @@ function* references(rule: Rule, at: (string | number)[]): Generator<{ kind: Ref
       }
       return;
     case 'medication':
+      for (const [i, name] of (rule.notDuring ?? []).entries()) yield { kind: 'valueSet', name, at: [...at, 'notDuring', i] };
+      for (const [i, name] of rule.classes.entries()) yield { kind: 'medicationClass', name, at: [...at, 'classes', i] };
+      return;
     case 'medication_count':
       for (const [i, name] of rule.classes.entries()) yield { kind: 'medicationClass', name, at: [...at, 'classes', i] };
       return;

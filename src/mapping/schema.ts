@@ -285,6 +285,12 @@ export interface MedicationRule {
   doseMgPerDay?: { op: '<' | '<=' | '>' | '>='; value: number };
   /** The same daily dose, taken every day, for this long before the anchor ("stable for 3 months"). */
   stableFor?: string;
+  /**
+   * Days of exposure within a Condition of these value sets (from its onset to its abatement) are
+   * not counted by minDuration and maxDuration: "insulin for more than a month, except for
+   * gestational diabetes in pregnancy".
+   */
+  notDuring?: string[];
 }
 
 export interface WashoutRule {
@@ -564,10 +570,15 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
         routes: z.array(z.enum(['intravenous', 'oral', 'subcutaneous', 'intramuscular'])).min(1).optional(),
         doseMgPerDay: z.object({ op: comparisonOp, value: z.number().nonnegative() }).strict().optional(),
         stableFor: durationSchema.optional(),
+        notDuring: z.array(z.string()).min(1).optional(),
       })
       .strict()
       .refine(...afterNeedsWithin)
-      .refine((r) => r.maxDuration === undefined || r.stableFor === undefined, { message: 'maxDuration and stableFor do not go together: stableFor asks for every day of its span', path: ['maxDuration'] }),
+      .refine((r) => r.maxDuration === undefined || r.stableFor === undefined, { message: 'maxDuration and stableFor do not go together: stableFor asks for every day of its span', path: ['maxDuration'] })
+      .refine((r) => r.notDuring === undefined || r.minDuration !== undefined || r.maxDuration !== undefined, {
+        message: 'notDuring leaves out the days of exposure within those conditions, so it needs minDuration or maxDuration to count days ("insulin for at most 1 month outside gestational diabetes": maxDuration: 1mo)',
+        path: ['notDuring'],
+      }),
     z
       .object({
         kind: z.literal('washout'),
@@ -772,6 +783,7 @@ const anchorEventRuleSchema = ruleSchema.superRefine((rule, ctx) => {
     not('prednisoneMgPerDay', rule.prednisoneMgPerDay !== undefined);
     not('doseMgPerDay', rule.doseMgPerDay !== undefined);
     not('stableFor', rule.stableFor !== undefined);
+    not('notDuring', rule.notDuring !== undefined);
   } else if (rule.kind === 'procedure') {
     not('minCount', rule.minCount !== 1);
     not('maxInterval', rule.maxInterval !== undefined);

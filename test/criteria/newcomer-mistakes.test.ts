@@ -33,9 +33,15 @@ describe('eligo validate says what to write instead', () => {
   });
 
   it('warns about an ingredient named where its class was meant (insulin for insulins), with the class to write', async () => {
-    const run = await validateWith('trials/sota-met.yaml', '- { kind: medication, classes: [insulins], maxDuration: 1mo }', '- { kind: medication, classes: [insulin], maxDuration: 1mo }');
+    const run = await validateWith('trials/sota-met.yaml', '{ kind: medication, classes: [insulins], maxDuration: 1mo, notDuring', '{ kind: medication, classes: [insulin], maxDuration: 1mo, notDuring');
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/^warning: .*sota-met\.yaml:\d+:\d+: criteria\[\d+\]\.rule\.[^:]*classes\[0\]: "insulin" is one ingredient, not a class; the class "insulins" holds more/m);
+  });
+
+  it('refuses notDuring with no duration to count, saying which to add', async () => {
+    const run = await validateWith('trials/sota-met.yaml', '{ kind: medication, classes: [insulins], maxDuration: 1mo, notDuring: [gestational_diabetes_in_pregnancy] }', '{ kind: medication, classes: [insulins], notDuring: [gestational_diabetes_in_pregnancy] }');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/sota-met\.yaml:\d+:\d+: .*notDuring: notDuring leaves out the days of exposure within those conditions, so it needs minDuration or maxDuration/);
   });
 
   it('does not warn about an exclusion worded as an absence', async () => {

@@ -112,21 +112,32 @@ describe('SOTA-MET (NCT02926950) from its mapping file', () => {
       expect(insulinStatus([...pregnancy, insulinCourse('2021-01-01', '2021-03-01')])).toBe('not_met');
     });
 
-    it('asks a person where the language cannot count what lies outside the pregnancies: two of them, or insulin on both sides', () => {
+    it('leaves out the days of every pregnancy with gestational diabetes, and adds up what lies outside them', () => {
       const twoPregnancies = [gdm('2018-10-01', '2019-04-01'), insulinCourse('2018-11-01', '2019-04-01'), gdm('2022-11-01', '2023-05-02'), insulinCourse('2022-12-01', '2023-05-02')];
       const two = insulinResult(twoPregnancies);
-      expect(two.status).toBe('review');
-      expect(two.confirm).toMatch(/given in pregnancy for gestational diabetes/);
+      expect(two.status).toBe('met');
+      expect(two.evidence).toEqual(expect.arrayContaining([expect.objectContaining({ date: '2018-10-01', note: 'its days of exposure are not counted' })]));
+      // Three weeks before one pregnancy and three weeks after it: 44 days outside, more than a month in all.
       const bothSides = [gdm('2022-11-01', '2023-05-02'), insulinCourse('2022-12-01', '2023-05-02'), insulinCourse('2022-10-10', '2022-10-31'), insulinCourse('2023-05-03', '2023-05-24')];
-      expect(insulinStatus(bothSides)).toBe('review');
-      // Only the history code: the pregnancy is not dated.
-      expect(insulinStatus([insulinCourse('2023-01-10', '2023-04-15'), diagnosis('Z86.32', 'Personal history of gestational diabetes', '2024-01-15')])).toBe('review');
+      expect(insulinStatus(bothSides)).toBe('not_met');
+      expect(insulinStatus([gdm('2022-11-01', '2023-05-02'), insulinCourse('2022-10-20', '2022-10-31'), insulinCourse('2023-05-03', '2023-05-10')])).toBe('met');
     });
 
-    it('is unknown, saying what is missing, when the gestational diabetes was never closed: when the pregnancy ended is not recorded', () => {
-      const r = insulinResult([insulinCourse('2023-01-10', '2023-04-15'), gdm('2022-11-01')]);
-      expect(r.status).toBe('unknown');
-      expect(r.explanation).toMatch(/the end of the last gestational diabetes in pregnancy cannot be dated: .*it has not resolved/);
+    it('asks a person when only the history code says there was gestational diabetes: no pregnancy is dated', () => {
+      const r = insulinResult([insulinCourse('2023-01-10', '2023-04-15'), diagnosis('Z86.32', 'Personal history of gestational diabetes', '2024-01-15')]);
+      expect(r.status).toBe('review');
+      expect(r.confirm).toMatch(/given in pregnancy for gestational diabetes/);
+    });
+
+    it('is unknown, saying what is missing, when the gestational diabetes was never closed or has no onset', () => {
+      const open = insulinResult([insulinCourse('2023-01-10', '2023-04-15'), gdm('2022-11-01')]);
+      expect(open.status).toBe('unknown');
+      expect(open.explanation).toMatch(/between 0 and 96 days of exposure .*from 2022-11-01 has no abatement date/);
+      const undated = insulinResult([insulinCourse('2023-01-10', '2023-04-15'), { ...gdm('2022-11-01', '2023-05-02'), onsetDateTime: undefined }]);
+      expect(undated.status).toBe('unknown');
+      expect(undated.explanation).toMatch(/has no onset date/);
+      // Insulin far from the only pregnancy, never closed, still counts: more than a month before its onset.
+      expect(insulinStatus([insulinCourse('2019-01-10', '2019-04-15'), gdm('2022-11-01')])).toBe('not_met');
     });
   });
 

@@ -7,7 +7,8 @@ import { round } from '../lab-reading';
 import { AFTER_DISCONTINUATION, allOf, needsConfirmation, result, type RuleResult } from '../result';
 import { windowOf } from '../window';
 import { immunizationsIn } from './immunization';
-import { confirmTextOnly, type MatchKind } from './match';
+import { conditionPeriods, daysOutside, type ConditionPeriods, type DaySpans } from './condition-periods';
+import { confirmTextOnly, valueSetNames, type MatchKind } from './match';
 
 export interface MatchedExposure {
   exposure: MedicationExposure;
@@ -151,9 +152,11 @@ function classNames(ctx: EvalContext, classes: string[]): string {
 
 /** Total days covered by the union of intervals, clipped to the anchor. */
 function coveredDays(exposures: MatchedExposure[], untilDay: number): number {
-  return unionDays(
-    exposures.filter((e) => e.startDay !== undefined).map((e) => [e.startDay as number, Math.min(e.ongoing ? untilDay : (e.endDay ?? (e.startDay as number)), untilDay)]),
-  );
+  return unionDays(exposureSpans(exposures, untilDay));
+}
+
+function exposureSpans(exposures: MatchedExposure[], untilDay: number): DaySpans {
+  return exposures.filter((e) => e.startDay !== undefined).map((e) => [e.startDay as number, Math.min(e.ongoing ? untilDay : (e.endDay ?? (e.startDay as number)), untilDay)]);
 }
 
 /** A medication recognised only by its name is a finding a person confirms (CONVENTIONS.md "Codes the mapping does not list"). */
@@ -231,11 +234,14 @@ export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): Rule
     matches = matches.filter((m) => doseFilter(m, bound) === true);
     windowText += ` at ${bound.op} ${bound.value} mg/day prednisone equivalent`;
   }
+  // The schema allows notDuring only with a duration to count.
+  const excluded = rule.notDuring ? conditionPeriods(ctx, rule.notDuring, until) : undefined;
+  if (rule.notDuring) windowText += ` outside ${valueSetNames(ctx, rule.notDuring)}`;
   if (rule.maxDuration) {
-    const atMost = maxDurationOf(rule.maxDuration, ctx, what, windowText, window?.from, until, matches, [...maybe, ...undecidedDose.map((m) => ({ m, why: 'dose not readable' })), ...undated.map((m) => ({ m, why: 'no start date' }))]);
-    return rule.minDuration ? allOf([minDurationOf(rule.minDuration, ctx, what, windowText, until, matches, undecidedDose, undated), atMost]) : atMost;
+    const atMost = maxDurationOf(rule.maxDuration, ctx, what, windowText, window?.from, until, matches, [...maybe, ...undecidedDose.map((m) => ({ m, why: 'dose not readable' })), ...undated.map((m) => ({ m, why: 'no start date' }))], excluded);
+    return rule.minDuration ? allOf([minDurationOf(rule.minDuration, ctx, what, windowText, until, matches, undecidedDose, undated, excluded), atMost]) : atMost;
   }
-  if (rule.minDuration) return minDurationOf(rule.minDuration, ctx, what, windowText, until, matches, undecidedDose, undated);
+  if (rule.minDuration) return minDurationOf(rule.minDuration, ctx, what, windowText, until, matches, undecidedDose, undated, excluded);
   if (matches.length > 0) {
     const found = result('true', `${what}${windowText}: ${matches.slice(0, 3).map((m) => describe(m)).join(', ')}`, { evidence: matches.map((m) => m.evidence) });
     return confirmTextOnly(found, matchKinds(matches), what);
@@ -249,13 +255,31 @@ export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): Rule
   return result('false', `no ${what} recorded${windowText}`);
 }
 
-function minDurationOf(text: string, ctx: EvalContext, what: string, windowText: string, until: number, matches: MatchedExposure[], undecidedDose: MatchedExposure[], undated: MatchedExposure[]): RuleResult {
+function minDurationOf(
+  text: string,
+  ctx: EvalContext,
+  what: string,
+  windowText: string,
+  until: number,
+  matches: MatchedExposure[],
+  undecidedDose: MatchedExposure[],
+  undated: MatchedExposure[],
+  excluded?: ConditionPeriods,
+): RuleResult {
   const min = ctx.duration(text);
-  const days = coveredDays(matches, until);
+  const spans = exposureSpans(matches, until);
+  // Left-out conditions at their widest: the days surely outside them.
+  const days = unionDays(excluded ? daysOutside(spans, excluded.possibly) : spans);
   const needed = durationDays(min);
-  const evidence = matches.map((m) => m.evidence);
+  const evidence = [...matches.map((m) => m.evidence), ...(excluded?.evidence ?? [])];
   if (days >= needed) {
     return confirmTextOnly(result('true', `${what}: ${dayCount(days)} of exposure${windowText} (needed ${formatDuration(min)})`, { evidence }), matchKinds(matches), what);
+  }
+  if (excluded && unionDays(daysOutside(spans, excluded.surely)) >= needed) {
+    return result('unknown', `${what}: between ${days} and ${unionDays(daysOutside(spans, excluded.surely))} days of exposure${windowText}, needed ${formatDuration(min)}: ${excluded.open.slice(0, 3).join('; ')}`, {
+      evidence,
+      missing: [`the dates of ${excluded.open.length > 0 ? excluded.open.slice(0, 3).join('; ') : 'the conditions left out'}`],
+    });
   }
   if (undecidedDose.length > 0 || undated.length > 0) {
     const open = [...undecidedDose, ...undated];
@@ -284,6 +308,7 @@ function maxDurationOf(
   until: number,
   matches: MatchedExposure[],
   maybe: { m: MatchedExposure; why: string }[],
+  excluded?: ConditionPeriods,
 ): RuleResult {
   const max = ctx.duration(text);
   const limit = durationDays(max);
@@ -319,11 +344,14 @@ function maxDurationOf(
     most.push([Math.max(m.startDay ?? from, from), Math.min(endLate, until)]);
     open.push(`${describe(m)}: ${why}, it may count`);
   }
-  const fewestDays = unionDays(fewest.map((f) => f.span));
-  const fewestByCode = unionDays(fewest.filter((f) => !f.byText).map((f) => f.span));
-  const mostDays = unionDays(most);
+  // Days within a left-out condition: the fewest leave out every day that may be in one, the most only those surely in one.
+  const outside = (spans: DaySpans, which: 'surely' | 'possibly'): DaySpans => (excluded ? daysOutside(spans, excluded[which]) : spans);
+  const fewestDays = unionDays(outside(fewest.map((f) => f.span), 'possibly'));
+  const fewestByCode = unionDays(outside(fewest.filter((f) => !f.byText).map((f) => f.span), 'possibly'));
+  const mostDays = unionDays(outside(most, 'surely'));
+  if (excluded && mostDays > fewestDays) open.push(...excluded.open);
   const bound = `at most ${formatDuration(max)} allowed`;
-  const evidence = [...matches, ...maybe.map((x) => x.m)].map((m) => m.evidence);
+  const evidence = [...[...matches, ...maybe.map((x) => x.m)].map((m) => m.evidence), ...(excluded?.evidence ?? [])];
   if (mostDays <= limit) {
     return result('true', matches.length + maybe.length === 0 ? `no ${what} recorded${windowText}` : `${what}: ${mostDays === fewestDays ? '' : 'at most '}${dayCount(mostDays)} of exposure${windowText} (${bound})`, { evidence });
   }
