@@ -52,9 +52,12 @@ function* references(rule: Rule, at: (string | number)[]): Generator<{ kind: Ref
     case 'sex':
     case 'enrolled_elsewhere':
       return;
+    case 'procedure':
+      for (const [i, name] of (rule.bodySites ?? []).entries()) yield { kind: 'valueSet', name, at: [...at, 'bodySites', i] };
+      for (const [i, name] of rule.valueSets.entries()) yield { kind: 'valueSet', name, at: [...at, 'valueSets', i] };
+      return;
     case 'condition':
     case 'immunization':
-    case 'procedure':
     case 'family_history':
       for (const [i, name] of rule.valueSets.entries()) yield { kind: 'valueSet', name, at: [...at, 'valueSets', i] };
       return;

@@ -261,6 +261,12 @@ export interface LabRule {
   absentIs: 'unknown' | 'false';
   /** "At least 3 months before and at screening": a result this much older than the latest must qualify too. */
   persistsFor?: string;
+  /**
+   * "Confirmed by a repeat test": the latest result qualifying counts only when an earlier one
+   * (a day or more before it, at most this much) qualifies too; without one the latest may be
+   * the first test whose repeat is still to come, so the answer is unknown, never false.
+   */
+  confirmedWithin?: string;
 }
 
 export interface MedicationRule {
@@ -321,6 +327,11 @@ export interface ProcedureRule {
   /** At least this many procedures, each within `maxInterval` of the previous one. */
   minCount: number;
   maxInterval?: string;
+  /**
+   * Only procedures whose Procedure.bodySite is in one of these value sets ("radiotherapy to the
+   * thymus" when the code names no site); one with no site recorded makes a false answer unknown.
+   */
+  bodySites?: string[];
   /**
    * Planned, not done: a ServiceRequest that asks for it (intent plan, order...; status active,
    * or draft, on hold or a proposal for a person to confirm) or a Procedure in preparation.
@@ -553,8 +564,14 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
         notAfterMedication: z.object({ classes: z.array(z.string()).min(1), within: durationSchema }).strict().optional(),
         absentIs: z.enum(['unknown', 'false']).default('unknown'),
         persistsFor: durationSchema.optional(),
+        confirmedWithin: durationSchema.optional(),
       })
-      .strict(),
+      .strict()
+      .refine((r) => r.confirmedWithin === undefined || r.persistsFor === undefined, {
+        message: 'write one of persistsFor (a result that much older must qualify too: a finding that lasts) and confirmedWithin (a repeat test within that span must qualify too)',
+        path: ['confirmedWithin'],
+      })
+      .refine((r) => r.confirmedWithin === undefined || r.select === 'latest', { message: 'confirmedWithin confirms the latest result by a repeat; with select: ever any result counts, so leave one of them out', path: ['confirmedWithin'] }),
     z
       .object({
         kind: z.literal('medication'),
@@ -611,8 +628,10 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
         maxInterval: durationSchema.optional(),
         planned: z.boolean().default(false),
         horizon: durationSchema.optional(),
+        bodySites: z.array(z.string()).min(1).optional(),
       })
       .strict()
+      .refine((r) => !r.planned || r.bodySites === undefined, { message: 'bodySites reads where a procedure was done (Procedure.bodySite); a planned procedure is read from its request: leave out bodySites or planned', path: ['bodySites'] })
       .refine((r) => !r.planned || r.within === undefined, { message: 'a planned procedure is still to come: write horizon (how soon after the anchor it is scheduled), not within', path: ['within'] })
       .refine((r) => !r.planned || (r.minCount === 1 && r.maxInterval === undefined), { message: 'minCount and maxInterval count procedures done; a planned procedure is one plan', path: ['minCount'] })
       .refine((r) => r.planned || r.horizon === undefined, { message: 'horizon is for planned procedures: add planned: true, or write within for procedures done', path: ['horizon'] })
@@ -787,11 +806,13 @@ const anchorEventRuleSchema = ruleSchema.superRefine((rule, ctx) => {
   } else if (rule.kind === 'procedure') {
     not('minCount', rule.minCount !== 1);
     not('maxInterval', rule.maxInterval !== undefined);
+    not('bodySites', rule.bodySites !== undefined);
   } else if (rule.kind === 'lab') {
     not('select', rule.select !== 'latest');
     not('lookback', rule.lookback !== undefined);
     not('notAfterMedication', rule.notAfterMedication !== undefined);
     not('persistsFor', rule.persistsFor !== undefined);
+    not('confirmedWithin', rule.confirmedWithin !== undefined);
     not('absentIs', rule.absentIs !== 'unknown');
   } else if (rule.kind === 'answer') {
     // Every result with a listed answer is an event ("the first stage IIIB or IV"), not the latest one.

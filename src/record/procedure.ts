@@ -1,5 +1,5 @@
 import { ignore, warn, type RecordBuilder } from './builder';
-import { concept, obj, str } from './read';
+import { concept, concepts, obj, str } from './read';
 import { judgeStatus, PROCEDURE_STATUS } from './statuses';
 import type { PlannedProcedureFact, ProcedureFact } from './types';
 
@@ -31,5 +31,7 @@ export function addProcedure(builder: RecordBuilder, resource: Record<string, un
   if (date !== undefined) fact.date = date;
   const end = str(period?.end);
   if (end !== undefined) fact.end = end;
+  const sites = concepts(resource.bodySite);
+  if (sites.length > 0) fact.bodySites = sites;
   builder.record.procedures.push(fact);
 }

@@ -136,6 +136,8 @@ export interface ProcedureFact {
   date?: string;
   end?: string;
   status: string;
+  /** Procedure.bodySite, where recorded (a radiotherapy code often names no site). */
+  bodySites?: Concept[];
 }
 
 /**

@@ -44,6 +44,27 @@ describe('eligo validate says what to write instead', () => {
     expect(run.stderr).toMatch(/sota-met\.yaml:\d+:\d+: .*notDuring: notDuring leaves out the days of exposure within those conditions, so it needs minDuration or maxDuration/);
   });
 
+  it('refuses a repeat test written together with persistsFor, saying which one means what', async () => {
+    const run = await validateWith('trials/sota-met.yaml', 'confirmedWithin: 4w }', 'confirmedWithin: 4w, persistsFor: 1d }');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/sota-met\.yaml:\d+:\d+: .*confirmedWithin: write one of persistsFor \(a result that much older must qualify too: a finding that lasts\) and confirmedWithin/);
+  });
+
+  it('refuses a repeat test on any result ever', async () => {
+    const ever = await validateWith('trials/sota-met.yaml', 'confirmedWithin: 4w }', 'confirmedWithin: 4w, select: ever }');
+    expect(ever.code).toBe(2);
+    expect(ever.stderr).toMatch(/confirmedWithin: confirmedWithin confirms the latest result by a repeat; with select: ever any result counts/);
+  });
+
+  it('names a misspelt body-site value set with the one meant, and refuses a body site on a planned procedure', async () => {
+    const misspelt = await validateWith('trials/mg-cart.yaml', 'bodySites: [thymus_site]', 'bodySites: [thymus_sites]');
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.stderr).toMatch(/mg-cart\.yaml:\d+:\d+: .*bodySites\[0\]: unknown valueSet "thymus_sites".*; did you mean "thymus_site"\?/);
+    const planned = await validateWith('trials/mg-cart.yaml', '{ kind: procedure, valueSets: [thymectomy], planned: true }', '{ kind: procedure, valueSets: [thymectomy], planned: true, bodySites: [thymus_site] }');
+    expect(planned.code).toBe(2);
+    expect(planned.stderr).toMatch(/bodySites: bodySites reads where a procedure was done \(Procedure\.bodySite\); a planned procedure is read from its request/);
+  });
+
   it('does not warn about an exclusion worded as an absence', async () => {
     const run = await validateWith(
       'trials/mg-cart.yaml',

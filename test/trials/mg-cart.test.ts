@@ -197,10 +197,23 @@ describe('CD19 CAR-T in refractory myasthenia gravis (NCT05828225) from its mapp
       expect(thymus([request(CPT, '60521', 'Thymectomy, sternal split or transthoracic approach', '2026-09-15', { status: 'revoked' })])).toBe('met');
     });
 
-    it('excludes radiotherapy coded to the thymus, and asks a person about radiotherapy whose code names no site', () => {
+    it('excludes radiotherapy coded to the thymus, and reads the body site of a radiotherapy whose code names none', () => {
       expect(thymus([procedureDone(ICD10PCS, 'D7011ZZ', 'Beam Radiation of Thymus using Photons 1 - 10 MeV', '2019-05-02')])).toBe('not_met');
-      const cpt = variant([procedureDone(CPT, '77412', 'Radiation treatment delivery, 3 or more separate treatment areas', '2019-05-02')]);
-      expect(cpt.criteria.find((c) => c.id === 'mg.exc.thymus')).toMatchObject({ status: 'review', confirm: expect.stringMatching(/coded without its site was not to the thymus/) });
+      const delivery = (bodySite?: { code: string; display: string } | { text: string }): Record<string, unknown> => ({
+        ...procedureDone(CPT, '77412', 'Radiation treatment delivery, 3 or more separate treatment areas', '2019-05-02'),
+        ...(bodySite ? { bodySite: ['code' in bodySite ? { coding: [{ system: SNOMED, ...bodySite }] } : bodySite] } : {}),
+      });
+      // No site recorded: the site decides, so unknown, saying what is missing.
+      const siteless = variant([delivery()]);
+      expect(siteless.criteria.find((c) => c.id === 'mg.exc.thymus')).toMatchObject({ status: 'unknown', explanation: expect.stringMatching(/no body site recorded for Radiation treatment delivery.*2019-05-02.*the site decides/) });
+      const toThymus = variant([delivery({ code: '9875009', display: 'Thymus structure' })]);
+      expect({ outcome: toThymus.outcome, thymus: statusOf(toThymus, 'mg.exc.thymus') }).toEqual({ outcome: 'ineligible', thymus: 'not_met' });
+      expect(toThymus.criteria.find((c) => c.id === 'mg.exc.thymus')?.evidence.map((e) => e.note)).toContainEqual(expect.stringMatching(/body site Thymus structure/));
+      // The mediastinum may hold the thymus: a person confirms; a site named only in words too.
+      expect(variant([delivery({ code: '72410000', display: 'Mediastinal structure' })]).criteria.find((c) => c.id === 'mg.exc.thymus')).toMatchObject({ status: 'review', confirm: expect.stringMatching(/mediastinum or chest did not include the thymus/) });
+      expect(thymus([delivery({ text: 'thymus' })])).toBe('review');
+      // Another site is not the thymus.
+      expect(thymus([delivery({ code: '41216001', display: 'Prostatic structure' })])).toBe('met');
       // ICD-10-PCS names the site: radiotherapy of the prostate is not of the thymus.
       expect(thymus([procedureDone(ICD10PCS, 'DV001ZZ', 'Beam Radiation of Prostate using Photons 1 - 10 MeV', '2019-05-02')])).toBe('met');
     });

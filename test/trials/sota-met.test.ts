@@ -68,6 +68,7 @@ describe('SOTA-MET (NCT02926950) from its mapping file', () => {
     ['sitagliptin within the 12 weeks', 'sm.exc.other_antidiabetic', [...eligible(), onDrug('593411', 'sitagliptin', '2026-04-20')]],
     ['three months of insulin glargine in 2023', 'sm.exc.insulin', [...eligible(), insulinCourse('2023-01-10', '2023-04-15')]],
     ['a sleeve gastrectomy two years ago', 'sm.exc.gastric_surgery', [...eligible(), procedure('43775', 'Laparoscopy, surgical, gastric restrictive procedure; longitudinal gastrectomy', '2024-06-01')]],
+    ['a fasting glucose of 16.2 mmol/L repeated at 15.9 a week earlier', 'sm.exc.fpg', [...replacing(eligible(), [fpg(16.2)]), fpg(15.9, '2026-06-03T07:30:00-05:00')]],
     ['ketoacidosis 6 weeks ago', 'sm.exc.dka_hhs', [...eligible(), diagnosis('E11.10', 'Type 2 diabetes mellitus with ketoacidosis without coma', '2026-05-01')]],
   ])('is ineligible with %s: %s not met', (_what, criterion, resources) => {
     const report = screen(resources);
@@ -141,15 +142,20 @@ describe('SOTA-MET (NCT02926950) from its mapping file', () => {
     });
   });
 
-  it('reads a fasting glucose in mg/dL against the mmol/L threshold; two high results are for a person to confirm as the test and its repeat', () => {
+  it('reads a fasting glucose in mg/dL against the mmol/L threshold and excludes only a high result confirmed by a repeat within 4 weeks', () => {
     const mgPerDl = (value: number, date: string): Record<string, unknown> => lab('1558-6', 'Fasting glucose [Mass/volume] in Serum or Plasma', { valueQuantity: quantity(value, 'mg/dL'), effectiveDateTime: date });
     const noFpg = eligible().filter((r) => !JSON.stringify(r).includes('14771-0'));
     const twiceHigh = screen([...noFpg, mgPerDl(300, '2026-06-10T07:30:00-05:00'), mgPerDl(290, '2026-06-02T07:30:00-05:00')]);
-    expect(twiceHigh.criteria.find((c) => c.id === 'sm.exc.fpg')).toMatchObject({ status: 'review', explanation: expect.stringMatching(/300 mg\/dL .*needed > 15 mmol\/L/) });
-    // persistsFor bounds nothing on the earlier result: a high value three years ago is no repeat test.
+    expect(twiceHigh.criteria.find((c) => c.id === 'sm.exc.fpg')).toMatchObject({ status: 'not_met', explanation: expect.stringMatching(/300 mg\/dL .*needed > 15 mmol\/L.*confirmed by .*290 mg\/dL/) });
+    expect(twiceHigh.outcome).toBe('ineligible');
+    // A high value three years ago is no repeat test: the latest may be the first of the pair.
     const yearsApart = screen([...replacing(eligible(), [fpg(16.2)]), fpg(15.8, '2023-06-03T07:30:00-05:00')]);
-    expect(statusOf(yearsApart, 'sm.exc.fpg')).toBe('review');
-    expect(statusOf(screen([...noFpg, mgPerDl(250, '2026-06-10T07:30:00-05:00')]), 'sm.exc.fpg')).toBe('met');
+    expect(yearsApart.criteria.find((c) => c.id === 'sm.exc.fpg')).toMatchObject({ status: 'unknown', explanation: expect.stringMatching(/repeat test may be still to come/) });
+    // Nor is a lower one before it, or the same result sent twice on one day.
+    expect(statusOf(screen([...replacing(eligible(), [fpg(16.2)]), fpg(12.1, '2026-06-01T07:30:00-05:00')]), 'sm.exc.fpg')).toBe('unknown');
+    expect(statusOf(screen([...replacing(eligible(), [fpg(16.2)]), fpg(16.2, '2026-06-10T09:30:00-05:00')]), 'sm.exc.fpg')).toBe('unknown');
+    // The latest at or below 15 decides, whatever came before it.
+    expect(statusOf(screen([...noFpg, mgPerDl(250, '2026-06-10T07:30:00-05:00'), mgPerDl(300, '2026-06-02T07:30:00-05:00')]), 'sm.exc.fpg')).toBe('met');
   });
 
   it('is unknown, not a person\'s sign-off, when the metformin dose cannot be read', () => {

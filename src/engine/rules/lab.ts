@@ -88,7 +88,10 @@ export function evaluateLab(rule: LabRule, ctx: EvalContext): RuleResult {
     }
   }
   const verdict = judge(rule, ctx, analyte, found);
-  return rule.persistsFor && verdict.truth === 'true' ? persisted(rule, rule.persistsFor, ctx, analyte, found, verdict) : verdict;
+  if (verdict.truth !== 'true') return verdict;
+  if (rule.persistsFor) return persisted(rule, rule.persistsFor, ctx, analyte, found, verdict);
+  if (rule.confirmedWithin) return confirmed(rule, rule.confirmedWithin, ctx, analyte, found, verdict);
+  return verdict;
 }
 
 /**
@@ -108,6 +111,29 @@ function persisted(rule: LabRule, persistsFor: string, ctx: EvalContext, analyte
   const text = `${now.explanation}; ${formatDuration(span)} or more earlier: ${then.explanation}`;
   if (then.truth === 'true') return result('true', text, { evidence: [...now.evidence, ...then.evidence] });
   return { ...then, explanation: text, evidence: [...now.evidence, ...then.evidence] };
+}
+
+/**
+ * "Confirmed by a repeat test": the latest result qualifies, and so does another one from a day to
+ * `within` before it. Without one it is `unknown`, never `false`: a result not qualifying before
+ * the latest one does not confirm it, but the latest may be the first test and its repeat still
+ * to come. A result on the same day is not a repeat (a feed sends one result twice).
+ */
+function confirmed(rule: LabRule, within: string, ctx: EvalContext, analyte: CompiledAnalyte, latest: AnalyteResult, now: RuleResult): RuleResult {
+  const span = ctx.duration(within);
+  const latestDay = latest.day as number;
+  const oldest = subtractDuration(latestDay, span);
+  const repeats = ctx.results(analyte.key).filter((r) => r.day !== undefined && r.day < latestDay && r.day >= oldest);
+  const name = analyte.def.display;
+  for (const repeat of repeats) {
+    const then = judge(rule, ctx, analyte, repeat);
+    if (then.truth === 'true') return result('true', `${now.explanation}; confirmed by ${then.explanation}`, { evidence: [...now.evidence, ...then.evidence] });
+  }
+  const seen = repeats.length === 0 ? `no other ${name} result` : `no other ${name} result qualifying (${repeats.length} not)`;
+  return result('unknown', `${now.explanation}; ${seen} within ${formatDuration(span)} before it confirms it: the repeat test may be still to come`, {
+    evidence: [...now.evidence, ...repeats.slice(0, 2).map((r) => evidenceOf(r.fact))],
+    missing: [`a repeat ${name} result within ${formatDuration(span)}`],
+  });
 }
 
 function evaluateEver(rule: LabRule, ctx: EvalContext, analyte: CompiledAnalyte): RuleResult {

@@ -1,4 +1,5 @@
 import type { ProcedureRule } from '../../mapping/schema';
+import type { Concept } from '../../record/types';
 import type { EvidenceItem } from '../../report/types';
 import type { EvalContext } from '../context';
 import { addDuration, dayOf, formatDuration, isoOfDay, subtractDuration } from '../dates';
@@ -10,6 +11,8 @@ export function evaluateProcedure(rule: ProcedureRule, ctx: EvalContext): RuleRe
   if (rule.planned) return evaluatePlanned(rule, ctx);
   const window = windowOf(ctx, rule);
   const found: { day: number | undefined; label: string; evidence: EvidenceItem; match: MatchKind }[] = [];
+  /** Matching procedures with no body site recorded, when the rule asks for one (ProcedureRule.bodySites). */
+  const siteless: { label: string; evidence: EvidenceItem }[] = [];
   for (const p of factsMatching(ctx, 'procedures matching', ctx.record.procedures, (f) => f.code, rule.valueSets)) {
     const m = matchAny(ctx, rule.valueSets, p.code);
     if (!m) continue;
@@ -19,10 +22,44 @@ export function evaluateProcedure(rule: ProcedureRule, ctx: EvalContext): RuleRe
     const label = conceptLabel(p.code, m.matched);
     const evidence: EvidenceItem = { reference: p.reference, value: label, note: `status ${p.status}${m.byText ? '; matched by display text, not by code' : ''}` };
     if (p.date) evidence.date = p.date.slice(0, 10);
+    if (rule.bodySites) {
+      if (!p.bodySites) {
+        siteless.push({ label: `${label} (${day === undefined ? 'undated' : isoOfDay(day)})`, evidence });
+        continue;
+      }
+      const site = siteMatch(ctx, rule.bodySites, p.bodySites);
+      if (!site) continue;
+      evidence.note = `${evidence.note ?? ''}; body site ${site.label}${site.match.byText ? ' (by name, not by code)' : ''}`;
+      // A site named only in words is for a person to confirm, as a procedure named only in words.
+      found.push({ day, label, evidence, match: textOnly(site.match) ? site.match : m });
+      continue;
+    }
     found.push({ day, label, evidence, match: m });
   }
-  const names = valueSetNames(ctx, rule.valueSets);
+  const names = `${valueSetNames(ctx, rule.valueSets)}${rule.bodySites ? ` to ${valueSetNames(ctx, rule.bodySites)}` : ''}`;
   const where = window ? ` ${window.text}` : '';
+  const outcome = counted(rule, ctx, found, names, where);
+  // A procedure whose site is not recorded may have been to the site asked about: not false.
+  if (outcome.truth !== 'false' || siteless.length === 0) return outcome;
+  return result('unknown', `${outcome.explanation}; no body site recorded for ${siteless.slice(0, 3).map((f) => f.label).join(', ')}: the site decides`, {
+    evidence: siteless.map((f) => f.evidence),
+    missing: siteless.map((f) => `the body site of ${f.evidence.reference}`),
+  });
+}
+
+/** The first of a procedure's body sites in the value sets, by code before by name. */
+function siteMatch(ctx: EvalContext, valueSets: string[], sites: Concept[]): { label: string; match: MatchKind } | undefined {
+  let byName: { label: string; match: MatchKind } | undefined;
+  for (const site of sites) {
+    const m = matchAny(ctx, valueSets, site);
+    if (!m) continue;
+    if (!textOnly(m)) return { label: conceptLabel(site, m.matched), match: m };
+    byName ??= { label: conceptLabel(site, m.matched), match: m };
+  }
+  return byName;
+}
+
+function counted(rule: ProcedureRule, ctx: EvalContext, found: { day: number | undefined; label: string; evidence: EvidenceItem; match: MatchKind }[], names: string, where: string): RuleResult {
   if (rule.minCount > 1) {
     const days = found.map((f) => f.day).filter((d): d is number => d !== undefined).sort((a, b) => a - b);
     const gap = rule.maxInterval ? ctx.duration(rule.maxInterval) : undefined;
