@@ -13,6 +13,9 @@
  *  3. HTTP over the embedded FHIR server: every patient screened for every trial in one
  *     POST /api/screen, in units of one one-trial request (the issue's target: at most 1.2),
  *     and against one POST /api/trials/:id/screen per trial.
+ *  4. A peer on the same patients: fhirpath.js evaluating four of sle-cart's criteria as FHIRPath
+ *     (bench/peer-fhirpath.ts) against eligo normalising and evaluating every criterion of the
+ *     seed trials, for candidates and for the Synthea samples.
  * Prints the numbers and whether each target is met; passes or fails nothing.
  *
  *   npm run build && npx tsx bench/where-people-wait.ts
@@ -26,12 +29,13 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Bundle } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { Admission, DEFAULT_ADMISSION } from '../src/http/admission';
 import { readPatientBundles, SCREENING_RESOURCE_TYPES } from '../src/input';
 import { getTrial, loadCatalog, type CompiledTrial } from '../src/mapping/compile';
 import { normalise, normaliseOptionsOf } from '../src/record/normalise';
 import { createFhirServer, loadFhirFiles } from '../src/server';
+import { timePeer } from './peer-fhirpath';
 import { screenResourcesForTrials } from '../src/usecases/screen';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -42,8 +46,8 @@ const candidates = Number(process.env.BENCH_CANDIDATES ?? 2000);
 /** Rounds of the in-process and HTTP timings (BENCH_ROUNDS, default 5 and 3). */
 const inProcessRounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const httpRounds = Number(process.env.BENCH_ROUNDS ?? 3);
-/** Which sections to run, e.g. BENCH_SECTIONS=2 (default all three). */
-const sections = new Set((process.env.BENCH_SECTIONS ?? '123').split(''));
+/** Which sections to run, e.g. BENCH_SECTIONS=2 (default all four). */
+const sections = new Set((process.env.BENCH_SECTIONS ?? '1234').split(''));
 /** The issue's "both trials": the two trials the project began with. */
 const SEED_TRIALS = ['sle-cart', 'ssc-cart'];
 const OPTIONS = { asOf: '2026-06-15', leukapheresisDate: '2026-07-01' };
@@ -271,6 +275,41 @@ async function httpPerPatient(seeds: CompiledTrial[], trials: CompiledTrial[]): 
   }
 }
 
+/** Section 4: the peer, fhirpath.js, on the same candidates and Synthea patients as section 2. */
+async function peerComparison(seeds: CompiledTrial[]): Promise<void> {
+  console.log(`\n4. A peer on the same patients: fhirpath.js, four of sle-cart's criteria as FHIRPath (CPU time, medians of ${inProcessRounds} rounds after a warm-up)`);
+  console.log('   the expressions carry the terminology\'s code lists as or-chains (FHIRPath has no value sets without a terminology server): they cost what the lists cost');
+  const parsed = async (files: string[]): Promise<Resource[][]> => {
+    const out: Resource[][] = [];
+    for await (const patient of readPatientBundles(files, { resourceTypes: SCREENING_RESOURCE_TYPES })) out.push(patient.resources);
+    return out;
+  };
+  const report = (label: string, patients: Resource[][]): void => {
+    const t = timePeer(patients, seeds, OPTIONS, inProcessRounds);
+    const perEligo = t.eligoMs / t.eligoCriteria;
+    const perPeer = t.peerMs / t.peerCriteria;
+    console.log(`   ${label}, ${patients.length} patients: eligo, normalise + ${t.eligoCriteria} criteria: ${ms(t.eligoMs)}; fhirpath.js, ${t.peerCriteria} expressions (${t.codingTests} coding tests in all): ${ms(t.peerMs)}`);
+    console.log(`     eligo's ${t.eligoCriteria} criteria = ${ratio(t.eligoMs, t.peerMs)} fhirpath.js's ${t.peerCriteria}; per criterion ${ratio(perEligo, perPeer)}`);
+  };
+  const samples = ['sle-eligible', 'sle-potential-candidate'].map((n) => sampleOf(path.join(EXAMPLES, `${n}.json`))).filter((s): s is Sample => !!s);
+  const folder = mkdtempSync(path.join(tmpdir(), 'eligo-bench-peer-'));
+  try {
+    const files = Array.from({ length: candidates }, (_, i) => {
+      const file = path.join(folder, `candidate-${String(i).padStart(6, '0')}.json`);
+      writeFileSync(file, copyOf(samples[i % samples.length] as Sample, Math.floor(i / samples.length)));
+      return file;
+    });
+    // fhirpath.js takes about 1 ms per expression on a candidate: 500 of them are enough.
+    report('candidates', (await parsed(files)).slice(0, 500));
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+  if (existsSync(SAMPLES)) {
+    const synthea = readdirSync(SAMPLES).filter((f) => f.endsWith('.json')).map((f) => path.join(SAMPLES, f));
+    report('Synthea samples', await parsed(synthea));
+  }
+}
+
 async function main(): Promise<void> {
   const catalog = loadCatalog();
   const trials = [...catalog.trials.values()];
@@ -279,6 +318,7 @@ async function main(): Promise<void> {
   if (sections.has('1')) cliStartup();
   if (sections.has('2')) await inProcessScreening(seeds, trials);
   if (sections.has('3')) await httpPerPatient(seeds, trials);
+  if (sections.has('4')) await peerComparison(seeds);
 }
 
 main().catch((error: unknown) => {
