@@ -202,20 +202,27 @@ async function inProcess(label: string, files: string[], seeds: CompiledTrial[],
   console.log(`     read + screen all ${all.length} trials (for information): ${both('all')} = ${timing.ratio('all', 'base').toFixed(2)} x read + parse`);
 }
 
-async function inProcessScreening(seeds: CompiledTrial[], all: CompiledTrial[]): Promise<void> {
-  console.log(`\n2. In-process screening against read + parse (medians of ${inProcessRounds} rounds after a warm-up; CPU-time ratios within each round)`);
+/** `count` candidates (re-identified copies of the two SLE examples) written to a temporary folder for `use`. */
+async function withCandidateFiles(count: number, use: (files: string[]) => Promise<void>): Promise<void> {
   const samples = ['sle-eligible', 'sle-potential-candidate'].map((n) => sampleOf(path.join(EXAMPLES, `${n}.json`))).filter((s): s is Sample => !!s);
   const folder = mkdtempSync(path.join(tmpdir(), 'eligo-bench-candidates-'));
   try {
-    const files = Array.from({ length: candidates }, (_, i) => {
+    const files = Array.from({ length: count }, (_, i) => {
       const file = path.join(folder, `candidate-${String(i).padStart(6, '0')}.json`);
       writeFileSync(file, copyOf(samples[i % samples.length] as Sample, Math.floor(i / samples.length)));
       return file;
     });
-    await inProcess('candidates (copies of sle-eligible, sle-potential-candidate)', files, seeds, all, 3);
+    await use(files);
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+}
+
+async function inProcessScreening(seeds: CompiledTrial[], all: CompiledTrial[]): Promise<void> {
+  console.log(`\n2. In-process screening against read + parse (medians of ${inProcessRounds} rounds after a warm-up; CPU-time ratios within each round)`);
+  await withCandidateFiles(candidates, async (files) => {
+    await inProcess('candidates (copies of sle-eligible, sle-potential-candidate)', files, seeds, all, 3);
+  });
   if (!existsSync(SAMPLES)) {
     console.log(`   Synthea: no samples at ${SAMPLES}`);
     return;
@@ -291,19 +298,10 @@ async function peerComparison(seeds: CompiledTrial[]): Promise<void> {
     console.log(`   ${label}, ${patients.length} patients: eligo, normalise + ${t.eligoCriteria} criteria: ${ms(t.eligoMs)}; fhirpath.js, ${t.peerCriteria} expressions (${t.codingTests} coding tests in all): ${ms(t.peerMs)}`);
     console.log(`     eligo's ${t.eligoCriteria} criteria = ${ratio(t.eligoMs, t.peerMs)} fhirpath.js's ${t.peerCriteria}; per criterion ${ratio(perEligo, perPeer)}`);
   };
-  const samples = ['sle-eligible', 'sle-potential-candidate'].map((n) => sampleOf(path.join(EXAMPLES, `${n}.json`))).filter((s): s is Sample => !!s);
-  const folder = mkdtempSync(path.join(tmpdir(), 'eligo-bench-peer-'));
-  try {
-    const files = Array.from({ length: candidates }, (_, i) => {
-      const file = path.join(folder, `candidate-${String(i).padStart(6, '0')}.json`);
-      writeFileSync(file, copyOf(samples[i % samples.length] as Sample, Math.floor(i / samples.length)));
-      return file;
-    });
-    // fhirpath.js takes about 1 ms per expression on a candidate: 500 of them are enough.
-    report('candidates', (await parsed(files)).slice(0, 500));
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
+  // fhirpath.js takes about 1 ms per expression on a candidate: 500 of them are enough.
+  await withCandidateFiles(Math.min(candidates, 500), async (files) => {
+    report('candidates', await parsed(files));
+  });
   if (existsSync(SAMPLES)) {
     const synthea = readdirSync(SAMPLES).filter((f) => f.endsWith('.json')).map((f) => path.join(SAMPLES, f));
     report('Synthea samples', await parsed(synthea));
