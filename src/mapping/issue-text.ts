@@ -85,5 +85,10 @@ export function issueMessage(issue: Issue, known: Set<string>, valueAt: (path: P
       if (reversed !== undefined && reversed !== got && values.includes(reversed)) return `${issue.message}; did you mean "${reversed}"?`;
       return `${issue.message}${typeof got === 'string' ? didYouMean(got, values) : ''}`;
   }
+  if (issue.code === 'invalid_type' && issue.expected === 'array') {
+    // "valueSets: cns_disease": one name where a list of names is read.
+    const got = (issue as { input?: unknown }).input ?? valueAt(issue.path);
+    if (typeof got === 'string' || typeof got === 'number') return `a list is wanted here, even of one: write [${String(got)}]`;
+  }
   return issue.message;
 }

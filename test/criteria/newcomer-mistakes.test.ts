@@ -65,6 +65,12 @@ describe('eligo validate says what to write instead', () => {
     expect(planned.stderr).toMatch(/bodySites: bodySites reads where a procedure was done \(Procedure\.bodySite\); a planned procedure is read from its request/);
   });
 
+  it('asks for a list where one name is written for a list of names', async () => {
+    const run = await validateWith('trials/mg-cart.yaml', 'bodySites: [thymus_site]', 'bodySites: thymus_site');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/mg-cart\.yaml:\d+:\d+: .*bodySites: a list is wanted here, even of one: write \[thymus_site\]/);
+  });
+
   it('does not warn about an exclusion worded as an absence', async () => {
     const run = await validateWith(
       'trials/mg-cart.yaml',
