@@ -138,6 +138,8 @@ function flipped(part: RuleResult, truth: 'true' | 'false'): RuleResult {
 
 /** Data that shows the criterion holds still needs a person: true becomes review. */
 export function needsConfirmation(part: RuleResult, reason: string): RuleResult {
+  // Already a person's (a confirm inside this one, a conflict): they confirm this reason too.
+  if (part.truth === 'review') return { ...part, confirm: [...part.confirm, reason], explanation: `${part.explanation} (to confirm: ${reason})` };
   if (part.truth !== 'true') return part;
   return { ...part, truth: 'review', confirm: [...part.confirm, reason], explanation: `${part.explanation} (to confirm: ${reason})` };
 }

@@ -592,6 +592,10 @@ const ruleSchema: z.ZodType<Rule, unknown> = z.lazy(() =>
       .strict()
       .refine(...afterNeedsWithin)
       .refine((r) => r.maxDuration === undefined || r.stableFor === undefined, { message: 'maxDuration and stableFor do not go together: stableFor asks for every day of its span', path: ['maxDuration'] })
+      .refine((r) => r.stableFor === undefined || (r.prednisoneMgPerDay === undefined && r.notDuring === undefined), {
+        message: 'stableFor reads the daily dose of the drug itself, so it does not go with prednisoneMgPerDay or notDuring: write the stable dose as its own medication rule beside this one in an all (doseMgPerDay bounds the dose)',
+        path: ['stableFor'],
+      })
       .refine((r) => r.notDuring === undefined || r.minDuration !== undefined || r.maxDuration !== undefined, {
         message: 'notDuring leaves out the days of exposure within those conditions, so it needs minDuration or maxDuration to count days ("insulin for at most 1 month outside gestational diabetes": maxDuration: 1mo)',
         path: ['notDuring'],

@@ -71,6 +71,12 @@ describe('eligo validate says what to write instead', () => {
     expect(run.stderr).toMatch(/mg-cart\.yaml:\d+:\d+: .*bodySites: a list is wanted here, even of one: write \[thymus_site\]/);
   });
 
+  it('refuses a stable dose written with a prednisone-equivalent bound, which it would not read', async () => {
+    const run = await validateWith('trials/sota-met.yaml', '{ kind: medication, classes: [biguanides], ongoing: true, stableFor: 12w }', '{ kind: medication, classes: [biguanides], ongoing: true, stableFor: 12w, prednisoneMgPerDay: { op: ">", value: 5 } }');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/stableFor: stableFor reads the daily dose of the drug itself, so it does not go with prednisoneMgPerDay or notDuring/);
+  });
+
   it('does not warn about an exclusion worded as an absence', async () => {
     const run = await validateWith(
       'trials/mg-cart.yaml',

@@ -48,6 +48,33 @@ describe('washout before leukapheresis', () => {
 });
 
 describe('medication exposure', () => {
+  const dosed = (mg: number): { dose: { value: number; unit: string }; timesPerDay: number } => ({ dose: { value: mg, unit: 'mg' }, timesPerDay: 1 });
+  it('counts a course still running across a change of dose, and not an earlier course that stopped, for ongoing with a duration', () => {
+    const rule = { kind: 'medication', classes: ['antimalarials'], ongoing: true, minDuration: '3mo' };
+    // Hydroxychloroquine from January, the dose raised on 1 May: one course of five months.
+    const changed = [medication('979092', '2026-01-10', '2026-04-30', { ...dosed(200), ongoing: false }), medication('979092', '2026-05-01', undefined, dosed(400))];
+    expect(judge(rule, emptyRecord({ medications: changed })).status).toBe('met');
+    // Three months in 2024, stopped, and begun again two weeks ago: the course running is two weeks.
+    const restarted = [medication('979092', '2024-01-01', '2024-04-30', { ...dosed(200), ongoing: false }), medication('979092', '2026-06-01', undefined, dosed(200))];
+    const r = judge(rule, emptyRecord({ medications: restarted }));
+    expect(r.status).toBe('not_met');
+    expect(r.explanation).toMatch(/only 15 days of exposure \(ongoing\)/);
+  });
+  it('asks a person both reasons of a confirm inside a confirm', () => {
+    const rule = { kind: 'confirm', reason: 'the washout was kept', rule: { kind: 'confirm', reason: 'it was stopped for intolerance', rule: { kind: 'medication', classes: ['antimalarials'] } } };
+    const r = judge(rule, emptyRecord({ medications: [medication('979092', '2025-01-10', '2025-03-01', { ongoing: false })] }));
+    expect(r.status).toBe('review');
+    expect(r.confirm).toBe('it was stopped for intolerance; the washout was kept');
+  });
+  it('holds a minimum duration and a stable dose on one rule both: neither is dropped', () => {
+    const rule = { kind: 'medication', classes: ['antimalarials'], ongoing: true, minDuration: '3mo', stableFor: '4w' };
+    // 43 days, all at one dose: stable for 4 weeks but not 3 months on it.
+    const short = judge(rule, emptyRecord({ medications: [medication('979092', '2026-05-03', undefined, dosed(400))] }));
+    expect(short.status).toBe('not_met');
+    expect(short.explanation).toMatch(/only 44 days of exposure/);
+    const long = judge(rule, emptyRecord({ medications: [medication('979092', '2026-01-03', undefined, dosed(400))] }));
+    expect(long.status).toBe('met');
+  });
   it('sums overlapping intervals for a cumulative duration', () => {
     const rule = { kind: 'medication', classes: ['antimalarials'], minDuration: '6mo' };
     const parts = [medication('979092', '2025-01-01', '2025-04-30'), medication('5521', '2025-04-01', '2025-07-15')];

@@ -183,7 +183,11 @@ export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): Rule
     windowText = ` ${window.text}`;
   }
   if (rule.ongoing) {
-    matches = matches.filter((m) => m.ongoing || (m.endDay !== undefined && m.endDay >= anchor));
+    const current = (m: MatchedExposure): boolean => m.ongoing || (m.endDay !== undefined && m.endDay >= anchor);
+    // A duration of an ongoing drug is of the course still running: the exposures ongoing at the
+    // anchor and the ones before them that run on without a day's break (a change of dose is a
+    // new record of the same course), never an earlier course that stopped.
+    matches = rule.minDuration || rule.maxDuration || rule.stableFor ? currentCourse(matches, current, until) : matches.filter(current);
     windowText += ' (ongoing)';
   }
   if (rule.routes && rule.routes.length > 0) {
@@ -226,7 +230,9 @@ export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): Rule
     if (covered < durationDays(span) || doses.size !== 1) {
       return result('false', `${text}: ${doses.size > 1 ? `the dose changed (${[...doses].map((d) => `${round(d as number)} mg/day`).join(', ')})` : `taken ${covered} of ${dayCount(durationDays(span))}`}`, { evidence: inSpan.map((m) => m.evidence) });
     }
-    return confirmTextOnly(result('true', `${text}: ${round([...doses][0] as number)} mg/day throughout`, { evidence: inSpan.map((m) => m.evidence) }), matchKinds(inSpan), what);
+    const stable = confirmTextOnly(result('true', `${text}: ${round([...doses][0] as number)} mg/day throughout`, { evidence: inSpan.map((m) => m.evidence) }), matchKinds(inSpan), what);
+    // "For 3 months, at a stable dose for the last 4 weeks": both must hold.
+    return rule.minDuration ? allOf([minDurationOf(rule.minDuration, ctx, what, windowText, until, matches, undecidedDose, undated), stable]) : stable;
   }
   if (rule.prednisoneMgPerDay) {
     const bound = rule.prednisoneMgPerDay;
@@ -253,6 +259,35 @@ export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): Rule
     });
   }
   return result('false', `no ${what} recorded${windowText}`);
+}
+
+/**
+ * The exposures of the courses still running: each joined to the next when it starts no later than
+ * the day after the other ends (overlaps and a new record the next day are one course), and of
+ * those runs the ones holding an exposure `current` says is ongoing at the anchor.
+ */
+function currentCourse(matches: MatchedExposure[], current: (m: MatchedExposure) => boolean, untilDay: number): MatchedExposure[] {
+  const dated = matches.filter((m) => m.startDay !== undefined).sort((a, b) => (a.startDay as number) - (b.startDay as number));
+  const kept: MatchedExposure[] = [];
+  let run: MatchedExposure[] = [];
+  let runEnd = Number.NEGATIVE_INFINITY;
+  const close = (): void => {
+    if (run.some(current)) kept.push(...run);
+  };
+  for (const m of dated) {
+    const start = m.startDay as number;
+    const end = m.ongoing ? untilDay : (m.endDay ?? start);
+    if (run.length > 0 && start > runEnd + 1) {
+      close();
+      run = [];
+      runEnd = Number.NEGATIVE_INFINITY;
+    }
+    run.push(m);
+    runEnd = Math.max(runEnd, end);
+  }
+  close();
+  // In the order they came, as the other filters keep it.
+  return matches.filter((m) => kept.includes(m));
 }
 
 function minDurationOf(
