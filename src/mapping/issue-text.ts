@@ -10,17 +10,37 @@ export function closest(word: string, candidates: Iterable<string>): string | un
     const distance = leven(word.toLowerCase(), name.toLowerCase());
     if (distance < (best?.distance ?? Number.POSITIVE_INFINITY)) best = { name, distance };
   }
+  // The same but for case ("onsetAtleast" for "onsetAtLeast").
+  const sameButCase = names.find((name) => name !== word && name.toLowerCase() === word.toLowerCase());
+  if (sameButCase !== undefined) return sameButCase;
   // A third of the word, at least one edit and at most three: "analyt" -> "analyte", not "id" -> "in".
   if (best && best.distance > 0 && best.distance <= Math.min(3, Math.max(1, Math.floor(word.length / 3)))) return best.name;
   // A short name for a longer key ("qmg" for "qmg_total"): the one key it begins.
   if (word.length < 3) return undefined;
-  const longer = names.filter((name) => name.toLowerCase().startsWith(word.toLowerCase()) && name.length > word.length);
-  return longer.length === 1 ? longer[0] : undefined;
+  const lower = word.toLowerCase();
+  const longer = names.filter((name) => name.toLowerCase().startsWith(lower) && name.length > word.length);
+  if (longer.length === 1) return longer[0];
+  // A longer name for a key it begins with ("rheumatoid_arthritis_any" for "rheumatoid_arthritis"): the longest such key.
+  const shorter = names.filter((name) => name.length >= 4 && name.length < word.length && lower.startsWith(name.toLowerCase())).sort((a, b) => b.length - a.length);
+  return shorter[0];
 }
 
 export function didYouMean(word: string, candidates: Iterable<string>): string {
   const match = closest(word, candidates);
   return match ? `; did you mean "${match}"?` : '';
+}
+
+/**
+ * The field meant by an unknown key: the nearest known one, or, for a key other rules take
+ * ("classes" on an allergy rule), the longer field here that ends in it ("medicationClasses").
+ */
+function suggestField(key: string, known: Set<string>): string {
+  if (known.has(key) && key.length > 0) {
+    const tail = `${key.charAt(0).toUpperCase()}${key.slice(1)}`;
+    const longer = [...known].filter((name) => name.endsWith(tail));
+    if (longer.length > 0) return `; did you mean ${longer.map((name) => `"${name}"`).join(' or ')}?`;
+  }
+  return didYouMean(key, known);
 }
 
 /** Every field name the mapping schemas know, for suggestions on unknown keys. */
@@ -59,7 +79,7 @@ export function issueMessage(issue: Issue, known: Set<string>, valueAt: (path: P
   if (issue.code === 'unrecognized_keys') {
     // "reason: a, b" in a flow mapping ({ ... }) ends the value at the comma and reads "b" as a key.
     const hint = FIELD_HINTS[String(issue.path[issue.path.length - 1] ?? '')];
-    const unknown = issue.keys.map((key) => `unknown field "${key}"${/\s/.test(key) ? ' (a comma inside an unquoted value ends it: put the value in quotes)' : didYouMean(key, known)}`).join('; ');
+    const unknown = issue.keys.map((key) => `unknown field "${key}"${/\s/.test(key) ? ' (a comma inside an unquoted value ends it: put the value in quotes)' : suggestField(key, known)}`).join('; ');
     return hint ? `${unknown}: ${hint}` : unknown;
   }
   if (issue.code === 'invalid_union') {

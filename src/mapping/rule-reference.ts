@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { anchorDeclarationSchema, ruleSchema } from './schema';
+import { SYSTEM_ALIASES } from './systems';
+import { ANCHOR_DESCRIPTION, anchorDeclarationSchema, ruleSchema } from './schema';
 
 /**
  * What each rule kind is for and an example, beside the fields the zod schema gives (the schema is
@@ -11,14 +12,14 @@ const KINDS: Record<string, { what: string; example: string }> = {
   measures: { what: 'Alternative measures of one quantity: the ones taken decide; one not taken at all is not missing data.', example: '{ kind: measures, of: [ <24-hour protein rule>, <UPCR rule> ] }' },
   at_least: { what: 'At least n parts hold.', example: '{ kind: at_least, n: 2, of: [ ... ] }' },
   not: { what: 'The opposite (exclusions are written as `not` of what excludes).', example: '{ kind: not, rule: <rule> }' },
-  confirm: { what: 'The data can rule out; where it says yes, a person confirms (review).', example: '{ kind: confirm, rule: <rule>, reason: "confirm with the treating physician" }' },
+  confirm: { what: 'The data can rule out; where it says yes, a person confirms (review). Where the data already leaves it to a person (a confirm inside this one, a conflict), the person confirms this reason too.', example: '{ kind: confirm, rule: <rule>, reason: "confirm with the treating physician" }' },
   manual: { what: 'A person decides (review). With `manual: true` on the criterion and a data rule instead, the data may still rule the patient out. Inside `all`, a `manual` part makes the whole a review whose explanation is the person\'s part alone: to keep what the data showed (a dose, a date) in the explanation, write `confirm` with the data parts as its rule.', example: '{ kind: manual, reason: "signed informed consent" }' },
   criterion: { what: 'The result of another criterion of the trial.', example: '{ kind: criterion, id: sle.inc.sledai }' },
   age: { what: 'Age in whole years at the screening date; no birth date is unknown.', example: '{ kind: age, min: 18, max: 65 }' },
   sex: { what: 'Administrative sex; not recorded is unknown.', example: '{ kind: sex, is: female }' },
   condition: { what: 'A Condition in value sets (active, within a window before or after the anchor, by onset or presence; withinBy: onset with no onset recorded: recorded before the window, it began before it (not new in it), recorded in it or later, a person confirms when it began (the recordedDate only says it began by then), no date at all is unknown; an onset month or year that straddles the window is unknown; onsetAtLeast: diagnosed at least that long before the anchor, by the onset, or with no onset by the recordedDate as the latest it can have begun; a partial or missing date that cannot tell is unknown); none recorded is not present.', example: '{ kind: condition, valueSets: [heart_failure], onsetAtLeast: 2mo }' },
   lab: { what: 'The latest (or any) result of an analyte, converted to its unit, against a threshold; stale, unreadable or no result is unknown (or not present with absentIs: "false"); persistsFor: a result that much older must qualify too; confirmedWithin: a repeat test, another result within that span before the latest, must qualify too (none: unknown).', example: '{ kind: lab, analyte: creatinine, compare: { op: "<=", value: 1.5, unit: mg/dL } }' },
-  medication: { what: 'Exposure to medication classes: within a window, ongoing, for a minimum or a maximum cumulative duration (maxDuration: met only if even the longest the record allows is within it; an exposure with no end, route or readable dose that could exceed it is unknown), at a prednisone-equivalent dose; notDuring leaves the days within conditions of value sets out of those durations (insulin except in pregnancy with gestational diabetes: a date that could change the answer and is not recorded is unknown).', example: '{ kind: medication, classes: [mycophenolate], minDuration: 6mo }' },
+  medication: { what: 'Exposure to medication classes: within a window, ongoing, for a minimum or a maximum cumulative duration (maxDuration: met only if even the longest the record allows is within it; an exposure with no end, route or readable dose that could exceed it is unknown), at a prednisone-equivalent dose; notDuring leaves the days within conditions of value sets out of those durations (insulin except in pregnancy with gestational diabetes: a date that could change the answer and is not recorded is unknown). stableFor: the same daily dose every day for that span before the anchor (a dose that cannot be read is unknown); with minDuration both must hold. ongoing: on it at the anchor; with a duration or stableFor it reads the course still running (records that follow on without a day\'s break, as a change of dose does), not an earlier course that stopped. No within: at any time.', example: '{ kind: medication, classes: [mycophenolate], minDuration: 6mo }' },
   washout: { what: 'None of the classes (or live vaccines) within the window before the anchor; says when it clears.', example: '{ kind: washout, medicationClasses: [anti_cd20], window: 6mo }' },
   immunization: { what: 'An immunization in value sets, optionally within a window.', example: '{ kind: immunization, valueSets: [live_vaccines], within: 1mo }' },
   procedure: { what: 'Procedures in value sets: at least minCount, each within maxInterval of the previous. With planned: true, one still to come (a standing ServiceRequest or a Procedure in preparation), optionally within a horizon after the anchor; a draft, on-hold or proposed request is for a person to confirm. bodySites: only procedures whose Procedure.bodySite is in those value sets (a radiotherapy code that names no site); one with no site recorded makes a false answer unknown.', example: '{ kind: procedure, valueSets: [bariatric_surgery_procedures], planned: true }' },
@@ -34,7 +35,7 @@ const KINDS: Record<string, { what: string; example: string }> = {
   computed: { what: 'A value computed by a declared formula (bmi, ckd_epi_2021, qtcf, qtcb, ratio, difference) from inputs read as lab rules read them.', example: '{ kind: computed, formula: bmi, inputs: { weight: body_weight, height: body_height }, compare: { op: ">=", value: 30, unit: kg/m2 } }' },
 };
 
-type JsonSchema = { type?: string; const?: unknown; enum?: unknown[]; properties?: Record<string, JsonSchema>; required?: string[]; default?: unknown; items?: JsonSchema; anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; $ref?: string; minimum?: number; pattern?: string };
+type JsonSchema = { type?: string; const?: unknown; enum?: unknown[]; properties?: Record<string, JsonSchema>; required?: string[]; default?: unknown; items?: JsonSchema; anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; $ref?: string; minimum?: number; pattern?: string; description?: string };
 
 function typeOf(schema: JsonSchema): string {
   if (schema.$ref) return 'rule';
@@ -45,7 +46,7 @@ function typeOf(schema: JsonSchema): string {
   if (options) return options.map(typeOf).join(' or ');
   if (schema.type === 'object' && schema.properties) return `{ ${Object.keys(schema.properties).join(', ')} }`;
   if (schema.pattern === '^\\d+(d|w|mo|y)$') return 'duration (7d, 1mo, 6mo, 1y)';
-  if (schema.pattern === '^(asOf|[a-z][a-z0-9-]*)$') return 'anchor: asOf, leukapheresis or one the trial declares';
+  if (schema.description === ANCHOR_DESCRIPTION) return ANCHOR_DESCRIPTION;
   return schema.type ?? 'value';
 }
 
@@ -64,6 +65,11 @@ export function ruleReference(): string {
     'or after it with `direction: after` ("within 6 months after the last dose of adjuvant chemotherapy").',
     '`direction: after` with no `within` is any time after the anchor, up to the screening date (nothing',
     'later is read): "an exacerbation after the first treatment". It needs an anchor before screening, not `asOf`.',
+    'A rule with no `within` reads the whole record up to its anchor: "at any time".',
+    '',
+    `Codes in the terminology files name their system by a short name (${Object.keys(SYSTEM_ALIASES).map((k) => `\`${k}\``).join(', ')})`,
+    'or by the system\'s URI (`http://...`, `urn:oid:...`); anything else is refused, since its codes would match no data.',
+    'An ICD-10 `code` is that one code (M05 is only the category header): `prefix: M05` takes every code under it.',
     '',
   ];
   for (const option of root.oneOf ?? []) {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { didYouMean } from './issue-text';
+import { SYSTEM_ALIASES } from './systems';
 
 /**
  * The mapping files' schemas. They are the types (`z.infer`) and the error messages:
@@ -13,10 +15,23 @@ export type DurationText = z.infer<typeof durationSchema>;
 
 const codeText = z.union([z.string().min(1), z.number().transform((n) => String(n))]);
 
+/**
+ * A code system: one of the short names (SYSTEM_ALIASES) or a URI as written ("http://...",
+ * "urn:oid:..."). Anything else is refused: it would be taken as a system no data uses, and its
+ * codes would silently match nothing.
+ */
+const systemSchema = z
+  .string()
+  .min(1)
+  .superRefine((system, ctx) => {
+    if (SYSTEM_ALIASES[system] !== undefined || system.includes(':')) return;
+    ctx.addIssue({ code: 'custom', message: `unknown code system "${system}": write a short name (${Object.keys(SYSTEM_ALIASES).join(', ')}) or the system's URI${didYouMean(system, Object.keys(SYSTEM_ALIASES))}` });
+  });
+
 /** One code, a code prefix (ICD-10 chapters and subcategories) or an inclusive range of ICD categories. */
 export const codeEntrySchema = z
   .object({
-    system: z.string().min(1),
+    system: systemSchema,
     code: codeText.optional(),
     prefix: codeText.optional(),
     range: z.tuple([codeText, codeText]).optional(),
@@ -103,7 +118,7 @@ export type AnalyteDef = z.infer<typeof analyteSchema>;
 
 export const productSchema = z
   .object({
-    system: z.string().default('rxnorm'),
+    system: systemSchema.default('rxnorm'),
     code: codeText,
     display: z.string().optional(),
     /** Amount of the ingredient per unit of product, in mg (a tablet, a mL). */
@@ -158,7 +173,10 @@ export type TerminologyFile = z.infer<typeof terminologyFileSchema>;
  * leukapheresis date.
  */
 export type AnchorName = string;
-const anchorSchema = z.string().regex(/^(asOf|[a-z][a-z0-9-]*)$/, 'an anchor is asOf, leukapheresis or one the trial declares in anchors').default('asOf');
+/** How the rule reference (docs/rules.md) names an anchor field. */
+export const ANCHOR_DESCRIPTION = 'anchor: asOf, leukapheresis or one the trial declares';
+// Any name here: the trial's compile step says which anchors there are and suggests the one meant.
+const anchorSchema = z.string().min(1, 'an anchor is asOf, leukapheresis or one the trial declares in anchors').describe(ANCHOR_DESCRIPTION).default('asOf');
 
 const comparisonOp = z.enum(['<', '<=', '>', '>=']);
 

@@ -101,6 +101,13 @@ const PRESENCE_KINDS: ReadonlySet<string> = new Set(['condition', 'medication', 
 /** An exclusion worded as an absence ("not vaccinated", "no prior platinum") is rightly written as a presence. */
 const NEGATED_WORDING = /\b(no|not|never|without|none|lack(s|ing)?|absence|unvaccinated|unable|fail(s|ed)?)\b/i;
 
+/** Met when the record holds something: a presence, a person confirming one, or any or all of them. */
+function isPresence(rule: Rule): boolean {
+  if (rule.kind === 'confirm') return isPresence(rule.rule);
+  if (rule.kind === 'any' || rule.kind === 'all') return rule.of.every(isPresence);
+  return PRESENCE_KINDS.has(rule.kind);
+}
+
 /**
  * Warnings `eligo validate` prints without refusing the files: likely mistakes that can also be
  * right. The commonest is an exclusion written as what excludes ("diabetes") instead of what
@@ -116,8 +123,7 @@ export function trialWarnings(trial: LoadedTrial): MappingIssue[] {
       rule = rule.rule;
       at.push('rule');
     }
-    const parts = rule.kind === 'any' || rule.kind === 'all' ? rule.of : [rule];
-    if (!parts.every((p) => PRESENCE_KINDS.has(p.kind))) return;
+    if (!isPresence(rule)) return;
     warnings.push({
       file: trial.file,
       path: formatPath(at),
@@ -143,6 +149,15 @@ export function unusedTerminology(mappings: LoadedMappings, used: ReadonlySet<st
   // An analyte another one reads (shownAbsentBy) is used through it.
   const through = new Set(Object.entries(t.analytes).flatMap(([key, def]) => (used.has(`analyte:${key}`) ? def.shownAbsentBy : [])));
   for (const key of Object.keys(t.analytes)) if (!used.has(`analyte:${key}`) && !through.has(key)) unused.push(`analyte ${key}`);
-  for (const key of Object.keys(t.medicationClasses)) if (!used.has(`medicationClass:${key}`)) unused.push(`medication class ${key}`);
+  // A class another used class includes (or lists among its ingredients) is used through it.
+  const usedClasses = new Set<string>();
+  const useClass = (key: string): void => {
+    if (usedClasses.has(key)) return;
+    usedClasses.add(key);
+    const def = t.medicationClasses[key];
+    for (const part of [...(def?.include ?? []), ...(def?.ingredients ?? [])]) if (t.medicationClasses[part]) useClass(part);
+  };
+  for (const key of Object.keys(t.medicationClasses)) if (used.has(`medicationClass:${key}`)) useClass(key);
+  for (const key of Object.keys(t.medicationClasses)) if (!usedClasses.has(key)) unused.push(`medication class ${key}`);
   return unused;
 }

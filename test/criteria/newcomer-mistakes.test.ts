@@ -77,6 +77,33 @@ describe('eligo validate says what to write instead', () => {
     expect(run.stderr).toMatch(/stableFor: stableFor reads the daily dose of the drug itself, so it does not go with prednisoneMgPerDay or notDuring/);
   });
 
+  it('warns about an exclusion whose any holds only presences, a confirm of one among them', async () => {
+    const run = await validateWith(
+      'trials/mg-cart.yaml',
+      'rule: { kind: not, rule: { kind: condition, valueSets: [cns_disease] } }',
+      'rule: { kind: any, of: [{ kind: condition, valueSets: [cns_disease] }, { kind: confirm, reason: the investigator judges it, rule: { kind: condition, valueSets: [cns_disease] } }] }',
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^warning: .*mg-cart\.yaml:\d+:\d+: criteria\[\d+\]\.rule: exclusion mg\.exc\.cns .*wrap what excludes in \{ kind: not, rule: \.\.\. \}/m);
+  });
+
+  it('refuses a code system it does not know, naming the short names and the one meant', async () => {
+    const run = await validateWith('terminology/myasthenia.yaml', '{ system: snomed, code: "9875009", display: "Thymus structure" }', '{ system: snomedct, code: "9875009", display: "Thymus structure" }');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/myasthenia\.yaml:\d+:\d+: valueSets\.thymus_site\.codes\[0\]\.system: unknown code system "snomedct": write a short name \(loinc, snomed, .*\) or the system's URI; did you mean "snomed"\?/);
+  });
+
+  it('suggests the name meant for a slip of case, an anchor, a longer value-set name and a field another rule takes', async () => {
+    const caseSlip = await validateWith('trials/sota-met.yaml', 'confirmedWithin: 4w', 'confirmedwithin: 4w');
+    expect(caseSlip.stderr).toMatch(/unknown field "confirmedwithin"; did you mean "confirmedWithin"\?/);
+    const anchorSlip = await validateWith('trials/checkmate-057.yaml', 'within: 7d, anchor: first-platinum-advanced }', 'within: 7d, anchor: first_platinum_advanced }');
+    expect(anchorSlip.stderr).toMatch(/unknown anchor "first_platinum_advanced": .*; did you mean "first-platinum-advanced"\?/);
+    const longer = await validateWith('trials/mg-cart.yaml', 'bodySites: [thymus_site]', 'bodySites: [thymus_site_any]');
+    expect(longer.stderr).toMatch(/unknown valueSet "thymus_site_any".*; did you mean "thymus_site"\?/);
+    const otherRules = await validateWith('trials/empa-kidney.yaml', '{ kind: allergy, medicationClasses: [sglt2_inhibitors] }', '{ kind: allergy, classes: [sglt2_inhibitors] }');
+    expect(otherRules.stderr).toMatch(/unknown field "classes"; did you mean "medicationClasses"\?/);
+  });
+
   it('does not warn about an exclusion worded as an absence', async () => {
     const run = await validateWith(
       'trials/mg-cart.yaml',

@@ -156,5 +156,7 @@ describe('static checks', () => {
     const run = await cli('validate');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/note: \d+ terminology entries no trial uses: /);
+    // A class a used class includes is used through it (immunosuppressants_other includes jak_inhibitors).
+    expect(run.stdout).not.toMatch(/medication class jak_inhibitors/);
   });
 });
