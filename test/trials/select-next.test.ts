@@ -122,12 +122,12 @@ describe('SELECT-NEXT (NCT02675426) from its mapping file', () => {
 
     it('asks a person for documented intolerance after a year of one biologic with none recorded, rather than ruling out', () => {
       const r = screen([...eligible(), course('327361', 'adalimumab', '2022-02-01', '2023-03-01')]);
-      expect(r.criteria.find((c) => c.id === 'sn.inc.prior_bdmard')).toMatchObject({ status: 'review', confirm: expect.stringMatching(/intolerance of the biologic DMARD \(in the notes\)/) });
+      expect(r.criteria.find((c) => c.id === 'sn.inc.prior_bdmard')).toMatchObject({ status: 'review', confirm: expect.stringMatching(/intolerance of the biologic DMARD \(in the notes\), the required washout periods/) });
     });
 
     it('reads a recorded intolerance of the biologic as the documented evidence', () => {
       const r = screen([...eligible(), course('214555', 'etanercept', '2022-02-01', '2023-08-15'), intolerance('214555', 'etanercept')]);
-      expect(r.criteria.find((c) => c.id === 'sn.inc.prior_bdmard')).toMatchObject({ status: 'review', confirm: expect.stringMatching(/washout/) });
+      expect(r.criteria.find((c) => c.id === 'sn.inc.prior_bdmard')).toMatchObject({ status: 'review', explanation: expect.stringMatching(/allergy or intolerance: etanercept/), confirm: expect.stringMatching(/^the required washout periods/) });
     });
 
     it('leaves the inadequate response to the biologic to the investigator', () => {
