@@ -101,10 +101,14 @@ describe('SELECT-NEXT (NCT02675426) from its mapping file', () => {
     expect(statusOf(screen([...withoutMethotrexate(), hydroxychloroquine(2, '2025-10-01')]), 'sn.inc.csdmard')).toBe('met');
   });
 
-  it('asks a person whether 3 months of csDMARD in all were one course when the dose changed within them', () => {
+  it('reads 3 months of csDMARD as the course still running: a change of dose continues it, an earlier course that stopped does not count', () => {
     const doseChanged = [...withoutMethotrexate(), weeklyMethotrexate(4, '2026-01-05', '2026-04-30'), weeklyMethotrexate(6, '2026-05-01')];
-    const r = screen(doseChanged).criteria.find((c) => c.id === 'sn.inc.csdmard');
-    expect(r).toMatchObject({ status: 'review', confirm: expect.stringMatching(/one continuing course/) });
+    expect(statusOf(screen(doseChanged), 'sn.inc.csdmard')).toBe('met');
+    const restarted = [...withoutMethotrexate(), weeklyMethotrexate(4, '2024-01-05', '2024-06-30'), weeklyMethotrexate(4, '2026-05-01')];
+    expect(screen(restarted).criteria.find((c) => c.id === 'sn.inc.csdmard')).toMatchObject({ status: 'not_met', explanation: expect.stringMatching(/only 46 days of exposure \(ongoing\)/) });
+    // Changed two weeks ago: not yet stable for 4 weeks.
+    const changedLately = [...withoutMethotrexate(), weeklyMethotrexate(4, '2026-01-05', '2026-05-31'), weeklyMethotrexate(6, '2026-06-01')];
+    expect(screen(changedLately).criteria.find((c) => c.id === 'sn.inc.csdmard')).toMatchObject({ status: 'not_met', explanation: expect.stringMatching(/the dose changed/) });
   });
 
   it('is unknown, not met, when the joint counts were not recorded at screening', () => {
