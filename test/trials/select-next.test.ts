@@ -25,26 +25,22 @@ const jointCount = (code: 'sjc66' | 'tjc68', value: number, date = '2026-06-10T0
 const swollen = (value: number): Record<string, unknown> => jointCount('sjc66', value);
 const tender = (value: number): Record<string, unknown> => jointCount('tjc68', value);
 
-/** Methotrexate 2.5 mg tablets, `tablets` once a week, since `start` (as an EHR's medication list sends it). */
-const weeklyMethotrexate = (tablets: number, start: string, end?: string): Record<string, unknown> => ({
+/** A MedicationStatement of one tablet product: `tablets` each `periodUnit`, `times` times, since `start` (as an EHR's medication list sends it). */
+const tabletStatement = (id: string, code: string, display: string, dose: { tablets: number; times: number; periodUnit: 'd' | 'wk' }, start: string, end?: string): Record<string, unknown> => ({
   resourceType: 'MedicationStatement',
-  id: `mtx-${++n}`,
+  id: `${id}-${++n}`,
   status: end ? 'completed' : 'active',
-  medicationCodeableConcept: { coding: [{ system: RXNORM, code: '105585', display: 'methotrexate 2.5 MG Oral Tablet' }] },
+  medicationCodeableConcept: { coding: [{ system: RXNORM, code, display }] },
   subject: { reference: 'Patient/p1' },
   effectivePeriod: { start, ...(end ? { end } : {}) },
-  dosage: [{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'wk' } }, doseAndRate: [{ doseQuantity: { value: tablets, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' } }] }],
+  dosage: [{ timing: { repeat: { frequency: dose.times, period: 1, periodUnit: dose.periodUnit } }, doseAndRate: [{ doseQuantity: { value: dose.tablets, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' } }] }],
 });
+/** Methotrexate 2.5 mg tablets, `tablets` once a week. */
+const weeklyMethotrexate = (tablets: number, start: string, end?: string): Record<string, unknown> =>
+  tabletStatement('mtx', '105585', 'methotrexate 2.5 MG Oral Tablet', { tablets, times: 1, periodUnit: 'wk' }, start, end);
 /** Hydroxychloroquine 200 mg tablets, `perDay` a day. */
-const hydroxychloroquine = (perDay: number, start: string, end?: string): Record<string, unknown> => ({
-  resourceType: 'MedicationStatement',
-  id: `hcq-${++n}`,
-  status: end ? 'completed' : 'active',
-  medicationCodeableConcept: { coding: [{ system: RXNORM, code: '979092', display: 'hydroxychloroquine sulfate 200 MG Oral Tablet' }] },
-  subject: { reference: 'Patient/p1' },
-  effectivePeriod: { start, ...(end ? { end } : {}) },
-  dosage: [{ timing: { repeat: { frequency: perDay, period: 1, periodUnit: 'd' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' } }] }],
-});
+const hydroxychloroquine = (perDay: number, start: string, end?: string): Record<string, unknown> =>
+  tabletStatement('hcq', '979092', 'hydroxychloroquine sulfate 200 MG Oral Tablet', { tablets: 1, times: perDay, periodUnit: 'd' }, start, end);
 /** A finished course of a drug by its RxNorm ingredient. */
 const course = (rxnorm: string, display: string, start: string, end: string): Record<string, unknown> => ({ ...onDrug(rxnorm, display, start), status: 'completed', effectivePeriod: { start, end } });
 const intolerance = (rxnorm: string, display: string): Record<string, unknown> => ({
