@@ -16,6 +16,8 @@
  *  4. A peer on the same patients: fhirpath.js evaluating four of sle-cart's criteria as FHIRPath
  *     (bench/peer-fhirpath.ts) against eligo normalising and evaluating every criterion of the
  *     seed trials, for candidates and for the Synthea samples.
+ *  5. `npm start` (node dist/main.js, the embedded demo) from spawn to its first /health answer,
+ *     against a bare express app's, and on to /health saying the demo data is ready.
  * Prints the numbers and whether each target is met; passes or fails nothing.
  *
  *   npm run build && npx tsx bench/where-people-wait.ts
@@ -23,7 +25,9 @@
  *   BENCH_SECTIONS=2 BENCH_ROUNDS=9 npx tsx bench/where-people-wait.ts   # only the in-process section
  */
 import { benchService } from './service';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,8 +50,8 @@ const candidates = Number(process.env.BENCH_CANDIDATES ?? 2000);
 /** Rounds of the in-process and HTTP timings (BENCH_ROUNDS, default 5 and 3). */
 const inProcessRounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const httpRounds = Number(process.env.BENCH_ROUNDS ?? 3);
-/** Which sections to run, e.g. BENCH_SECTIONS=2 (default all four). */
-const sections = new Set((process.env.BENCH_SECTIONS ?? '1234').split(''));
+/** Which sections to run, e.g. BENCH_SECTIONS=2 (default all five). */
+const sections = new Set((process.env.BENCH_SECTIONS ?? '12345').split(''));
 /** The issue's "both trials": the two trials the project began with. */
 const SEED_TRIALS = ['sle-cart', 'ssc-cart'];
 const OPTIONS = { asOf: '2026-06-15', leukapheresisDate: '2026-07-01' };
@@ -332,6 +336,74 @@ async function peerComparison(seeds: CompiledTrial[]): Promise<void> {
   }
 }
 
+/** A port no one listens on now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Spawns `args`, polls `url` every 5 ms; the times from spawn to the first 200 and to `ready(body)`. */
+async function untilAnswered(args: string[], env: NodeJS.ProcessEnv, url: string, ready: (body: string) => boolean): Promise<{ first: number; ready: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { env, stdio: 'ignore' });
+  let first: number | undefined;
+  try {
+    for (;;) {
+      if (performance.now() - started > 120_000) throw new Error(`${url} did not answer within 120 s`);
+      try {
+        const response = await fetch(url);
+        const body = await response.text();
+        if (response.status === 200) {
+          first ??= performance.now() - started;
+          if (ready(body)) return { first, ready: performance.now() - started };
+        }
+      } catch {
+        // Not listening yet.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  } finally {
+    child.kill();
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+/** Section 5: `npm start` answers /health within 2 x a bare express start, the demo data after. */
+async function serviceStart(): Promise<void> {
+  const count = Math.max(3, Math.min(runs, 5));
+  console.log(`\n5. npm start (node dist/main.js, embedded demo) to its first /health, against a bare express app (median of ${count} runs)`);
+  if (!existsSync(path.join(ROOT, 'dist', 'main.js'))) {
+    console.log('   dist/ is not built: npm run build, then run this again');
+    return;
+  }
+  const bare = "const express=require('express');const app=express();app.get('/health',(_q,r)=>r.json({status:'ok'}));app.listen(Number(process.env.PORT),'127.0.0.1')";
+  const bareTimes: number[] = [];
+  const eligoFirst: number[] = [];
+  const eligoReady: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const port = await freePort();
+    bareTimes.push((await untilAnswered(['-e', bare], { ...process.env, PORT: String(port) }, `http://127.0.0.1:${port}/health`, () => true)).first);
+    const [api, fhir, sandbox] = [await freePort(), await freePort(), await freePort()];
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'eligo-bench-start-'));
+    try {
+      const env = { ...process.env, ELIGO_PORT: String(api), ELIGO_EMBEDDED_FHIR_PORT: String(fhir), ELIGO_SANDBOX_PORT: String(sandbox), ELIGO_DATA_DIR: dataDir, ELIGO_LOG_LEVEL: 'silent' };
+      const t = await untilAnswered([path.join(ROOT, 'dist', 'main.js')], env, `http://127.0.0.1:${api}/health`, (body) => /"demo":\s*"ready"/.test(body));
+      eligoFirst.push(t.first);
+      eligoReady.push(t.ready);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  const bareMs = median(bareTimes);
+  const firstMs = median(eligoFirst);
+  console.log(`   bare express, first /health:  ${ms(bareMs)}`);
+  console.log(`   npm start, first /health:     ${ms(firstMs)} = ${ratio(firstMs, bareMs)} bare express: ${verdict(firstMs / bareMs, 2)}`);
+  console.log(`   npm start, demo data ready:   ${ms(median(eligoReady))}`);
+}
+
 async function main(): Promise<void> {
   const catalog = loadCatalog();
   const trials = [...catalog.trials.values()];
@@ -341,6 +413,7 @@ async function main(): Promise<void> {
   if (sections.has('2')) await inProcessScreening(seeds, trials);
   if (sections.has('3')) await httpPerPatient(seeds, trials);
   if (sections.has('4')) await peerComparison(seeds);
+  if (sections.has('5')) await serviceStart();
 }
 
 main().catch((error: unknown) => {

@@ -1,16 +1,29 @@
 import { boundHeapGrowth } from './app/heap-growth';
-import { startService } from './app/start';
+import type { startService } from './app/start';
 import { loadConfig } from './config';
 import { isEligoError } from './errors/eligo-error';
-import { createLogger } from './log';
-import { screenPatientForTrials } from './usecases/screen-patient';
+import { runFront, serveOnFrontSocket } from './http/starting';
 
-/** The only file that listens: `npm start`. */
+// The service's modules are required in the service process only (require, not import(): the
+// build is CommonJS, as in src/cli/main.ts); `typeof import()` keeps them type-checked.
+/* eslint-disable @typescript-eslint/no-require-imports */
+
+/** How the front process (src/http/starting.ts) starts this file as the service. */
+const SERVICE_FLAG = '--eligo-service';
+
+/** The only file that listens: `npm start`, a front that answers at once, then the service on its socket. */
 async function main(): Promise<void> {
-  boundHeapGrowth();
+  // Checked in the front too, so a bad configuration fails before anything listens.
   const config = loadConfig();
+  if (!process.argv.includes(SERVICE_FLAG)) {
+    process.exitCode = await runFront(config.ELIGO_PORT, config.ELIGO_HOST, __filename, [...process.argv.slice(2), SERVICE_FLAG]);
+    return;
+  }
+  boundHeapGrowth();
+  const { startService: start } = require('./app/start') as typeof import('./app/start');
+  const { createLogger } = require('./log') as typeof import('./log');
   const log = createLogger({ level: config.ELIGO_LOG_LEVEL });
-  const service = await startService(config, log, process.env, { seedInBackground: true });
+  const service: Awaited<ReturnType<typeof startService>> = await start(config, log, process.env, { seedInBackground: true, serve: serveOnFrontSocket });
   const lines = [
     `eligo is running at ${service.url}`,
     `  FHIR server:   ${service.fhirBaseUrl}${service.embeddedFhir ? ' (embedded; demo data loading: /health says demo "ready" when it is in)' : ''}`,
@@ -25,11 +38,15 @@ async function main(): Promise<void> {
     ...(service.sandbox ? [`  EHR sandbox:   ${service.sandbox.launcherUrl}   (launch the SMART app for a demo patient)`] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  // A Ctrl-C reaches the front and this process both, and the front passes signals on: once is enough.
+  let stopping = false;
   const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
     void service.close().then(() => process.exit(0));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   if (service.demoReady) {
     await service.demoReady;
     if (service.demoState?.() === 'ready') {
@@ -53,6 +70,7 @@ async function screenDemoPopulation(service: Awaited<ReturnType<typeof startServ
   const leukapheresisDate = process.env.ELIGO_DEMO_LEUKAPHERESIS ?? '2026-07-01';
   const trials = [...service.catalog.trials.values()];
   const counts = new Map(trials.map((trial) => [trial.id, {} as Record<string, number>]));
+  const { screenPatientForTrials } = require('./usecases/screen-patient') as typeof import('./usecases/screen-patient');
   // Each patient is read once and screened for every trial.
   for (const id of ids) {
     const { results } = await screenPatientForTrials({ source: service.ports.source }, trials, id, { asOf, leukapheresisDate });

@@ -44,6 +44,11 @@ export interface StartOptions {
    * the service answers at once, /health says `demo: "loading"` until the data is in.
    */
   seedInBackground?: boolean;
+  /**
+   * How the app gets its socket: by default it listens on the configured port; npm start takes
+   * over the front process's socket instead (src/http/starting.ts).
+   */
+  serve?: (app: ReturnType<typeof createApp>, port: number, host: string) => Promise<Server>;
 }
 
 /**
@@ -138,7 +143,7 @@ export async function startService(config: Config, log: Logger, env: NodeJS.Proc
     fhirOptions,
     ...(embeddedFhir ? { health: () => ({ demo: demoState }) } : {}),
   });
-  const server = await listen(app, config.ELIGO_PORT, config.ELIGO_HOST);
+  const server = await (options.serve ?? listen)(app, config.ELIGO_PORT, config.ELIGO_HOST);
   let sandbox: RunningSandbox | undefined;
   if (embeddedFhir && hooks) {
     sandbox = await startSandbox({ fhirBaseUrl, appBaseUrl: publicUrl, hooks, port: config.ELIGO_SANDBOX_PORT, host: config.ELIGO_HOST, log });
