@@ -1,6 +1,6 @@
 import { EligoError } from '../errors/eligo-error';
 import { ingredientForClassWarnings, referencedNames, validateMappings } from '../mapping/compile';
-import { trialWarnings, unusedTerminology } from '../mapping/static-checks';
+import { alwaysMetWarnings, trialWarnings, unusedTerminology } from '../mapping/static-checks';
 import { explainAnchor, explainCriterion } from '../mapping/explain';
 import { Terminology } from '../mapping/terminology';
 import { formatIssue, placeIssues } from '../mapping/load';
@@ -15,12 +15,15 @@ export function validateCommand(mappingsDir: string | undefined, io: CliIo, expl
     return EXIT_USAGE;
   }
   // Likely mistakes that can also be right: said, not refused.
-  const warnings = mappings ? placeIssues([...mappings.trials.flatMap(trialWarnings), ...ingredientForClassWarnings(mappings)], mappings) : [];
+  const terminology = mappings ? new Terminology(mappings.terminology) : undefined;
+  const warnings =
+    mappings && terminology
+      ? placeIssues([...mappings.trials.flatMap(trialWarnings), ...ingredientForClassWarnings(mappings), ...mappings.trials.flatMap((t) => alwaysMetWarnings(t, terminology))], mappings)
+      : [];
   for (const warning of warnings) io.err(`warning: ${formatIssue(warning)}\n`);
-  if (explain !== undefined && mappings) {
+  if (explain !== undefined && mappings && terminology) {
     const trial = mappings.trials.find((x) => x.def.id === explain);
     if (!trial) throw new EligoError('ERR_TRIAL_NOT_FOUND', `no trial "${explain}"; the mappings define ${mappings.trials.map((x) => x.def.id).join(', ')}`, { where: '--explain' });
-    const terminology = new Terminology(mappings.terminology);
     io.out(`${trial.def.title} (${trial.def.id}, version ${trial.def.version}), ${trial.file}\n\n`);
     const anchors = trial.def.anchors;
     if (anchors.length > 0) io.out(`${anchors.map((a) => explainAnchor(a, terminology, anchors)).join('\n')}\n\n`);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { didYouMean } from './issue-text';
-import { SYSTEM_ALIASES } from './systems';
+import { canonicalSystem, SYSTEM_ALIASES } from './systems';
 
 /**
  * The mapping files' schemas. They are the types (`z.infer`) and the error messages:
@@ -48,6 +48,16 @@ export const codeEntrySchema = z
   })
   // A range written backwards matches codes outside it, or none: never what was meant.
   .superRefine((e, ctx) => {
+    const system = canonicalSystem(e.system);
+    if (e.range && (system === SYSTEM_ALIASES.icd10cm || system === SYSTEM_ALIASES.icd10)) {
+      // Ranges are compared on a code's first three characters: a bound with more is never reached as meant.
+      const category = (code: string): string => code.replace(/\./g, '').slice(0, 3);
+      const [from, to] = e.range;
+      if (![from, to].every((b) => /^[A-Z][0-9][0-9A-Z]$/.test(b))) {
+        ctx.addIssue({ code: 'custom', path: ['range'], message: `an ICD range runs over 3-character categories (every code under them included): write ["${category(from)}", "${category(to)}"]` });
+        return;
+      }
+    }
     if (e.range && e.range[0] > e.range[1]) {
       ctx.addIssue({ code: 'custom', path: ['range'], message: `range ["${e.range[0]}", "${e.range[1]}"] runs backwards: write the lower code first, ["${e.range[1]}", "${e.range[0]}"]` });
     }

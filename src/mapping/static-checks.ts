@@ -71,11 +71,19 @@ export function checkContradictions(trial: LoadedTrial, terminology: Terminology
         push([...at, 'observation'], `answer reads the coded value of an observation, and ${def.display} is a quantity in "${def.unit}": compare it with { kind: lab, analyte: ${rule.observation}, compare: { op, value, unit } }`);
       }
     }
-    if ('of' in rule) rule.of.forEach((r, i) => visit(r, [...at, 'of', i]));
-    if (rule.kind === 'not' || rule.kind === 'confirm') visit(rule.rule, [...at, 'rule']);
+    for (const [key, value] of Object.entries(rule)) visitRulesIn(value, [...at, key], visit);
   };
   trial.def.criteria.forEach((c, i) => visit(c.rule, ['criteria', i, 'rule']));
   return issues;
+}
+
+/** Every rule inside a value (a rule's parts, negations, confirmations, score items and subtractions), each with its path. */
+function visitRulesIn(value: unknown, at: (string | number)[], visit: (rule: Rule, at: (string | number)[]) => void): void {
+  if (Array.isArray(value)) value.forEach((v, i) => visitRulesIn(v, [...at, i], visit));
+  else if (value !== null && typeof value === 'object') {
+    if (typeof (value as { kind?: unknown }).kind === 'string') visit(value as Rule, at);
+    else for (const [key, v] of Object.entries(value)) visitRulesIn(v, [...at, key], visit);
+  }
 }
 
 /** Units of scores, classes and counts ("1", "%", "{score}"), whose observations may carry coded answers. */
@@ -94,6 +102,37 @@ function implausibleThreshold(rule: LabRule, terminology: Terminology): string |
   if (!none) return undefined;
   const shown = 'unit' in rule.compare && rule.compare.unit !== def.unit ? ` (${bound.value} ${def.unit})` : '';
   return `no plausible ${def.display} is ${bound.op} ${'value' in rule.compare ? `${rule.compare.value} ${rule.compare.unit}` : bound.value}${shown}: results are read as plausible from ${min} to ${max} ${def.unit}, so the criterion could never be met; check the value and its unit`;
+}
+
+/**
+ * "Platelets >= 100 /mm3" (0.1 10*9/L, not 100 000/mm3) or "< 100000" in 10*9/L: every plausible
+ * result meets it, so it decides nothing. Said as a warning (the threshold may be written as a
+ * formality), with the threshold in the analyte's unit, which is where such a slip shows.
+ */
+export function alwaysMetWarnings(trial: LoadedTrial, terminology: Terminology): MappingIssue[] {
+  const warnings: MappingIssue[] = [];
+  const visit = (rule: Rule, at: (string | number)[]): void => {
+    if (rule.kind === 'lab') {
+      const def = terminology.analytes.get(rule.analyte)?.def;
+      const bound = inAnalyteUnit(rule, terminology);
+      if (def?.plausible && bound && 'unit' in rule.compare) {
+        const { min, max } = def.plausible;
+        const every = (bound.op === '>' && bound.value < min) || (bound.op === '>=' && bound.value <= min) || (bound.op === '<' && bound.value > max) || (bound.op === '<=' && bound.value >= max);
+        if (every) {
+          const shown = rule.compare.unit !== def.unit ? ` (${rule.compare.value} ${rule.compare.unit} is ${Number(bound.value.toPrecision(6))} ${def.unit})` : '';
+          warnings.push({
+            file: trial.file,
+            path: formatPath([...at, 'compare']),
+            line: trial.locate([...at, 'compare']),
+            message: `every plausible ${def.display} (${min} to ${max} ${def.unit}) is ${bound.op} ${rule.compare.value} ${rule.compare.unit}${shown}: the threshold decides nothing; check the value and its unit`,
+          });
+        }
+      }
+    }
+    for (const [key, value] of Object.entries(rule)) visitRulesIn(value, [...at, key], visit);
+  };
+  trial.def.criteria.forEach((c, i) => visit(c.rule, ['criteria', i, 'rule']));
+  return warnings;
 }
 
 /** Kinds that are met when the record holds something: a diagnosis, a drug, a procedure, a vaccine. */

@@ -104,6 +104,18 @@ describe('eligo validate says what to write instead', () => {
     expect(otherRules.stderr).toMatch(/unknown field "classes"; did you mean "medicationClasses"\?/);
   });
 
+  it('warns about a threshold every plausible result meets (100,000 per mm3 written in 10*9/L)', async () => {
+    const run = await validateWith('trials/sle-cart.yaml', 'compare: { op: "<", value: 100, unit: 10*9/L } } }', 'compare: { op: "<", value: 100000, unit: 10*9/L } } }');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^warning: .*sle-cart\.yaml:\d+:\d+: .*compare: every plausible Platelet count \(0 to 5000 10\*9\/L\) is < 100000 10\*9\/L: the threshold decides nothing; check the value and its unit/m);
+  });
+
+  it('refuses an ICD range whose bound is not a 3-character category, with the categories to write', async () => {
+    const run = await validateWith('terminology/myasthenia.yaml', 'range: ["G00", "G09"]', 'range: ["G00", "G09.9"]');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/myasthenia\.yaml:\d+:\d+: .*range: an ICD range runs over 3-character categories \(every code under them included\): write \["G00", "G09"\]/);
+  });
+
   it('does not warn about an exclusion worded as an absence', async () => {
     const run = await validateWith(
       'trials/mg-cart.yaml',

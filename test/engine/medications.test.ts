@@ -60,6 +60,17 @@ describe('medication exposure', () => {
     expect(r.status).toBe('not_met');
     expect(r.explanation).toMatch(/only 15 days of exposure \(ongoing\)/);
   });
+  it('asks a person whether a drug given lately as an administration is still given, rather than reading it as stopped', () => {
+    const rule = { kind: 'medication', classes: ['antimalarials'], ongoing: true };
+    const dose = (day: string): ReturnType<typeof medication> => ({ ...medication('979092', day, day, { ongoing: false }), source: 'MedicationAdministration' });
+    const yesterday = judge(rule, emptyRecord({ medications: [dose('2026-06-14')] }));
+    expect(yesterday.status).toBe('review');
+    expect(yesterday.confirm).toMatch(/was given on 2026-06-14 \(an administration, within 14 days of screening\): confirm whether it is still being given/);
+    expect(judge(rule, emptyRecord({ medications: [dose('2026-05-20')] })).status).toBe('not_met');
+    // A statement that was completed says it stopped: decided.
+    expect(judge(rule, emptyRecord({ medications: [medication('979092', '2026-01-01', '2026-06-14', { ongoing: false })] })).status).toBe('not_met');
+  });
+
   it('asks a person both reasons of a confirm inside a confirm', () => {
     const rule = { kind: 'confirm', reason: 'the washout was kept', rule: { kind: 'confirm', reason: 'it was stopped for intolerance', rule: { kind: 'medication', classes: ['antimalarials'] } } };
     const r = judge(rule, emptyRecord({ medications: [medication('979092', '2025-01-10', '2025-03-01', { ongoing: false })] }));

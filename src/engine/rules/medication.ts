@@ -121,6 +121,9 @@ function matchExposures(ctx: EvalContext, classes: string[], systemicOnly: boole
   return out;
 }
 
+/** How recent an administration leaves "ongoing" to a person (a dose every one or two weeks is still a course). */
+const RECENT_ADMINISTRATION_DAYS = 14;
+
 function overlaps(e: MatchedExposure, from: number, to: number, asOfDay: number): boolean {
   if (e.startDay === undefined) return false;
   const end = e.ongoing ? Math.max(to, asOfDay) : (e.endDay ?? e.startDay);
@@ -187,8 +190,17 @@ export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): Rule
     // A duration of an ongoing drug is of the course still running: the exposures ongoing at the
     // anchor and the ones before them that run on without a day's break (a change of dose is a
     // new record of the same course), never an earlier course that stopped.
+    const before = matches;
     matches = rule.minDuration || rule.maxDuration || rule.stableFor ? currentCourse(matches, current, until) : matches.filter(current);
     windowText += ' (ongoing)';
+    // An administration is one dose, not an order that runs on: one given lately says the drug
+    // may still be given, which no record here says either way. A person confirms.
+    const lately = matches.length === 0 ? before.filter((m) => m.exposure.source === 'MedicationAdministration' && m.endDay !== undefined && m.endDay < anchor && m.endDay >= anchor - RECENT_ADMINISTRATION_DAYS) : [];
+    if (lately.length > 0) {
+      const last = lately.reduce((a, b) => ((b.endDay as number) > (a.endDay as number) ? b : a));
+      const reason = `${what} was given on ${isoOfDay(last.endDay as number)} (an administration, within ${dayCount(RECENT_ADMINISTRATION_DAYS)} of ${ctx.anchorName(rule.anchor)}): confirm whether it is still being given`;
+      return result('review', `${what}${windowText}: none ongoing, but ${describe(last)} given lately`, { evidence: lately.map((m) => m.evidence), confirm: [reason] });
+    }
   }
   if (rule.routes && rule.routes.length > 0) {
     const routes = rule.routes;
