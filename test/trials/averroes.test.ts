@@ -100,13 +100,12 @@ describe('AVERROES (NCT00496769) from its mapping file', () => {
       expect(criterion([...eligible(), { ...warfarin(), status: 'not-taken' }], 'av.inc.vka_unsuitable')?.status).toBe('review');
     });
 
-    // Wrong answer found by this test (newcomer test 5): warfarin given yesterday (a completed
-    // MedicationAdministration) is not "ongoing", so the data part says "no Vitamin K antagonists
-    // recorded (ongoing)" and the person is asked only about unsuitability, not told of the dose.
-    // A patient dosed yesterday is currently receiving a VKA.
-    it.failing('rules out a patient given warfarin yesterday (MedicationAdministration)', () => {
+    // Found by newcomer test 5: warfarin given yesterday (a completed MedicationAdministration)
+    // was read as stopped ("no VKA recorded (ongoing)"). An administration is one dose: one given
+    // lately leaves "currently receiving" to a person, who is told of the dose.
+    it('asks a person whether a patient given warfarin yesterday (MedicationAdministration) is still receiving it', () => {
       const given = { resourceType: 'MedicationAdministration', id: 'ma1', status: 'completed', medicationCodeableConcept: { coding: [{ system: RXNORM, code: '11289', display: 'warfarin' }] }, subject: { reference: 'Patient/p1' }, effectiveDateTime: '2026-06-14' };
-      expect(criterion([...eligible(), given], 'av.inc.vka_unsuitable')?.status).toBe('not_met');
+      expect(criterion([...eligible(), given], 'av.inc.vka_unsuitable')).toMatchObject({ status: 'review', confirm: expect.stringMatching(/was given on 2026-06-14 \(an administration, within 14 days of screening\): confirm whether it is still being given/) });
     });
 
     it('reads atrial fibrillation by SNOMED CT, ICD-10-CM without its dot, or by name (a person confirms), and not when refuted', () => {
