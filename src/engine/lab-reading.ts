@@ -119,24 +119,20 @@ export function compareReading(reading: NumericReading, op: Op, threshold: numbe
     const atLow = holds(v);
     return atLow === holds(reading.high) ? atLow : undefined;
   }
-  switch (reading.comparator) {
-    case undefined:
-      return holds(v);
-    case '<':
-    case '<=': {
-      // Interval (-inf, v]: decided if the bound and "very low" agree.
-      const atBound = holds(v);
-      const low = holds(-Number.MAX_VALUE);
-      if (op === '<' || op === '<=') return atBound ? true : undefined;
-      return low === atBound ? atBound : atBound ? undefined : false;
-    }
-    case '>':
-    case '>=': {
-      const atBound = holds(v);
-      if (op === '>' || op === '>=') return atBound ? true : undefined;
-      return atBound ? undefined : false;
-    }
+  if (reading.comparator === undefined) return holds(v);
+  // "<5" is the interval below 5 (open), "<=5" up to it; ">15" above 15 (open), ">=15" from it.
+  // Decided only when every value of the interval gives the same answer: all hold, or none does.
+  const open = reading.comparator === '<' || reading.comparator === '>';
+  const below = reading.comparator === '<' || reading.comparator === '<=';
+  const strict = op === '<' || op === '>';
+  if (below === (op === '<' || op === '<=')) {
+    // Same direction ("<5" against "< 6"): all hold when the interval's end is inside the threshold's side.
+    const inside = below ? v < threshold : v > threshold;
+    return inside || (v === threshold && (open || !strict)) ? true : undefined;
   }
+  // Opposite directions ("<5" against "> 6"): none holds when the interval ends short of the threshold.
+  const short = below ? v < threshold : v > threshold;
+  return short || (v === threshold && (open || strict)) ? false : undefined;
 }
 
 export function formatReading(r: NumericReading): string {

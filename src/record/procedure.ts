@@ -1,4 +1,4 @@
-import { ignore, warn, type RecordBuilder } from './builder';
+import { ignore, unreadable, warn, type RecordBuilder } from './builder';
 import { concept, concepts, obj, str } from './read';
 import { judgeStatus, PROCEDURE_STATUS } from './statuses';
 import type { PlannedProcedureFact, ProcedureFact } from './types';
@@ -13,6 +13,11 @@ export function addProcedure(builder: RecordBuilder, resource: Record<string, un
     if (date !== undefined) planned.date = date;
     builder.record.plannedProcedures.push(planned);
     ignore(builder, reference, 'Procedure', 'status preparation: planned, not done', code);
+    return;
+  }
+  if (status === 'unknown' && code) {
+    // The source does not know whether it was done: a rule resting on its absence cannot decide.
+    unreadable(builder, 'Procedure', reference, 'status unknown: the source does not say whether it was done', code);
     return;
   }
   const verdict = judgeStatus(PROCEDURE_STATUS, status);

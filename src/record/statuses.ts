@@ -37,7 +37,9 @@ export const MEDICATION_ADMINISTRATION_STATUS = rule(['completed', 'in-progress'
 
 export const IMMUNIZATION_STATUS = rule(['completed'], ['not-done', 'entered-in-error']);
 
-export const PROCEDURE_STATUS = rule(['completed', 'in-progress'], ['not-done', 'entered-in-error', 'preparation']);
+// stopped and on-hold were begun: some of it was done (a radiotherapy course cut short was given).
+// unknown is neither: the Procedure reader keeps it as a gap (not known done, not known absent).
+export const PROCEDURE_STATUS = rule(['completed', 'in-progress', 'stopped', 'on-hold'], ['not-done', 'entered-in-error', 'preparation']);
 
 /**
  * A stay that took place, or is taking place. "planned" has not happened; "unknown" is kept (the

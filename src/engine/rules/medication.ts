@@ -320,6 +320,21 @@ function minDurationOf(
   const needed = durationDays(min);
   const evidence = [...matches.map((m) => m.evidence), ...(excluded?.evidence ?? [])];
   if (days >= needed) {
+    // Dates known only to the month or year, at their narrowest (the latest start, the earliest end): enough only if it holds then too.
+    const narrowSpans: DaySpans = matches
+      .filter((m) => m.startDay !== undefined)
+      .map((m): [number, number] => {
+        const start = lastDayOf(m.exposure.start) ?? (m.startDay as number);
+        const end = m.ongoing ? until : (dayOf(m.exposure.end) ?? start);
+        return [start, Math.min(end, until)];
+      });
+    const fewest = unionDays(excluded ? daysOutside(narrowSpans, excluded.possibly) : narrowSpans);
+    if (fewest < needed) {
+      return result('unknown', `${what}: between ${dayCount(fewest)} and ${dayCount(days)} of exposure${windowText}, needed ${formatDuration(min)}: a start or end recorded only to its month or year decides`, {
+        evidence,
+        missing: [`the exact start and end dates of ${what}`],
+      });
+    }
     return confirmTextOnly(result('true', `${what}: ${dayCount(days)} of exposure${windowText} (needed ${formatDuration(min)})`, { evidence }), matchKinds(matches), what);
   }
   if (excluded && unionDays(daysOutside(spans, excluded.surely)) >= needed) {
