@@ -69,6 +69,13 @@ export function addMedicationRequest(builder: RecordBuilder, resource: Record<st
     else if (supplyDays !== undefined) setInterval(exposure, authoredOn, addDays(authoredOn, supplyDays), 'expectedSupplyDuration');
     else setInterval(exposure, authoredOn, addDays(authoredOn, DEFAULT_REQUEST_DAYS), 'assumed30Days');
     if (exposure.end === undefined) warn(builder, reference, `authoredOn "${authoredOn}" is not a date: the exposure end is unknown`);
+    // Each refill allowed may add a supply: to the validity end and one supply past it, or one supply each.
+    const repeats = num(dispense?.numberOfRepeatsAllowed);
+    const supply = supplyDays ?? (validityEnd === undefined ? DEFAULT_REQUEST_DAYS : undefined);
+    if (repeats !== undefined && repeats > 0 && supply !== undefined) {
+      const latest = validityEnd !== undefined ? addDays(validityEnd, supply) : addDays(authoredOn, supply * (1 + repeats));
+      if (latest !== undefined) exposure.endAtMost = latest;
+    }
   }
   builder.record.medications.push(...dosageSteps(builder, reference, exposure, list(resource.dosageInstruction)));
 }

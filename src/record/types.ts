@@ -109,6 +109,12 @@ export interface MedicationExposure {
   end?: string;
   ongoing: boolean;
   /**
+   * A request that allows refills (dispenseRequest.numberOfRepeatsAllowed) may have lasted to
+   * here: the latest end the record allows, read by "at most so long" rules only (never by "at
+   * least": a refill allowed is not one dispensed).
+   */
+  endAtMost?: string;
+  /**
    * Where the interval comes from (CONVENTIONS.md): effective[x] for statements and
    * administrations; for a request its validityPeriod end, its expectedSupplyDuration, or the
    * assumed 30 days. `unknown` when the resource carries no usable date.

@@ -5,7 +5,7 @@ import type { EligibilityReport } from '../../src/report/types';
 /**
  * Adversarial tests of the newest parts of the criteria language, with FHIR JSON shaped as real
  * EHRs send it, through the real reader and the real mappings. Each test asserts what
- * CONVENTIONS.md and docs/rules.md ask for; a test the tool fails is `it.failing` with the bug.
+ * CONVENTIONS.md and docs/rules.md ask for. The seven wrong answers these tests found are fixed; each test names what it found.
  */
 type Res = Record<string, unknown>;
 type Criterion = EligibilityReport['criteria'][number];
@@ -236,8 +236,8 @@ describe('3. notDuring (sota-met sm.exc.insulin: insulin > 1 month except in a p
     expect(insulinStatus([req])).not.toBe('met');
   });
 
-  // BUG: insulin MedicationRequest, 14-day supply + numberOfRepeatsAllowed 3, gives met (15 days); expected not met: refills allow 56 days (maxDuration: the longest the record allows).
-  it.failing('an insulin MedicationRequest of a 14-day supply with 3 refills allowed may have lasted 56 days: not met', () => {
+  // Found by the adversarial tests: refills allowed were not read (met on 15 days); maxDuration now counts to the last refill the request allows.
+  it('an insulin MedicationRequest of a 14-day supply with 3 refills allowed may have lasted 56 days: not met', () => {
     const req = {
       resourceType: 'MedicationRequest',
       id: `mr-${++n}`,
@@ -468,8 +468,8 @@ describe('4. ongoing with minDuration / stableFor (select-next sn.inc.csdmard)',
     expect(csdmard([mtx(6, '2025-06-02', undefined, { effectivePeriod: { start: '2025-06-02', end: '2026-12-31' } })])).toBe('met');
   });
 
-  // BUG: MedicationStatement status completed with effectivePeriod.end 2026-12-31 (after as-of) gives met (read as ongoing); expected review/unknown: status and date conflict.
-  it.failing('a completed statement with its end after the screening date contradicts itself: never met', () => {
+  // Found by the adversarial tests: a completed statement ending after screening was read as running (met); the contradiction now goes to a person.
+  it('a completed statement with its end after the screening date contradicts itself: never met', () => {
     expect(csdmard([mtx(6, '2025-06-02', '2026-12-31')])).not.toBe('met');
   });
 

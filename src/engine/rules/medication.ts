@@ -196,6 +196,13 @@ export function evaluateMedication(rule: MedicationRule, ctx: EvalContext): Rule
     // An administration is one dose, not an order that runs on: one given lately says the drug
     // may still be given, which no record here says either way. A person confirms.
     const lately = matches.length === 0 ? before.filter((m) => m.exposure.source === 'MedicationAdministration' && m.endDay !== undefined && m.endDay < anchor && m.endDay >= anchor - RECENT_ADMINISTRATION_DAYS) : [];
+    // "Completed" with an end still to come says two things: the course is over, and it runs on.
+    const contradictory = (m: MatchedExposure): boolean => m.exposure.source === 'MedicationStatement' && m.exposure.status === 'completed' && !m.ongoing && m.endDay !== undefined && m.endDay > ctx.asOfDay;
+    if (matches.length > 0 && matches.every(contradictory)) {
+      const first = matches[0] as MatchedExposure;
+      const reason = `${first.label} is recorded as completed but ends ${isoOfDay(first.endDay as number)}, after the screening date: confirm whether it is still being taken`;
+      return result('review', `${what}${windowText}: ${describe(first)} completed, with an end after screening`, { evidence: matches.map((m) => m.evidence), confirm: [reason] });
+    }
     if (lately.length > 0) {
       const last = lately.reduce((a, b) => ((b.endDay as number) > (a.endDay as number) ? b : a));
       const reason = `${what} was given on ${isoOfDay(last.endDay as number)} (an administration, within ${dayCount(RECENT_ADMINISTRATION_DAYS)} of ${ctx.anchorName(rule.anchor)}): confirm whether it is still being given`;
@@ -396,6 +403,11 @@ function maxDurationOf(
       endEarly = dayOf(e.end) as number;
       endLate = lastDayOf(e.end) as number;
       if (endLate > endEarly) open.push(`${describe(m)} ends ${e.end}, only to the month or year`);
+      const refilled = lastDayOf(e.endAtMost);
+      if (refilled !== undefined && refilled > endLate) {
+        endLate = refilled;
+        open.push(`${describe(m)} allows refills that may run to ${isoOfDay(refilled)}`);
+      }
     }
     if (startLate > startEarly) open.push(`${describe(m)} starts ${e.start ?? ''}, only to the month or year`);
     fewest.push({ span: [Math.max(startLate, from), Math.min(endEarly, until)], byText: m.byText });
