@@ -60,6 +60,18 @@ const gdm = (onset: string | undefined, abatement: Res | undefined, fields: Res 
 });
 const insulinStatus = (resources: Res[]): string | undefined => statusOf(sm([...smBase(), fpg(9, '2026-06-10T07:30:00-05:00'), ...resources]), 'sm.exc.insulin');
 
+/** An insulin glargine order of 2023-01-10, completed, with the given dispenseRequest. */
+const insulinOrder = (dispenseRequest: Res): Res => ({
+  resourceType: 'MedicationRequest',
+  id: `mr-${++n}`,
+  status: 'completed',
+  intent: 'order',
+  medicationCodeableConcept: { coding: [{ system: RXNORM, code: '274783', display: 'insulin glargine' }] },
+  subject: { reference: 'Patient/p1' },
+  authoredOn: '2023-01-10',
+  dispenseRequest,
+});
+
 describe('1. confirmedWithin (sota-met sm.exc.fpg: FPG > 15 mmol/L confirmed by a repeat 1 day to 4 weeks before)', () => {
   it('baseline: two high results a week apart exclude; a single high result is unknown', () => {
     expect(fpgStatus([fpg(16.2, '2026-06-10T07:30:00-05:00'), fpg(15.9, '2026-06-03T07:30:00-05:00')])).toBe('not_met');
@@ -223,45 +235,18 @@ describe('3. notDuring (sota-met sm.exc.insulin: insulin > 1 month except in a p
   });
 
   it('an insulin MedicationRequest of 30 days with 3 refills allowed may have lasted 4 months: not met', () => {
-    const req = {
-      resourceType: 'MedicationRequest',
-      id: `mr-${++n}`,
-      status: 'completed',
-      intent: 'order',
-      medicationCodeableConcept: { coding: [{ system: RXNORM, code: '274783', display: 'insulin glargine' }] },
-      subject: { reference: 'Patient/p1' },
-      authoredOn: '2023-01-10',
-      dispenseRequest: { numberOfRepeatsAllowed: 3, expectedSupplyDuration: { value: 30, unit: 'days', system: 'http://unitsofmeasure.org', code: 'd' } },
-    };
+    const req = insulinOrder({ numberOfRepeatsAllowed: 3, expectedSupplyDuration: { value: 30, unit: 'days', system: 'http://unitsofmeasure.org', code: 'd' } });
     expect(insulinStatus([req])).not.toBe('met');
   });
 
   // Found by the adversarial tests: refills allowed were not read (met on 15 days); maxDuration now counts to the last refill the request allows.
   it('an insulin MedicationRequest of a 14-day supply with 3 refills allowed may have lasted 56 days: not met', () => {
-    const req = {
-      resourceType: 'MedicationRequest',
-      id: `mr-${++n}`,
-      status: 'completed',
-      intent: 'order',
-      medicationCodeableConcept: { coding: [{ system: RXNORM, code: '274783', display: 'insulin glargine' }] },
-      subject: { reference: 'Patient/p1' },
-      authoredOn: '2023-01-10',
-      dispenseRequest: { numberOfRepeatsAllowed: 3, expectedSupplyDuration: { value: 14, unit: 'days', system: 'http://unitsofmeasure.org', code: 'd' } },
-    };
+    const req = insulinOrder({ numberOfRepeatsAllowed: 3, expectedSupplyDuration: { value: 14, unit: 'days', system: 'http://unitsofmeasure.org', code: 'd' } });
     expect(insulinStatus([req])).not.toBe('met');
   });
 
   it('an insulin MedicationRequest valid for a year is more than a month', () => {
-    const req = {
-      resourceType: 'MedicationRequest',
-      id: `mr-${++n}`,
-      status: 'completed',
-      intent: 'order',
-      medicationCodeableConcept: { coding: [{ system: RXNORM, code: '274783', display: 'insulin glargine' }] },
-      subject: { reference: 'Patient/p1' },
-      authoredOn: '2023-01-10',
-      dispenseRequest: { validityPeriod: { start: '2023-01-10', end: '2024-01-09' } },
-    };
+    const req = insulinOrder({ validityPeriod: { start: '2023-01-10', end: '2024-01-09' } });
     expect(insulinStatus([req])).toBe('not_met');
   });
 
@@ -502,33 +487,26 @@ describe('4. ongoing with minDuration / stableFor (select-next sn.inc.csdmard)',
     expect(csdmard([mtx(6, '2024-01-08', undefined, { status: 'intended' })])).not.toBe('met');
   });
 
+  /** An active weekly methotrexate order of 2025-09-01, valid to `end`. */
+  const mtxOrderValidTo = (end: string): Res => ({
+    resourceType: 'MedicationRequest',
+    id: `mr-${++n}`,
+    status: 'active',
+    intent: 'order',
+    medicationCodeableConcept: { coding: [MTX] },
+    subject: { reference: 'Patient/p1' },
+    authoredOn: '2025-09-01',
+    dosageInstruction: [tabletDose(6)],
+    dispenseRequest: { validityPeriod: { start: '2025-09-01', end } },
+  });
+
   it('a MedicationRequest whose validity period ended in March is not running now, though its status is active', () => {
-    const req = {
-      resourceType: 'MedicationRequest',
-      id: `mr-${++n}`,
-      status: 'active',
-      intent: 'order',
-      medicationCodeableConcept: { coding: [MTX] },
-      subject: { reference: 'Patient/p1' },
-      authoredOn: '2025-09-01',
-      dosageInstruction: [tabletDose(6)],
-      dispenseRequest: { validityPeriod: { start: '2025-09-01', end: '2026-03-01' } },
-    };
+    const req = mtxOrderValidTo('2026-03-01');
     expect(csdmard([req])).not.toBe('met');
   });
 
   it('an active MedicationRequest valid through the screening date with a weekly dose since 2025 is met', () => {
-    const req = {
-      resourceType: 'MedicationRequest',
-      id: `mr-${++n}`,
-      status: 'active',
-      intent: 'order',
-      medicationCodeableConcept: { coding: [MTX] },
-      subject: { reference: 'Patient/p1' },
-      authoredOn: '2025-09-01',
-      dosageInstruction: [tabletDose(6)],
-      dispenseRequest: { validityPeriod: { start: '2025-09-01', end: '2026-09-01' } },
-    };
+    const req = mtxOrderValidTo('2026-09-01');
     expect(csdmard([req])).toBe('met');
   });
 });
