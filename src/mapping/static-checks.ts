@@ -1,6 +1,6 @@
 import { convertQuantity } from '../units/convert';
 import { formatPath, type LoadedMappings, type LoadedTrial, type MappingIssue } from './load';
-import type { LabRule, Rule } from './schema';
+import type { AnalyteDef, LabRule, Rule } from './schema';
 import type { Terminology } from './terminology';
 
 /**
@@ -91,17 +91,25 @@ function isScale(unit: string): boolean {
   return unit === '1' || unit === '%' || /^\{[^}]*\}$/.test(unit);
 }
 
-/** "MG-ADL > 30" on a scale of 0-24: no plausible result could meet the threshold. */
-function implausibleThreshold(rule: LabRule, terminology: Terminology): string | undefined {
+/** How many plausible results a lab threshold (in the analyte's unit) admits: none of them, or all of them. */
+function againstPlausible(rule: LabRule, terminology: Terminology): { reach: 'none' | 'all'; def: AnalyteDef; bound: Bound; min: number; max: number } | undefined {
   const def = terminology.analytes.get(rule.analyte)?.def;
   const bound = inAnalyteUnit(rule, terminology);
   if (!def?.plausible || !bound) return undefined;
   const { min, max } = def.plausible;
-  const none =
-    (bound.op === '>' && bound.value >= max) || (bound.op === '>=' && bound.value > max) || (bound.op === '<' && bound.value <= min) || (bound.op === '<=' && bound.value < min);
-  if (!none) return undefined;
-  const shown = 'unit' in rule.compare && rule.compare.unit !== def.unit ? ` (${bound.value} ${def.unit})` : '';
-  return `no plausible ${def.display} is ${bound.op} ${'value' in rule.compare ? `${rule.compare.value} ${rule.compare.unit}` : bound.value}${shown}: results are read as plausible from ${min} to ${max} ${def.unit}, so the criterion could never be met; check the value and its unit`;
+  const { op, value } = bound;
+  if ((op === '>' && value >= max) || (op === '>=' && value > max) || (op === '<' && value <= min) || (op === '<=' && value < min)) return { reach: 'none', def, bound, min, max };
+  if ((op === '>' && value < min) || (op === '>=' && value <= min) || (op === '<' && value > max) || (op === '<=' && value >= max)) return { reach: 'all', def, bound, min, max };
+  return undefined;
+}
+
+/** "MG-ADL > 30" on a scale of 0-24: no plausible result could meet the threshold. */
+function implausibleThreshold(rule: LabRule, terminology: Terminology): string | undefined {
+  const found = againstPlausible(rule, terminology);
+  if (found?.reach !== 'none' || !('unit' in rule.compare)) return undefined;
+  const { def, bound, min, max } = found;
+  const shown = rule.compare.unit !== def.unit ? ` (${bound.value} ${def.unit})` : '';
+  return `no plausible ${def.display} is ${bound.op} ${rule.compare.value} ${rule.compare.unit}${shown}: results are read as plausible from ${min} to ${max} ${def.unit}, so the criterion could never be met; check the value and its unit`;
 }
 
 /**
@@ -112,22 +120,16 @@ function implausibleThreshold(rule: LabRule, terminology: Terminology): string |
 export function alwaysMetWarnings(trial: LoadedTrial, terminology: Terminology): MappingIssue[] {
   const warnings: MappingIssue[] = [];
   const visit = (rule: Rule, at: (string | number)[]): void => {
-    if (rule.kind === 'lab') {
-      const def = terminology.analytes.get(rule.analyte)?.def;
-      const bound = inAnalyteUnit(rule, terminology);
-      if (def?.plausible && bound && 'unit' in rule.compare) {
-        const { min, max } = def.plausible;
-        const every = (bound.op === '>' && bound.value < min) || (bound.op === '>=' && bound.value <= min) || (bound.op === '<' && bound.value > max) || (bound.op === '<=' && bound.value >= max);
-        if (every) {
-          const shown = rule.compare.unit !== def.unit ? ` (${rule.compare.value} ${rule.compare.unit} is ${Number(bound.value.toPrecision(6))} ${def.unit})` : '';
-          warnings.push({
-            file: trial.file,
-            path: formatPath([...at, 'compare']),
-            line: trial.locate([...at, 'compare']),
-            message: `every plausible ${def.display} (${min} to ${max} ${def.unit}) is ${bound.op} ${rule.compare.value} ${rule.compare.unit}${shown}: the threshold decides nothing; check the value and its unit`,
-          });
-        }
-      }
+    const found = rule.kind === 'lab' ? againstPlausible(rule, terminology) : undefined;
+    if (rule.kind === 'lab' && found?.reach === 'all' && 'unit' in rule.compare) {
+      const { def, bound, min, max } = found;
+      const shown = rule.compare.unit !== def.unit ? ` (${rule.compare.value} ${rule.compare.unit} is ${Number(bound.value.toPrecision(6))} ${def.unit})` : '';
+      warnings.push({
+        file: trial.file,
+        path: formatPath([...at, 'compare']),
+        line: trial.locate([...at, 'compare']),
+        message: `every plausible ${def.display} (${min} to ${max} ${def.unit}) is ${bound.op} ${rule.compare.value} ${rule.compare.unit}${shown}: the threshold decides nothing; check the value and its unit`,
+      });
     }
     for (const [key, value] of Object.entries(rule)) visitRulesIn(value, [...at, key], visit);
   };
